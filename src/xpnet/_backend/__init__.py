@@ -1,0 +1,25 @@
+"""The backend layer: namespaces, devices, transfers and random numbers.
+
+Only this package imports array libraries; everything else receives ``xp``.
+"""
+
+from ._devices import (
+    cuda_available,
+    describe,
+    device,
+    is_array,
+    library,
+    namespace,
+    numpy_xp,
+    on_host,
+    resolve,
+    same_device,
+)
+from ._random import manual_seed, normal, permutation, uniform
+from ._transfer import is_writeable, move, to_numpy
+
+__all__ = [
+    "cuda_available", "describe", "device", "is_array", "is_writeable", "library",
+    "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "permutation",
+    "resolve", "same_device", "to_numpy", "uniform",
+]

@@ -1,0 +1,196 @@
+"""Namespaces and devices: which library an array belongs to, and where it lives.
+
+This package is the only place in xpnet that imports NumPy, CuPy, torch or
+``array_api_compat``; the rest of the code receives a namespace ``xp`` and
+calls the Array API on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import array_api_compat as compat
+import numpy as np
+
+numpy_xp = compat.array_namespace(np.empty(0))
+
+# type(array) -> namespace. array_namespace costs about a microsecond; the
+# namespace of an array never changes with its type, so resolve it once.
+_NAMESPACES: dict[type, Any] = {}
+
+
+def is_array(obj: Any) -> bool:
+    """Whether ``obj`` is an array of a library the Array API supports."""
+    return type(obj) in _NAMESPACES or compat.is_array_api_obj(obj)
+
+
+def namespace(array: Any) -> Any:
+    """The Array API namespace of ``array`` (cached per array type)."""
+    try:
+        return _NAMESPACES[type(array)]
+    except KeyError:
+        pass
+    try:
+        xp = compat.array_namespace(array)
+    except TypeError:
+        raise TypeError(
+            f"expected an array of an Array API library (numpy, cupy, torch, "
+            f"array_api_strict, ...), got {type(array).__name__}"
+        ) from None
+    _NAMESPACES[type(array)] = xp
+    return xp
+
+
+def device(array: Any) -> Any:
+    """The device object of ``array`` (``"cpu"`` for NumPy)."""
+    return compat.device(array)
+
+
+def library(xp: Any) -> str:
+    """A short name of the library behind namespace ``xp``."""
+    if compat.is_numpy_namespace(xp):
+        return "numpy"
+    if compat.is_cupy_namespace(xp):
+        return "cupy"
+    if compat.is_torch_namespace(xp):
+        return "torch"
+    if compat.is_array_api_strict_namespace(xp):
+        return "array_api_strict"
+    if compat.is_jax_namespace(xp):
+        return "jax"
+    if compat.is_dask_namespace(xp):
+        return "dask"
+    return xp.__name__
+
+
+def describe(xp: Any, dev: Any) -> str:
+    """A device as people read it: ``numpy cpu``, ``cupy cuda:0``, ``torch cuda:1``."""
+    lib = library(xp)
+    if lib == "cupy":
+        return f"cupy cuda:{dev.id}"
+    if lib == "array_api_strict":
+        return f"array_api_strict {getattr(dev, '_device', dev)}"
+    return f"{lib} {dev}"
+
+
+def _cupy() -> Any:
+    try:
+        import cupy
+    except ImportError:
+        raise RuntimeError(
+            "device 'cuda' needs CuPy, which is not installed: "
+            "pip install 'xpnet[cuda]' (or the cupy-cudaXXx wheel for your CUDA)"
+        ) from None
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CUDA driver missing or broken
+        raise RuntimeError(f"CuPy is installed but cannot reach a GPU: {exc}") from None
+    if count == 0:
+        raise RuntimeError("CuPy is installed but sees no CUDA device")
+    return cupy
+
+
+def cuda_available() -> bool:
+    """Whether ``device="cuda"`` would work (CuPy installed and a GPU visible)."""
+    try:
+        _cupy()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _parse_cuda(spec: str) -> int | None:
+    if spec == "cuda":
+        return 0
+    if spec.startswith("cuda:") and spec[5:].isdigit():
+        return int(spec[5:])
+    return None
+
+
+_DEVICE_HELP = (
+    "expected 'cpu', 'cuda' or 'cuda:N', or a device object of an array "
+    "library (torch.device, array_api_strict.Device, cupy.cuda.Device)"
+)
+
+
+def resolve(spec: Any, like: Any = None) -> tuple[Any, Any]:
+    """Turn a device spec into ``(namespace, device)``.
+
+    ``spec`` is None (the namespace and device of ``like``, else NumPy's cpu),
+    a string, or a device object of an array library, which selects that
+    library. A string is read by the library of ``like`` when that library
+    has such a device (a torch tensor's ``"cuda"`` is torch's CUDA; an
+    array_api_strict array's ``"device1"`` is its fake second device);
+    otherwise ``"cpu"`` is NumPy and ``"cuda"``/``"cuda:N"`` is CuPy.
+    """
+    if spec is None:
+        if like is None:
+            return numpy_xp, "cpu"
+        return like
+    if isinstance(spec, str):
+        return _resolve_string(spec, like)
+    module = type(spec).__module__.split(".")[0]
+    if module == "torch":
+        import array_api_compat.torch as torch_xp
+
+        return torch_xp, spec
+    if module == "array_api_strict":
+        import array_api_strict
+
+        return array_api_strict, spec
+    if module == "cupy":
+        cupy = _cupy()
+        return compat.array_namespace(cupy.empty(0)), spec
+    if module in ("jax", "jaxlib"):
+        import jax.numpy as jnp
+
+        return jnp, spec
+    raise ValueError(f"unknown device {spec!r}: {_DEVICE_HELP}")
+
+
+def _resolve_string(spec: str, like: Any) -> tuple[Any, Any]:
+    text = spec.strip().lower()
+    if like is not None:
+        lib = library(like[0])
+        if lib == "torch" and (text == "cpu" or _parse_cuda(text) is not None):
+            import torch
+
+            return like[0], torch.device(text)
+        if lib == "array_api_strict":
+            names = {"cpu": "CPU_DEVICE", "cpu_device": "CPU_DEVICE",
+                     "device1": "device1", "device2": "device2"}
+            if text in names:
+                return like[0], type(like[1])(names[text])
+    if text == "cpu":
+        return numpy_xp, "cpu"
+    index = _parse_cuda(text)
+    if index is not None:
+        cupy = _cupy()
+        if index >= cupy.cuda.runtime.getDeviceCount():
+            raise ValueError(
+                f"device {spec!r} does not exist: CuPy sees "
+                f"{cupy.cuda.runtime.getDeviceCount()} GPU(s)"
+            )
+        return compat.array_namespace(cupy.empty(0)), cupy.cuda.Device(index)
+    raise ValueError(f"unknown device {spec!r}: {_DEVICE_HELP}")
+
+
+def on_host(xp: Any, dev: Any) -> bool:
+    """Whether reading a value of this device is free (no wait for a GPU queue).
+
+    Value checks that would need a device-to-host synchronisation (class
+    indices in range, probabilities in [0, 1]) run only where this is True.
+    """
+    lib = library(xp)
+    if lib == "cupy":
+        return False
+    if lib == "torch":
+        return bool(dev.type == "cpu")
+    return True
+
+
+def same_device(xp: Any, a: Any, b: Any) -> bool:
+    """Whether two arrays of namespace ``xp`` live on the same device."""
+    if xp is numpy_xp:
+        return True
+    return bool(device(a) == device(b))

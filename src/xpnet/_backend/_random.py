@@ -1,0 +1,94 @@
+"""Seeded random numbers on every backend, each drawn where its array will live.
+
+``manual_seed(n)`` reseeds every generator: NumPy's (cpu), one CuPy generator
+per GPU, one torch generator per torch device. Libraries without a random
+module (array-api-strict, JAX) draw on a NumPy generator of their own and
+copy the numbers to their device once, at creation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._devices import library
+
+_seed: int | None = None
+_generators: dict[tuple[str, str], Any] = {}
+
+
+def manual_seed(seed: int) -> None:
+    """Make every later random draw reproducible, on every backend."""
+    global _seed
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"manual_seed expects a non-negative int, got {seed!r}")
+    _seed = seed
+    _generators.clear()
+
+
+def _generator(xp: Any, dev: Any) -> tuple[str, Any]:
+    lib = library(xp)
+    key = (lib, str(dev))
+    gen = _generators.get(key)
+    if gen is None:
+        seed = _seed if _seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+        if lib == "cupy":
+            import cupy
+
+            with dev:
+                gen = cupy.random.default_rng(seed)
+        elif lib == "torch":
+            import torch
+
+            gen = torch.Generator(device=dev).manual_seed(seed)
+        else:
+            gen = np.random.default_rng(seed)
+        _generators[key] = gen
+    return lib, gen
+
+
+def _host_dtype(xp: Any, dtype: Any) -> Any:
+    return np.float64 if dtype == xp.float64 else np.float32
+
+
+def uniform(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
+    """Samples of U[0, 1) with the given shape, dtype and device."""
+    lib, gen = _generator(xp, device)
+    if lib == "torch":
+        import torch
+
+        return torch.rand(shape, generator=gen, dtype=dtype, device=device)
+    if lib == "cupy":
+        with device:
+            return gen.random(shape, dtype=dtype)
+    host = gen.random(shape, dtype=_host_dtype(xp, dtype))
+    return host if lib == "numpy" else xp.asarray(host, dtype=dtype, device=device)
+
+
+def normal(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
+    """Samples of N(0, 1) with the given shape, dtype and device."""
+    lib, gen = _generator(xp, device)
+    if lib == "torch":
+        import torch
+
+        return torch.randn(shape, generator=gen, dtype=dtype, device=device)
+    if lib == "cupy":
+        with device:
+            return gen.standard_normal(shape, dtype=dtype)
+    host = gen.standard_normal(shape, dtype=_host_dtype(xp, dtype))
+    return host if lib == "numpy" else xp.asarray(host, dtype=dtype, device=device)
+
+
+def permutation(n: int, *, xp: Any, device: Any) -> Any:
+    """A random permutation of ``0..n-1`` as an int64 array on ``device``."""
+    lib, gen = _generator(xp, device)
+    if lib == "torch":
+        import torch
+
+        return torch.randperm(n, generator=gen, device=device)
+    if lib == "cupy":
+        with device:
+            return gen.permutation(n).astype(xp.int64)
+    host = gen.permutation(n).astype(np.int64)
+    return host if lib == "numpy" else xp.asarray(host, device=device)

@@ -1,0 +1,122 @@
+"""Library-independent dtype names: ``xn.float32`` means float32 on every backend.
+
+A :class:`DType` is only a name. It compares equal to the backend's own dtype
+object of the same name (``xn.float32 == numpy.float32``), to its name as a
+string, and resolves to a concrete dtype once a namespace is known.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Names the Array API standard defines, in the order we try them.
+_NAMES = (
+    "float32", "float64", "float16",
+    "int64", "int32", "int16", "int8",
+    "uint8", "uint16", "uint32", "uint64",
+    "bool",
+    "complex64", "complex128",
+)
+FLOATING = ("float16", "float32", "float64")
+
+
+class DType:
+    """A dtype named independently of any array library (``xn.float32``)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"xpnet.{self.name}"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DType):
+            return self.name == other.name
+        if isinstance(other, str):
+            return self.name == other
+        try:
+            return _name_of_native(other) == self.name
+        except TypeError:
+            return NotImplemented
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.name in FLOATING
+
+
+float32 = DType("float32")
+float64 = DType("float64")
+float16 = DType("float16")
+int64 = DType("int64")
+int32 = DType("int32")
+bool_ = DType("bool")
+
+_BY_NAME = {n: DType(n) for n in _NAMES}
+_BY_NAME.update({d.name: d for d in (float32, float64, float16, int64, int32, bool_)})
+_NATIVE_NAMES: dict[tuple[type, Any], str] = {}
+
+
+def _name_of_native(dtype: Any) -> str:
+    """The standard name of a backend dtype object (``numpy.dtype('float32')`` -> ``'float32'``)."""
+    # Keyed with the type first: dtypes of different libraries may hash alike
+    # and some (array-api-strict) warn when compared with another library's.
+    key = (type(dtype), dtype)
+    try:
+        return _NATIVE_NAMES[key]
+    except (KeyError, TypeError):
+        pass
+    if isinstance(dtype, type):  # a scalar type such as numpy.float32
+        name = dtype.__name__
+    else:
+        name = getattr(dtype, "name", None) or str(dtype).rsplit(".", 1)[-1]
+    if not isinstance(name, str):
+        raise TypeError(f"{dtype!r} is not an Array API dtype")
+    if name == "bool_":
+        name = "bool"
+    if name not in _BY_NAME:
+        raise TypeError(f"{dtype!r} is not an Array API dtype")
+    try:
+        _NATIVE_NAMES[key] = name
+    except TypeError:  # unhashable dtype object: just do not cache it
+        pass
+    return name
+
+
+def wrap(native: Any) -> DType:
+    """The :class:`DType` for a backend dtype object."""
+    return _BY_NAME[_name_of_native(native)]
+
+
+def resolve(dtype: Any, xp: Any, default: str | None = "float32") -> Any:
+    """The concrete dtype of namespace ``xp`` for ``dtype``.
+
+    ``dtype`` may be None (``default``), a name (``"float64"``), an ``xn``
+    dtype, or a dtype object of any backend (resolved by name, so a NumPy
+    dtype names the same dtype on CuPy or torch).
+    """
+    if dtype is None:
+        if default is None:
+            return None
+        name = default
+    elif isinstance(dtype, DType):
+        name = dtype.name
+    elif isinstance(dtype, str):
+        name = "bool" if dtype == "bool_" else dtype
+        if name not in _BY_NAME:
+            raise TypeError(
+                f"unknown dtype {dtype!r}: expected one of {', '.join(_NAMES)}"
+            )
+    else:
+        name = _name_of_native(dtype)
+    concrete = getattr(xp, name, None)
+    if concrete is None:
+        raise TypeError(f"dtype {name} is not available in {xp.__name__}")
+    return concrete

@@ -1,0 +1,165 @@
+"""Reverse-mode automatic differentiation: grad mode and the backward sweep.
+
+Every op records, on the tensor it returns, its inputs (``_parents``) and a
+closure ``_backward(G)`` that maps the gradient ``G = dL/d(out)`` to the
+gradients of the loss with respect to each input (the chain rule, one op at a
+time). ``backward(loss)`` visits the graph once, from the loss back to the
+leaves, in reverse topological order, so each node has received the gradient
+of every path through it before it passes its own gradient on.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from . import _backend
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode:
+    enabled = True
+
+
+grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """Whether new ops record the graph (False inside ``no_grad()``)."""
+    return grad_mode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode, restoring it on exit."""
+
+    _mode: bool
+
+    def __enter__(self) -> None:
+        self._previous = grad_mode.enabled
+        grad_mode.enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        grad_mode.enabled = self._previous
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_SetGradMode):
+    """Run without recording the graph: for parameter updates and inference.
+
+    >>> with xn.no_grad():
+    ...     w -= lr * w.grad
+    """
+
+    _mode = False
+
+
+class enable_grad(_SetGradMode):
+    """Record the graph again inside a ``no_grad`` block."""
+
+    _mode = True
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes reachable from ``root`` that need a gradient, each before its inputs."""
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in seen:
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def backward(root: Tensor, gradient: Any = None) -> None:
+    """Accumulate ``d root / d leaf`` into ``leaf.grad`` for every leaf that requires grad."""
+    xp = root._xp
+    if not root.requires_grad:
+        raise RuntimeError(
+            "backward() on a tensor that does not require grad: none of the tensors it was "
+            "computed from has requires_grad=True (or it was computed under no_grad())"
+        )
+    if gradient is None:
+        if _size(root.data.shape) != 1:
+            raise RuntimeError(
+                f"backward() on a non-scalar tensor of shape {tuple(root.data.shape)} needs "
+                "gradient=... of the same shape; or reduce it first, e.g. loss.sum().backward()"
+            )
+        gradient = xp.ones_like(root.data)
+    else:
+        gradient = _gradient_array(root, gradient)
+
+    grads: dict[int, Any] = {id(root): gradient}
+    stored: set[int] = set()
+    for node in _topological_order(root):
+        g = grads.pop(id(node), None)
+        if g is None:
+            continue
+        if node._backward is None or node._retains_grad:
+            _accumulate(node, g, stored)
+        if node._backward is None:
+            continue
+        for parent, pg in zip(node._parents, node._backward(g)):
+            if pg is None or not parent.requires_grad:
+                continue
+            key = id(parent)
+            previous = grads.get(key)
+            grads[key] = pg if previous is None else previous + pg
+
+
+def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
+    """``node.grad += g``, never sharing memory between two ``.grad`` arrays."""
+    if tuple(g.shape) != tuple(node.data.shape):  # a broken backward rule, not user error
+        raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.data.shape)}")
+    if node.grad is not None:
+        node.grad = node.grad + g
+        return
+    if id(g) in stored or not _backend.is_writeable(g):
+        g = node._xp.asarray(g, copy=True)
+    stored.add(id(g))
+    node.grad = g
+
+
+def _gradient_array(root: Tensor, gradient: Any) -> Any:
+    from .tensor import Tensor
+
+    data = gradient.data if isinstance(gradient, Tensor) else gradient
+    if not _backend.is_array(data) or _backend.namespace(data) is not root._xp:
+        raise TypeError(
+            f"backward(gradient=...) must be an array or Tensor of the same library as the "
+            f"tensor ({_backend.library(root._xp)}), got {type(data).__name__}"
+        )
+    if tuple(data.shape) != tuple(root.data.shape):
+        raise ValueError(
+            f"backward(gradient=...) has shape {tuple(data.shape)} but the tensor has shape "
+            f"{tuple(root.data.shape)}: they must match"
+        )
+    return data
+
+
+def _size(shape: tuple[int, ...]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n

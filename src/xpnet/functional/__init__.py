@@ -1,0 +1,46 @@
+"""Every differentiable op of xpnet: its forward and its backward rule side by side.
+
+Each op takes Tensors (or arrays of any Array API library, wrapped without
+copying) and returns a Tensor of the same namespace, device and dtype. Its
+gradient rule sits right under its forward, with the formula in the
+docstring; the ops are written only with the namespace ``xp`` of their input.
+"""
+
+from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .arithmetic import (
+    abs,
+    add,
+    clip,
+    compare,
+    div,
+    exp,
+    log,
+    mul,
+    neg,
+    pow,
+    sqrt,
+    sub,
+    to,
+    update_,
+    where,
+)
+from .dropout import dropout
+from .linalg import linear, matmul
+from .loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+)
+from .reduction import max, mean, min, sum
+from .shape import getitem, matrix_transpose, permute_dims, reshape
+
+__all__ = [
+    "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
+    "compare", "cross_entropy", "div", "dropout", "exp", "gelu", "getitem", "huber_loss",
+    "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "matrix_transpose",
+    "max", "mean", "min", "mse_loss", "mul", "neg", "permute_dims", "pow", "relu", "reshape",
+    "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "to", "update_", "where",
+]

@@ -1,0 +1,102 @@
+"""What every op shares: turning inputs into tensors, checking they can meet, and
+summing a gradient back over the axes that broadcasting stretched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _backend
+from ..tensor import CONSTANT, Tensor, _make, make_result
+
+__all__ = ["CONSTANT", "Tensor", "as_tensor", "check_same_place", "make_result",
+           "operands", "unbroadcast", "value"]
+
+SCALARS = (int, float, bool)
+
+
+def as_tensor(obj: Any, op: str = "op") -> Tensor:
+    """``obj`` as a Tensor: Tensors pass through, arrays are wrapped (never copied)."""
+    if isinstance(obj, Tensor):
+        return obj
+    if _backend.is_array(obj):
+        return _make(obj, _backend.namespace(obj))
+    raise TypeError(
+        f"{op} expects a Tensor or an array of an Array API library, got {type(obj).__name__}"
+        + ("; build one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else "")
+    )
+
+
+def check_same_place(a: Tensor, b: Tensor, op: str) -> None:
+    """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices."""
+    if a._xp is b._xp and _backend.same_device(a._xp, a.data, b.data):
+        return
+    where_a = _backend.describe(a._xp, a.device)
+    where_b = _backend.describe(b._xp, b.device)
+    kind = "devices" if a._xp is b._xp else "array libraries"
+    raise RuntimeError(
+        f"{op}: tensors on different {kind} ({where_a} and {where_b}): move one to the "
+        f"other's with .to(...), e.g. b = b.to(a.device) (xpnet never copies between "
+        f"devices behind your back)"
+    )
+
+
+def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
+    """The two inputs of a binary op and their namespace.
+
+    Each input comes back as a Tensor or, for a Python number, unchanged: Python
+    scalars stay scalars so they never promote float32 to float64.
+    """
+    a_scalar = isinstance(a, SCALARS)
+    b_scalar = isinstance(b, SCALARS)
+    if a_scalar and b_scalar:
+        raise TypeError(f"{op} needs at least one Tensor, got two Python numbers")
+    if not a_scalar:
+        a = as_tensor(a, op)
+    if not b_scalar:
+        b = as_tensor(b, op)
+    if a_scalar:
+        return a, b, b._xp
+    if not b_scalar:
+        check_same_place(a, b, op)
+    return a, b, a._xp
+
+
+def value(x: Any) -> Any:
+    """The native array of a Tensor, or the Python scalar itself."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def node(x: Any) -> Tensor:
+    """A graph input for ``x``: the Tensor itself, or CONSTANT for a Python scalar."""
+    return x if isinstance(x, Tensor) else CONSTANT
+
+
+def needs_grad(x: Any) -> bool:
+    return isinstance(x, Tensor) and x.requires_grad
+
+
+def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``g`` over the axes broadcasting added or stretched, so it has ``shape``.
+
+    If ``y = x + b`` broadcast ``b`` of shape (out,) over a batch (N, out), every
+    row used the same ``b``: its gradient is the sum of the rows' gradients.
+    """
+    gshape = tuple(g.shape)
+    if gshape == tuple(shape):
+        return g
+    extra = len(gshape) - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and gshape[extra + i] != 1
+    )
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    return xp.reshape(g, tuple(shape))
+
+
+def keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` with the reduced axes kept as 1 (for broadcasting a gradient back)."""
+    ndim = len(shape)
+    if axis is None:
+        return (1,) * ndim
+    axes = {a % ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))

@@ -1,0 +1,129 @@
+"""Activation functions, each with its derivative written next to it."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ._core import Tensor, as_tensor, make_result
+from ._special import erf
+
+
+def relu(x: Any) -> Tensor:
+    """``max(x, 0)``.  dL/dx = G where x > 0, else 0."""
+    x = as_tensor(x, "relu")
+    xp = x._xp
+    out = xp.maximum(x.data, 0.0)
+
+    def backward(g: Any) -> tuple[Any]:
+        return (xp.where(out > 0, g, 0.0),)
+
+    return make_result(out, xp, (x,), backward, "relu")
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """``x`` where x > 0, else ``negative_slope * x``.  dL/dx = G or G * negative_slope."""
+    x = as_tensor(x, "leaky_relu")
+    xp = x._xp
+    positive = x.data > 0
+    out = xp.where(positive, x.data, x.data * negative_slope)
+
+    def backward(g: Any) -> tuple[Any]:
+        return (xp.where(positive, g, g * negative_slope),)
+
+    return make_result(out, xp, (x,), backward, "leaky_relu")
+
+
+def sigmoid(x: Any) -> Tensor:
+    """``1 / (1 + e**-x)``.  dL/dx = G * out * (1 - out).
+
+    Computed from ``e**-|x|`` so that no exp overflows for large |x|.
+    """
+    x = as_tensor(x, "sigmoid")
+    xp = x._xp
+    e = xp.exp(-xp.abs(x.data))
+    out = xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+
+    def backward(g: Any) -> tuple[Any]:
+        return (g * out * (1 - out),)
+
+    return make_result(out, xp, (x,), backward, "sigmoid")
+
+
+def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent.  dL/dx = G * (1 - out**2)."""
+    x = as_tensor(x, "tanh")
+    xp = x._xp
+    out = xp.tanh(x.data)
+
+    def backward(g: Any) -> tuple[Any]:
+        return (g * (1 - out * out),)
+
+    return make_result(out, xp, (x,), backward, "tanh")
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2 = 1 / math.sqrt(2)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """``x * Phi(x)``, Phi the standard normal CDF (``approximate="tanh"``: its tanh fit).
+
+    exact:  Phi(x) = (1 + erf(x / sqrt 2)) / 2,  dL/dx = G (Phi(x) + x phi(x)),
+            phi(x) = e**(-x**2/2) / sqrt(2 pi)
+    tanh:   out = x (1 + tanh(u)) / 2,  u = sqrt(2/pi) (x + 0.044715 x**3),
+            dL/dx = G ((1 + t)/2 + x (1 - t**2) sqrt(2/pi) (1 + 3*0.044715 x**2) / 2)
+    """
+    x = as_tensor(x, "gelu")
+    xp, v = x._xp, x.data
+    if approximate == "tanh":
+        t = xp.tanh(_SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))
+        out = 0.5 * v * (1 + t)
+
+        def backward(g: Any) -> tuple[Any]:
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v)
+            return (g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du),)
+
+    elif approximate == "none":
+        cdf = 0.5 * (1 + erf(xp, v * _INV_SQRT_2))
+        out = v * cdf
+
+        def backward(g: Any) -> tuple[Any]:
+            return (g * (cdf + v * xp.exp(-0.5 * v * v) * _INV_SQRT_2PI),)
+
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return make_result(out, xp, (x,), backward, "gelu")
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """``e**x / sum(e**x)`` along ``axis`` (shifted by the max for stability).
+
+    dL/dx = out * (G - sum(G * out, axis))
+    """
+    x = as_tensor(x, "softmax")
+    xp = x._xp
+    e = xp.exp(x.data - xp.max(x.data, axis=axis, keepdims=True))
+    out = e / xp.sum(e, axis=axis, keepdims=True)
+
+    def backward(g: Any) -> tuple[Any]:
+        return (out * (g - xp.sum(g * out, axis=axis, keepdims=True)),)
+
+    return make_result(out, xp, (x,), backward, "softmax")
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """``x - log(sum(e**x))`` along ``axis``, without overflow.
+
+    dL/dx = G - softmax(x) * sum(G, axis)
+    """
+    x = as_tensor(x, "log_softmax")
+    xp = x._xp
+    z = x.data - xp.max(x.data, axis=axis, keepdims=True)
+    out = z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
+
+    def backward(g: Any) -> tuple[Any]:
+        return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
+
+    return make_result(out, xp, (x,), backward, "log_softmax")

@@ -1,0 +1,229 @@
+"""Elementwise arithmetic: each op's forward, then the closure with its chain rule.
+
+Notation: ``G = dL/d(out)``, the gradient arriving from the loss. Gradients of
+inputs that were broadcast are summed back to their shape (``unbroadcast``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _backend, _dtypes
+from ..autograd import grad_mode
+from ._core import (
+    Tensor,
+    as_tensor,
+    check_same_place,
+    make_result,
+    needs_grad,
+    node,
+    operands,
+    unbroadcast,
+    value,
+)
+
+
+def _grad(xp: Any, x: Any, g: Any) -> Any:
+    """``g`` summed to the shape of input ``x``, or None when ``x`` needs no gradient."""
+    return unbroadcast(xp, g, x.data.shape) if needs_grad(x) else None
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """``a + b``.  dL/da = G,  dL/db = G."""
+    a, b, xp = operands(a, b, "add")
+    out = value(a) + value(b)
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        return _grad(xp, a, g), _grad(xp, b, g)
+
+    return make_result(out, xp, (node(a), node(b)), backward, "add")
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """``a - b``.  dL/da = G,  dL/db = -G."""
+    a, b, xp = operands(a, b, "sub")
+    out = value(a) - value(b)
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        return _grad(xp, a, g), (_grad(xp, b, -g) if needs_grad(b) else None)
+
+    return make_result(out, xp, (node(a), node(b)), backward, "sub")
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """``a * b``.  dL/da = G * b,  dL/db = G * a."""
+    a, b, xp = operands(a, b, "mul")
+    av, bv = value(a), value(b)
+    out = av * bv
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        return (_grad(xp, a, g * bv) if needs_grad(a) else None,
+                _grad(xp, b, g * av) if needs_grad(b) else None)
+
+    return make_result(out, xp, (node(a), node(b)), backward, "mul")
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """``a / b``.  dL/da = G / b,  dL/db = -G * a / b**2 = -G * out / b."""
+    a, b, xp = operands(a, b, "div")
+    av, bv = value(a), value(b)
+    out = av / bv
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        return (_grad(xp, a, g / bv) if needs_grad(a) else None,
+                _grad(xp, b, -g * out / bv) if needs_grad(b) else None)
+
+    return make_result(out, xp, (node(a), node(b)), backward, "div")
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    """``a ** b``.  dL/da = G * b * a**(b-1),  dL/db = G * out * log(a)."""
+    a, b, xp = operands(a, b, "pow")
+    av, bv = value(a), value(b)
+    out = av**bv
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        ga = _grad(xp, a, g * bv * av ** (bv - 1)) if needs_grad(a) else None
+        gb = _grad(xp, b, g * out * xp.log(av)) if needs_grad(b) else None
+        return ga, gb
+
+    return make_result(out, xp, (node(a), node(b)), backward, "pow")
+
+
+def neg(x: Any) -> Tensor:
+    """``-x``.  dL/dx = -G."""
+    x = as_tensor(x, "neg")
+
+    def backward(g: Any) -> tuple[Any]:
+        return (-g,)
+
+    return make_result(-x.data, x._xp, (x,), backward, "neg")
+
+
+def exp(x: Any) -> Tensor:
+    """``e**x``.  dL/dx = G * e**x = G * out."""
+    x = as_tensor(x, "exp")
+    out = x._xp.exp(x.data)
+
+    def backward(g: Any) -> tuple[Any]:
+        return (g * out,)
+
+    return make_result(out, x._xp, (x,), backward, "exp")
+
+
+def log(x: Any) -> Tensor:
+    """Natural logarithm.  dL/dx = G / x."""
+    x = as_tensor(x, "log")
+
+    def backward(g: Any) -> tuple[Any]:
+        return (g / x.data,)
+
+    return make_result(x._xp.log(x.data), x._xp, (x,), backward, "log")
+
+
+def sqrt(x: Any) -> Tensor:
+    """Square root.  dL/dx = G / (2 sqrt(x)) = G / (2 out)."""
+    x = as_tensor(x, "sqrt")
+    out = x._xp.sqrt(x.data)
+
+    def backward(g: Any) -> tuple[Any]:
+        return (g / (2 * out),)
+
+    return make_result(out, x._xp, (x,), backward, "sqrt")
+
+
+def abs(x: Any) -> Tensor:
+    """``|x|``.  dL/dx = G * sign(x) (0 at x = 0, as in PyTorch)."""
+    x = as_tensor(x, "abs")
+
+    def backward(g: Any) -> tuple[Any]:
+        return (g * x._xp.sign(x.data),)
+
+    return make_result(x._xp.abs(x.data), x._xp, (x,), backward, "abs")
+
+
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    """``x`` limited to ``[min, max]``.  dL/dx = G where min <= x <= max, else 0."""
+    x = as_tensor(x, "clip")
+    xp = x._xp
+    out = xp.clip(x.data, min=min, max=max)
+
+    def backward(g: Any) -> tuple[Any]:
+        inside = out == x.data
+        return (xp.where(inside, g, xp.zeros_like(g)),)
+
+    return make_result(out, xp, (x,), backward, "clip")
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b``.  dL/da = G [cond],  dL/db = G [not cond]."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    a, b, xp = operands(a, b, "where")
+    out = xp.where(cond, value(a), value(b))
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        zero = xp.zeros_like(g)
+        return (_grad(xp, a, xp.where(cond, g, zero)) if needs_grad(a) else None,
+                _grad(xp, b, xp.where(cond, zero, g)) if needs_grad(b) else None)
+
+    return make_result(out, xp, (node(a), node(b)), backward, "where")
+
+
+def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
+    """``x`` moved to ``device`` and/or cast to ``dtype``; the gradient goes back the same way."""
+    x = as_tensor(x, "to")
+    src_xp, src_dev, src_dtype = x._xp, x.device, x.data.dtype
+    xp, dev = _backend.resolve(device, like=(src_xp, src_dev))
+    data = _backend.move(x.data, xp, dev)
+    if dtype is not None:
+        target = _dtypes.resolve(dtype, xp)
+        if data.dtype != target:
+            data = xp.astype(data, target)
+    if data is x.data:
+        return x
+
+    def backward(g: Any) -> tuple[Any]:
+        g = _backend.move(g, src_xp, src_dev)
+        return (src_xp.astype(g, src_dtype) if g.dtype != src_dtype else g,)
+
+    return make_result(data, xp, (x,), backward, "to")
+
+
+def compare(a: Any, b: Any, method: str) -> Tensor:
+    """A comparison (``a < b``, ...) as a boolean tensor, outside the graph."""
+    a, b, xp = operands(a, b, method.strip("_"))
+    va, vb = value(a), value(b)
+    out = getattr(va, method)(vb) if isinstance(a, Tensor) else getattr(vb, _MIRROR[method])(va)
+    return make_result(out, xp, (), _no_backward, "compare")
+
+
+_MIRROR = {"__eq__": "__eq__", "__ne__": "__ne__", "__lt__": "__gt__", "__gt__": "__lt__",
+           "__le__": "__ge__", "__ge__": "__le__"}
+
+
+def _no_backward(g: Any) -> tuple[()]:
+    return ()
+
+
+def update_(t: Tensor, other: Any, method: str) -> Tensor:
+    """In-place ``t += other`` (or -=, *=, /=) on the data, for updates under ``no_grad()``.
+
+    The array is changed in place where the library allows it and rebound
+    otherwise (JAX). A leaf that requires grad may only be updated this way
+    with grad mode off, as in PyTorch.
+    """
+    if grad_mode.enabled and t.requires_grad:
+        raise RuntimeError(
+            f"in-place {method.strip('_')} on a tensor that requires grad would be recorded "
+            "nowhere: do parameter updates inside `with xn.no_grad():`"
+        )
+    if isinstance(other, Tensor):
+        check_same_place(t, other, "in-place update")
+        other = other.data
+    elif not isinstance(other, (int, float, bool)):
+        check_same_place(t, as_tensor(other, "in-place update"), "in-place update")
+    if _backend.is_writeable(t.data):
+        getattr(t.data, method)(other)
+    else:
+        t.data = getattr(t.data, method.replace("__i", "__", 1))(other)
+    return t

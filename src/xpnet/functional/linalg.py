@@ -1,0 +1,81 @@
+"""Matrix products: the hot path. One GEMM forward, one GEMM per needed gradient."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._core import CONSTANT, Tensor, check_same_place, make_result, needs_grad, operands, unbroadcast
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """``a @ b`` with NumPy's rules for 1-D and batched (broadcast) operands.
+
+    For A (..., n, k), B (..., k, m), G (..., n, m):
+        dL/dA = G B^T        dL/dB = A^T G
+    (summed over broadcast batch axes; a 1-D operand is a row/column vector).
+    """
+    a, b, xp = operands(a, b, "matmul")
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul needs two tensors or arrays, not a Python number")
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
+    if a.data.shape[-1] != b.data.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} do not line up: the last dimension of the "
+            f"first ({a.data.shape[-1]}) must equal the "
+            f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second"
+        )
+    out = xp.matmul(a.data, b.data)
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        a2 = a.data if a.ndim > 1 else xp.reshape(a.data, (1, -1))
+        b2 = b.data if b.ndim > 1 else xp.reshape(b.data, (-1, 1))
+        g2 = g
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, axis=-2 if b.ndim > 1 else 0)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, axis=-1)
+        ga = gb = None
+        if needs_grad(a):  # dL/dA = G B^T
+            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.data.shape)
+        if needs_grad(b):  # dL/dB = A^T G
+            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.data.shape)
+        return ga, gb
+
+    return make_result(out, xp, (a, b), backward, "matmul")
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight^T + bias`` in one node: the layer ``nn.Linear`` runs.
+
+    x (..., in), weight (out, in), bias (out,), G (..., out); with X, G the
+    inputs and gradients flattened to rows (N, in) and (N, out):
+        dL/dx = G W        dL/dW = G^T X        dL/db = sum of G over rows
+    Each gradient is computed only when its input needs it (the data batch
+    usually does not, which saves a GEMM in the first layer).
+    """
+    check_same_place(x, weight, "linear")
+    xp = weight._xp
+    lead = tuple(x.data.shape[:-1])
+    x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))
+    out = xp.matmul(x2, weight.data.T)
+    if bias is not None:
+        out += bias.data  # in place: ``out`` is fresh, so no second (N, out) buffer
+    if len(lead) != 1:
+        out = xp.reshape(out, lead + (weight.data.shape[0],))
+
+    def backward(g: Any) -> tuple[Any, Any, Any]:
+        g2 = g if len(lead) == 1 else xp.reshape(g, (-1, g.shape[-1]))
+        gx = gw = gb = None
+        if x.requires_grad:
+            gx = xp.matmul(g2, weight.data)
+            if len(lead) != 1:
+                gx = xp.reshape(gx, x.data.shape)
+        if weight.requires_grad:
+            gw = xp.matmul(g2.T, x2)
+        if bias is not None and bias.requires_grad:
+            gb = xp.sum(g2, axis=0)
+        return gx, gw, gb
+
+    return make_result(out, xp, (x, weight, bias if bias is not None else CONSTANT),
+                       backward, "linear")

@@ -1,0 +1,393 @@
+"""``Tensor``: an array of any Array API library, plus what autograd needs.
+
+A tensor holds its native array in ``.data`` (a NumPy, CuPy, torch or
+array-api-strict array), the array's namespace ``xp`` (resolved once), and,
+when it was computed from tensors that require grad, the op's inputs and the
+closure that sends the gradient back to them. The ops themselves live in
+:mod:`xpnet.functional`; the operators here only call them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import _backend, _dtypes, autograd
+from .autograd import grad_mode
+
+Backward = Callable[[Any], tuple[Any, ...]]
+_SCALARS = (int, float, bool)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it for ``backward()``.
+
+    ``Tensor(data, requires_grad=False)`` wraps the array ``data`` without
+    copying it; use :func:`xpnet.tensor` to build one from Python data.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_xp", "_parents", "_backward", "_op",
+                 "_retains_grad", "__weakref__")
+    __array_ufunc__ = None  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
+
+    data: Any
+    grad: Any
+    requires_grad: bool
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = data
+        self._xp = _backend.namespace(data)
+        self.grad = None
+        self._parents: tuple[Tensor, ...] = ()
+        self._backward: Backward | None = None
+        self._op = ""
+        self._retains_grad = False
+        self.requires_grad = bool(requires_grad)
+        if requires_grad:
+            _require_floating(self)
+
+    # -- what the array is --------------------------------------------------------------
+    @property
+    def xp(self) -> Any:
+        """The Array API namespace of ``.data``."""
+        return self._xp
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.data.shape)
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        """The dtype as an ``xn`` dtype (``xn.float32``); ``.data.dtype`` is the native one."""
+        return _dtypes.wrap(self.data.dtype)
+
+    @property
+    def device(self) -> Any:
+        return _backend.device(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._backward is None
+
+    @property
+    def grad_fn(self) -> str | None:
+        """The name of the op that made this tensor, or None for a leaf."""
+        return self._op if self._backward is not None else None
+
+    def size(self, axis: int | None = None) -> Any:
+        return self.shape if axis is None else self.data.shape[axis]
+
+    def numel(self) -> int:
+        return autograd._size(self.data.shape)
+
+    def __len__(self) -> int:
+        if not self.data.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self.data.shape[0])
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self._backward is not None:
+            extra = f", grad_fn={self._op}"
+        elif self.requires_grad:
+            extra = ", requires_grad=True"
+        where = _backend.describe(self._xp, self.device)
+        return f"tensor({_backend.to_numpy(self.data)!r}, device='{where}'{extra})".replace(
+            "array(", "").replace("), device", ", device")
+
+    # -- autograd -----------------------------------------------------------------------
+    def backward(self, gradient: Any = None) -> None:
+        """Compute ``d self / d leaf`` and add it to ``leaf.grad`` for every leaf needing it.
+
+        ``gradient`` is required when ``self`` is not a scalar: it is ``dL/d self``.
+        """
+        autograd.backward(self, gradient)
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
+        self._retains_grad = True
+        return self
+
+    def detach(self) -> Tensor:
+        """The same data (no copy), cut from the graph."""
+        return _make(self.data, self._xp)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad:
+            _require_floating(self)
+        self.requires_grad = requires_grad
+        return self
+
+    # -- leaving xpnet ------------------------------------------------------------------
+    def numpy(self) -> Any:
+        """The values as a NumPy array (copied from the device when it is not the CPU)."""
+        return _backend.to_numpy(self.data)
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number (waits for the device)."""
+        if self.numel() != 1:
+            raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
+        value = self._xp.reshape(self.data, ())
+        if _dtypes.wrap(value.dtype).name == "bool":
+            return bool(value)
+        if _dtypes.wrap(value.dtype).is_floating_point:
+            return float(value)
+        return int(value)
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        return int(self.item())
+
+    # -- moving -------------------------------------------------------------------------
+    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
+        """This tensor on ``device`` and/or with ``dtype`` (itself when nothing changes).
+
+        Device strings follow :func:`xpnet.device`: a torch tensor's ``"cuda"`` stays
+        torch; a NumPy/CuPy tensor's ``"cuda"`` is CuPy and ``"cpu"`` is NumPy.
+        Moving is differentiable: the gradient flows back to the original device.
+        """
+        from .functional import to as _to
+
+        return _to(self, device=device, dtype=dtype)
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def astype(self, dtype: Any) -> Tensor:
+        return self.to(dtype=dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtype="float32")
+
+    def double(self) -> Tensor:
+        return self.to(dtype="float64")
+
+    # -- operators: each is an op of xpnet.functional --------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return F.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return F.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return F.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return F.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return F.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return F.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return F.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return F.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return F.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return F.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return F.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return F.getitem(self, index)
+
+    # Comparisons give boolean tensors outside the graph, as in PyTorch.
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return F.compare(self, other, "__eq__")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return F.compare(self, other, "__ne__")
+
+    def __lt__(self, other: Any) -> Tensor:
+        return F.compare(self, other, "__lt__")
+
+    def __le__(self, other: Any) -> Tensor:
+        return F.compare(self, other, "__le__")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return F.compare(self, other, "__gt__")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return F.compare(self, other, "__ge__")
+
+    # In-place arithmetic updates ``.data`` (in place where the array allows it):
+    # meant for parameter updates under ``no_grad()``, as in PyTorch.
+    def __iadd__(self, other: Any) -> Tensor:
+        return F.update_(self, other, "__iadd__")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return F.update_(self, other, "__isub__")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return F.update_(self, other, "__imul__")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return F.update_(self, other, "__itruediv__")
+
+    # -- methods ------------------------------------------------------------------------
+    @property
+    def T(self) -> Tensor:
+        """The axes reversed (the transpose of a matrix)."""
+        return F.permute_dims(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two axes swapped (a batch of transposed matrices)."""
+        return F.matrix_transpose(self)
+
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
+        return F.sum(self, axis=_axis(axis, dim), keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
+        return F.mean(self, axis=_axis(axis, dim), keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
+        return F.max(self, axis=_axis(axis, dim), keepdims=keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
+        return F.min(self, axis=_axis(axis, dim), keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return F.reshape(self, shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return self.reshape(*shape)
+
+    def flatten(self) -> Tensor:
+        return F.reshape(self, (-1,))
+
+    def permute(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return F.permute_dims(self, axes)
+
+    def matmul(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def exp(self) -> Tensor:
+        return F.exp(self)
+
+    def log(self) -> Tensor:
+        return F.log(self)
+
+    def sqrt(self) -> Tensor:
+        return F.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return F.abs(self)
+
+    def relu(self) -> Tensor:
+        return F.relu(self)
+
+    def sigmoid(self) -> Tensor:
+        return F.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return F.tanh(self)
+
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return F.softmax(self, axis=_axis(axis, dim))
+
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return F.log_softmax(self, axis=_axis(axis, dim))
+
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        return F.clip(self, min, max)
+
+    clamp = clip
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        return _make(self._xp.argmax(self.data, axis=axis, keepdims=keepdims), self._xp)
+
+    __hash__ = object.__hash__
+
+
+def _axis(axis: Any, dim: Any) -> Any:
+    """``dim=`` is accepted as PyTorch's name for ``axis=``."""
+    return axis if dim is None else dim
+
+
+def _require_floating(t: Tensor) -> None:
+    if not _dtypes.wrap(t.data.dtype).is_floating_point:
+        raise TypeError(
+            f"only floating-point tensors can require grad, got {t.dtype}: "
+            "create it with dtype=xn.float32 (or float64)"
+        )
+
+
+def _make(data: Any, xp: Any) -> Tensor:
+    """A new leaf tensor around ``data`` with namespace ``xp`` (no lookup)."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t._xp = xp
+    t.grad = None
+    t.requires_grad = False
+    t._parents = ()
+    t._backward = None
+    t._op = ""
+    t._retains_grad = False
+    return t
+
+
+def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward,
+                op: str) -> Tensor:
+    """The output of an op: recorded in the graph when grad mode is on and an input needs grad."""
+    t = _make(data, xp)
+    t._op = op
+    if grad_mode.enabled:
+        for p in parents:
+            if p.requires_grad:
+                t.requires_grad = True
+                t._parents = parents
+                t._backward = backward
+                break
+    return t
+
+
+# A stand-in input for Python scalars in binary ops: never needs a gradient.
+CONSTANT = _make(None, None)
+
+
+from . import functional as F  # noqa: E402  (functional builds on Tensor)
