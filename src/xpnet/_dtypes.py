@@ -90,6 +90,21 @@ def _name_of_native(dtype: Any) -> str:
     return name
 
 
+def is_dtype(obj: Any) -> bool:
+    """Whether ``obj`` names a dtype: an ``xn`` dtype, a dtype name, or a backend dtype object."""
+    if isinstance(obj, DType):
+        return True
+    if isinstance(obj, str):
+        return obj in _BY_NAME or obj == "bool_"
+    if obj is None:
+        return False
+    try:
+        _name_of_native(obj)
+    except TypeError:
+        return False
+    return True
+
+
 def wrap(native: Any) -> DType:
     """The :class:`DType` for a backend dtype object."""
     return _BY_NAME[_name_of_native(native)]

@@ -39,6 +39,10 @@ class _SetGradMode:
 
     _mode: bool
 
+    def __new__(cls, func: Any = None) -> Any:
+        self = super().__new__(cls)
+        return self if func is None else self(func)  # bare ``@no_grad``, as in PyTorch
+
     def __enter__(self) -> None:
         self._previous = grad_mode.enabled
         grad_mode.enabled = self._mode
@@ -111,7 +115,7 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         gradient = _gradient_array(root, gradient)
 
     grads: dict[int, Any] = {id(root): gradient}
-    stored: set[int] = set()
+    stored: set[int] = {id(gradient)}  # the caller keeps this array: never adopt it as a .grad
     for node in _topological_order(root):
         g = grads.pop(id(node), None)
         if g is None:
@@ -129,13 +133,18 @@ def backward(root: Tensor, gradient: Any = None) -> None:
 
 
 def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
-    """``node.grad += g``, never sharing memory between two ``.grad`` arrays."""
+    """``node.grad += g``, never sharing memory between two ``.grad`` arrays.
+
+    ``g`` is adopted without a copy only when it owns its memory and no other
+    ``.grad`` holds it: a view (``reshape``'s, ``sum``'s broadcast) may alias the
+    gradient stored on another leaf, or be read-only, or overlap itself (torch).
+    """
     if tuple(g.shape) != tuple(node.data.shape):  # a broken backward rule, not user error
         raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.data.shape)}")
     if node.grad is not None:
         node.grad = node.grad + g
         return
-    if id(g) in stored or not _backend.is_writeable(g):
+    if id(g) in stored or not _backend.owns_memory(g):
         g = node._xp.asarray(g, copy=True)
     stored.add(id(g))
     node.grad = g

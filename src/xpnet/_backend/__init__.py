@@ -16,10 +16,11 @@ from ._devices import (
     same_device,
 )
 from ._random import manual_seed, normal, permutation, uniform
-from ._transfer import is_writeable, move, to_numpy
+from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
     "cuda_available", "describe", "device", "is_array", "is_writeable", "library",
-    "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "permutation",
+    "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
+    "permutation",
     "resolve", "same_device", "to_numpy", "uniform",
 ]

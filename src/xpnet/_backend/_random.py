@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._devices import library
+from ._devices import library, numpy_xp
 
 _seed: int | None = None
 _generators: dict[tuple[str, str], Any] = {}
@@ -32,7 +32,7 @@ def _generator(xp: Any, dev: Any) -> tuple[str, Any]:
     key = (lib, str(dev))
     gen = _generators.get(key)
     if gen is None:
-        seed = _seed if _seed is not None else int(np.random.SeedSequence().entropy % 2**63)
+        seed = _seed if _seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
         if lib == "cupy":
             import cupy
 
@@ -52,6 +52,13 @@ def _host_dtype(xp: Any, dtype: Any) -> Any:
     return np.float64 if dtype == xp.float64 else np.float32
 
 
+def _on_device(host: np.ndarray, xp: Any, device: Any, dtype: Any) -> Any:
+    """Host samples as an array of ``xp`` (NumPy draws only float32/float64: cast float16)."""
+    if xp is numpy_xp and host.dtype == dtype:
+        return host
+    return xp.asarray(host, dtype=dtype, device=device)
+
+
 def uniform(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
     """Samples of U[0, 1) with the given shape, dtype and device."""
     lib, gen = _generator(xp, device)
@@ -63,7 +70,7 @@ def uniform(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
         with device:
             return gen.random(shape, dtype=dtype)
     host = gen.random(shape, dtype=_host_dtype(xp, dtype))
-    return host if lib == "numpy" else xp.asarray(host, dtype=dtype, device=device)
+    return _on_device(host, xp, device, dtype)
 
 
 def normal(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
@@ -77,7 +84,7 @@ def normal(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
         with device:
             return gen.standard_normal(shape, dtype=dtype)
     host = gen.standard_normal(shape, dtype=_host_dtype(xp, dtype))
-    return host if lib == "numpy" else xp.asarray(host, dtype=dtype, device=device)
+    return _on_device(host, xp, device, dtype)
 
 
 def permutation(n: int, *, xp: Any, device: Any) -> Any:

@@ -52,6 +52,22 @@ def move(array: Any, xp: Any, dev: Any) -> Any:
     return xp.asarray(host, device=dev)
 
 
+def owns_memory(array: Any) -> bool:
+    """Whether ``array`` is known to own its (writeable) memory: no view of another array.
+
+    False where that cannot be told (array-api-strict, JAX, ...), so that a
+    caller keeping the array copies it to be safe.
+    """
+    lib = library(namespace(array))
+    if lib == "numpy":
+        return bool(array.flags.owndata and array.flags.writeable)
+    if lib == "cupy":
+        return bool(array.flags.owndata)
+    if lib == "torch":
+        return not array._is_view()
+    return False
+
+
 def is_writeable(array: Any) -> bool:
     """Whether ``array`` can be updated in place (False for JAX, read-only views)."""
     return bool(compat.is_writeable_array(array))

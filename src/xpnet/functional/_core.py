@@ -8,7 +8,7 @@ from typing import Any
 from .. import _backend
 from ..tensor import CONSTANT, Tensor, _make, make_result
 
-__all__ = ["CONSTANT", "Tensor", "as_tensor", "check_same_place", "make_result",
+__all__ = ["CONSTANT", "SCALARS", "Tensor", "as_tensor", "check_same_place", "make_result",
            "operands", "unbroadcast", "value"]
 
 SCALARS = (int, float, bool)

@@ -29,8 +29,9 @@ def erf(xp: Any, x: Any) -> Any:
         term = term * (-s2) / n
         total = total + term / (2 * n + 1)
     series = total * (2 / math.sqrt(math.pi))
-    # Continued fraction on |x| > 2, evaluated from the tail.
-    c = xp.clip(ax, min=_SWITCH)
+    # Continued fraction on |x| > 2, evaluated from the tail (erfc(|x| >= 10) < 1e-44,
+    # so |x| is capped there: c * c cannot overflow).
+    c = xp.clip(ax, min=_SWITCH, max=10.0)
     frac = c
     for k in range(_FRACTION_TERMS, 0, -1):
         frac = c + (k / 2) / frac

@@ -77,20 +77,23 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     """
     x = as_tensor(x, "gelu")
     xp, v = x._xp, x.data
+    # Beyond |x| = 10, tanh(u) = sign(x) and x phi(x) = 0 to double precision: the
+    # powers of x are taken of ``vc`` so that they cannot overflow (a NumPy warning).
+    vc = xp.clip(v, min=-10.0, max=10.0)
     if approximate == "tanh":
-        t = xp.tanh(_SQRT_2_OVER_PI * (v + 0.044715 * v * v * v))
+        t = xp.tanh(_SQRT_2_OVER_PI * (vc + 0.044715 * vc * vc * vc))
         out = 0.5 * v * (1 + t)
 
         def backward(g: Any) -> tuple[Any]:
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * v * v)
-            return (g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * du),)
+            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * vc * vc)
+            return (g * (0.5 * (1 + t) + 0.5 * vc * (1 - t * t) * du),)
 
     elif approximate == "none":
         cdf = 0.5 * (1 + erf(xp, v * _INV_SQRT_2))
         out = v * cdf
 
         def backward(g: Any) -> tuple[Any]:
-            return (g * (cdf + v * xp.exp(-0.5 * v * v) * _INV_SQRT_2PI),)
+            return (g * (cdf + vc * xp.exp(-0.5 * vc * vc) * _INV_SQRT_2PI),)
 
     else:
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")

@@ -6,11 +6,13 @@ inputs that were broadcast are summed back to their shape (``unbroadcast``).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import _backend, _dtypes
 from ..autograd import grad_mode
 from ._core import (
+    SCALARS,
     Tensor,
     as_tensor,
     check_same_place,
@@ -83,8 +85,14 @@ def pow(a: Any, b: Any) -> Tensor:
     out = av**bv
 
     def backward(g: Any) -> tuple[Any, Any]:
-        ga = _grad(xp, a, g * bv * av ** (bv - 1)) if needs_grad(a) else None
-        gb = _grad(xp, b, g * out * xp.log(av)) if needs_grad(b) else None
+        ga = gb = None
+        if needs_grad(a):
+            ga = _grad(xp, a, g * bv * av ** (bv - 1))
+        if needs_grad(b):
+            # A Python base stays a Python number: xp.log takes arrays only, and a
+            # NumPy float64 scalar would promote a float32 gradient.
+            log_a = math.log(av) if isinstance(av, SCALARS) else xp.log(av)
+            gb = _grad(xp, b, g * out * log_a)
         return ga, gb
 
     return make_result(out, xp, (node(a), node(b)), backward, "pow")
@@ -170,8 +178,13 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
-    """``x`` moved to ``device`` and/or cast to ``dtype``; the gradient goes back the same way."""
+    """``x`` moved to ``device`` and/or cast to ``dtype``; the gradient goes back the same way.
+
+    As in PyTorch, a dtype may be given in place of the device: ``x.to("float64")``.
+    """
     x = as_tensor(x, "to")
+    if dtype is None and _dtypes.is_dtype(device):
+        device, dtype = None, device
     src_xp, src_dev, src_dtype = x._xp, x.device, x.data.dtype
     xp, dev = _backend.resolve(device, like=(src_xp, src_dev))
     data = _backend.move(x.data, xp, dev)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import CONSTANT, Tensor, check_same_place, make_result, needs_grad, operands, unbroadcast
+from ._core import (
+    CONSTANT,
+    Tensor,
+    as_tensor,
+    check_same_place,
+    make_result,
+    needs_grad,
+    operands,
+    unbroadcast,
+)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -45,7 +54,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     return make_result(out, xp, (a, b), backward, "matmul")
 
 
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """``x @ weight^T + bias`` in one node: the layer ``nn.Linear`` runs.
 
     x (..., in), weight (out, in), bias (out,), G (..., out); with X, G the
@@ -54,7 +63,11 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Each gradient is computed only when its input needs it (the data batch
     usually does not, which saves a GEMM in the first layer).
     """
+    x, weight = as_tensor(x, "linear"), as_tensor(weight, "linear")
     check_same_place(x, weight, "linear")
+    if bias is not None:
+        bias = as_tensor(bias, "linear")
+        check_same_place(weight, bias, "linear")
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))

@@ -119,14 +119,20 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     if _backend.on_host(xp, p.device) and bool(xp.any((pv < 0) | (pv > 1))):
         raise ValueError("binary_cross_entropy: input values must lie in [0, 1] "
                          "(apply a sigmoid, or use BCEWithLogitsLoss on raw scores)")
-    log_p = xp.clip(xp.log(pv), min=-100.0)
-    log_q = xp.clip(xp.log(1 - pv), min=-100.0)
+    log_p = _clamped_log(xp, pv)
+    log_q = _clamped_log(xp, 1 - pv)
     out, share = _reduce(xp, -(yv * log_p + (1 - yv) * log_q), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
         return (share(g) * (pv - yv) / xp.clip(pv * (1 - pv), min=1e-12), None)
 
     return make_result(out, xp, (p, y), backward, "binary_cross_entropy")
+
+
+def _clamped_log(xp: Any, v: Any) -> Any:
+    """``max(log v, -100)`` for v in [0, 1], without taking log(0) (a NumPy warning)."""
+    positive = v > 0
+    return xp.where(positive, xp.clip(xp.log(xp.where(positive, v, 1.0)), min=-100.0), -100.0)
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -157,6 +163,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean",
     distribution and ``s = softmax(input)`` along the class axis:
         loss = -sum_c p_c log s_c            dL/dx = G (s sum_c p_c - p)
     one node: the softmax and the log are never differentiated separately.
+    With label smoothing e, p = (1 - e) target + e / C, so dL/d(target) = -G (1 - e) log s.
     """
     name = "cross_entropy"
     _check_reduction(reduction, name)
@@ -170,6 +177,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean",
     axis = 1 if x.ndim >= 2 else 0
     classes = x.data.shape[axis]
     probs = _target_distribution(x, y, axis, classes, name)
+    if y.requires_grad and y.data.dtype != x.data.dtype:
+        raise TypeError(f"{name}: target dtype {y.dtype} differs from input dtype {x.dtype}")
     if label_smoothing:
         probs = probs * (1 - label_smoothing) + label_smoothing / classes
     logp = _stable_log_softmax(xp, x.data, axis)
@@ -181,7 +190,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean",
         s = xp.expand_dims(xp.broadcast_to(share(g), per_sample.shape), axis=axis)
         mass = xp.sum(probs, axis=axis, keepdims=True)
         gx = s * (xp.exp(logp) * mass - probs)
-        gy = -s * logp if y.requires_grad else None
+        gy = -s * (1 - label_smoothing) * logp if y.requires_grad else None
         return gx, gy
 
     return make_result(out, xp, (x, y), backward, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._dtypes import wrap
 from ._core import Tensor, as_tensor, make_result
 
 
@@ -49,32 +50,55 @@ def getitem(x: Any, index: Any) -> Tensor:
     """``x[index]`` for basic indices (ints, slices, ``...``, ``None``) or a boolean/int array.
 
     dL/dx = zeros of x's shape with G written at ``index``.
+    An index that names fewer axes than ``x`` has selects all of the rest, as in
+    NumPy and PyTorch (the standard asks for an explicit ``...``; we add it).
     """
     x = as_tensor(x, "getitem")
     xp = x._xp
-    if isinstance(index, Tensor):
-        index = index.data
+    index = _standard_index(index, x.ndim)
     if x.requires_grad and _has_integer_array(index):
         raise TypeError(
             "indexing with an integer array is not differentiable here (repeated indices "
             "would need a scatter-add the Array API lacks): use slices or a boolean mask"
         )
-    out = x.data[index]
+    out = x.data[_sole(index)]
     shape, dtype, dev = tuple(x.data.shape), x.data.dtype, x.device
+    # The standard's __setitem__ takes no None: write G without the axes None added.
+    target = _sole(tuple(part for part in index if part is not None))
+    target_shape = tuple(x.data[target].shape) if any(p is None for p in index) else None
 
     def backward(g: Any) -> tuple[Any]:
         full = xp.zeros(shape, dtype=dtype, device=dev)
-        full[index] = g
+        full[target] = g if target_shape is None else xp.reshape(g, target_shape)
         return (full,)
 
     return make_result(out, xp, (x,), backward, "getitem")
 
 
-def _has_integer_array(index: Any) -> bool:
+def _standard_index(index: Any, ndim: int) -> tuple[Any, ...]:
+    """``index`` as a tuple of native parts, with a trailing ``...`` if it names too few axes."""
     parts = index if isinstance(index, tuple) else (index,)
-    for part in parts:
+    parts = tuple(part.data if isinstance(part, Tensor) else part for part in parts)
+    if any(part is Ellipsis or _is_mask(part) for part in parts):
+        return parts  # a mask must stay the sole index in the standard
+    named = sum(part is not None for part in parts)
+    return parts + (Ellipsis,) if named < ndim else parts
+
+
+def _sole(index: tuple[Any, ...]) -> Any:
+    """A one-part index as that part (array_api_strict takes a mask alone, not in a tuple)."""
+    return index[0] if len(index) == 1 else index
+
+
+def _is_mask(part: Any) -> bool:
+    dtype = getattr(part, "dtype", None)
+    return dtype is not None and wrap(dtype).name == "bool"
+
+
+def _has_integer_array(index: tuple[Any, ...]) -> bool:
+    for part in index:
         dtype = getattr(part, "dtype", None)
-        if dtype is not None and "int" in str(dtype):
+        if dtype is not None and "int" in str(dtype) and len(part.shape) > 0:
             return True
         if isinstance(part, list):
             return True

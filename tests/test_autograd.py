@@ -1,0 +1,243 @@
+"""The backward sweep and grad mode, on every backend, against hand-derived gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import xpnet as xn
+from xpnet import functional as F
+
+
+def test_gradients_accumulate_over_backward_calls(xp):
+    """Like PyTorch: ``.grad`` sums over backward calls until it is reset."""
+    host = np.array([1.0, -2.0, 3.0], dtype=np.float32)
+    x = xp.tensor(host, requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_allclose(xp.numpy(x.grad), 2 * host)
+    (x * x * x).sum().backward()
+    np.testing.assert_allclose(xp.numpy(x.grad), 2 * host + 3 * host**2)
+    loss = (x * 4.0).sum()
+    loss.backward()
+    loss.backward()  # the graph is kept: a second sweep over it adds again
+    np.testing.assert_allclose(xp.numpy(x.grad), 2 * host + 3 * host**2 + 8.0)
+    assert xp.same_place(x.grad) and x.grad.dtype == xp.float32
+    x.grad = None
+    (x * 1.0).sum().backward()
+    np.testing.assert_allclose(xp.numpy(x.grad), np.ones(3))
+
+
+def test_no_grad_context_builds_no_graph(xp):
+    x = xp.tensor([1.0, 2.0], requires_grad=True)
+    assert xn.is_grad_enabled()
+    with xn.no_grad():
+        assert not xn.is_grad_enabled()
+        y = (x * 2).exp().sum()
+        with xn.enable_grad():
+            z = x * 3
+        assert not xn.is_grad_enabled()
+    assert xn.is_grad_enabled()
+    assert not y.requires_grad and y.is_leaf and y.grad_fn is None
+    assert z.requires_grad and z.grad_fn == "mul"
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        y.backward()
+
+
+def test_no_grad_is_restored_after_an_exception(xp):
+    x = xp.tensor([1.0], requires_grad=True)
+    with pytest.raises(ZeroDivisionError), xn.no_grad():
+        raise ZeroDivisionError
+    assert xn.is_grad_enabled() and (x * 2).requires_grad
+
+
+def test_no_grad_as_decorator(xp):
+    x = xp.tensor([1.0, 2.0], requires_grad=True)
+
+    @xn.no_grad()
+    def called(t):
+        assert not xn.is_grad_enabled()
+        return t * 2
+
+    @xn.no_grad
+    def bare(t):
+        return t * 2
+
+    assert called.__name__ == "called"
+    for fn in (called, bare):
+        out = fn(x)
+        assert not out.requires_grad and xn.is_grad_enabled()
+
+
+def test_detach_stops_the_gradient(xp):
+    host = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    x = xp.tensor(host, requires_grad=True)
+    (x.detach() * x).sum().backward()  # d/dx (c * x) with c = x held constant
+    np.testing.assert_allclose(xp.numpy(x.grad), host)
+
+
+def test_retain_grad_keeps_an_intermediate_gradient(xp):
+    host = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    x = xp.tensor(host, requires_grad=True)
+    y = (x * 3).retain_grad()
+    z = x * 2
+    (y * y).sum().backward()
+    np.testing.assert_allclose(xp.numpy(y.grad), 2 * 3 * host)
+    np.testing.assert_allclose(xp.numpy(x.grad), 18 * host)
+    assert z.grad is None
+    assert xp.same_place(y.grad) and not y.is_leaf
+
+
+def test_diamond_graph_sums_its_paths(xp):
+    """``y`` feeds ``z`` along two paths: dz/dx = dz/dy dy/dx summed over both."""
+    host = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    x = xp.tensor(host, requires_grad=True)
+    y = x * 2.0
+    z = (y * y + y.exp() * 3.0 - y).sum()  # z = sum(y^2 + 3 e^y - y)
+    z.backward()
+    y_host = 2 * host
+    np.testing.assert_allclose(xp.numpy(x.grad), 2 * (2 * y_host + 3 * np.exp(y_host) - 1),
+                               rtol=1e-5)
+    w = xp.tensor(host, requires_grad=True)
+    (w * w).sum().backward()  # the same leaf twice in one op
+    np.testing.assert_allclose(xp.numpy(w.grad), 2 * host)
+
+
+def _independent(xp, a, b):
+    """Whether the two ``.grad`` arrays are separate memory: writing one leaves the other."""
+    before = xp.numpy(b).copy()
+    a += 100.0
+    return np.array_equal(xp.numpy(b), before)
+
+
+def test_two_leaves_never_share_a_grad_array(xp):
+    a = xp.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    b = xp.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    assert a.grad is not b.grad and _independent(xp, a.grad, b.grad)
+    np.testing.assert_array_equal(xp.numpy(a.grad), 101.0)
+
+    # b's gradient is a view (reshape) of the array a's gradient is.
+    a = xp.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    b = xp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    c = xp.tensor([1.0, 2.0, 3.0, 4.0])
+    ((a + b.reshape(4)) * c).sum().backward()
+    np.testing.assert_array_equal(xp.numpy(b.grad), [[1.0, 2.0], [3.0, 4.0]])
+    assert _independent(xp, a.grad, b.grad) and _independent(xp, b.grad, a.grad)
+
+
+def test_grad_arrays_are_writeable_in_place(xp):
+    """A gradient that came from a broadcast (``sum``) is still a normal array."""
+    x = xp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x.sum().backward()
+    x.grad *= 3.0
+    x.grad += 1.0
+    np.testing.assert_array_equal(xp.numpy(x.grad), np.full((2, 2), 4.0))
+    m = xp.tensor([1.0, 2.0], requires_grad=True)
+    m.mean().backward()
+    m.grad -= 0.5
+    np.testing.assert_array_equal(xp.numpy(m.grad), [0.0, 0.0])
+
+
+def test_backward_does_not_adopt_the_callers_gradient(xp):
+    a = xp.tensor([1.0, 2.0], requires_grad=True)
+    b = xp.tensor([3.0, 4.0], requires_grad=True)
+    upstream = xp.array([0.5, -1.0])
+    (a + b).backward(upstream)
+    a.grad += 10.0
+    np.testing.assert_array_equal(xp.numpy(upstream), [0.5, -1.0])
+    np.testing.assert_array_equal(xp.numpy(b.grad), [0.5, -1.0])
+    leaf = xp.tensor([1.0, 2.0], requires_grad=True)
+    leaf.backward(upstream)  # backward on a leaf: dL/dleaf is the gradient itself
+    leaf.grad += 1.0
+    np.testing.assert_array_equal(xp.numpy(upstream), [0.5, -1.0])
+
+
+def test_backward_with_a_tensor_gradient(xp):
+    x = xp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    (x * 3.0).backward(xp.tensor([[1.0, 0.0], [0.0, 2.0]]))
+    np.testing.assert_array_equal(xp.numpy(x.grad), [[3.0, 0.0], [0.0, 6.0]])
+
+
+def test_non_scalar_backward_needs_a_gradient(xp):
+    x = xp.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"non-scalar.*\(2,\).*gradient=.*\.sum\(\)\.backward"):
+        (x * 2).backward()
+
+
+def test_backward_gradient_of_the_wrong_shape_or_library(xp):
+    x = xp.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"shape \(3,\).*\(2,\)"):
+        (x * 2).backward(xp.array([1.0, 1.0, 1.0]))
+    with pytest.raises(TypeError, match="same library"):
+        (x * 2).backward([1.0, 1.0])
+    if xp.name != "numpy":
+        with pytest.raises(TypeError, match="same library"):
+            (x * 2).backward(np.ones(2, dtype=np.float32))
+
+
+def test_requires_grad_on_integers_is_a_type_error(xp):
+    with pytest.raises(TypeError, match="floating-point"):
+        xn.tensor([1, 2], device=xp.device, requires_grad=True)
+    with pytest.raises(TypeError, match="floating-point"):
+        xn.Tensor(xp.array([1, 2], dtype="int64"), requires_grad=True)
+    with pytest.raises(TypeError, match="floating-point"):
+        xn.arange(3, device=xp.device).requires_grad_()
+    with pytest.raises(TypeError, match="floating-point"):
+        xn.zeros(2, dtype="int64", device=xp.device, requires_grad=True)
+
+
+def test_backward_on_a_tensor_without_grad_is_an_error(xp):
+    x = xp.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (x * 2).sum().backward()
+
+
+def test_ops_on_constants_build_no_graph(xp):
+    x = xp.tensor([1.0, 2.0])
+    y = xp.tensor([1.0, 2.0], requires_grad=True)
+    out = F.relu(x * 2 + 1)
+    assert not out.requires_grad and out.is_leaf
+    mixed = x * y
+    assert mixed.requires_grad and mixed.grad_fn == "mul"
+    mixed.sum().backward()
+    assert x.grad is None
+    np.testing.assert_array_equal(xp.numpy(y.grad), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("depth", [2000])
+def test_deep_chains_do_not_recurse(xp, depth):
+    """The sweep is iterative: depth far beyond Python's recursion limit is fine."""
+    x = xp.tensor([1.0, -1.0], dtype="float64", requires_grad=True)
+    y = x
+    for _ in range(depth):
+        y = y * 1.0001 + 0.0
+    y.sum().backward()
+    np.testing.assert_allclose(xp.numpy(x.grad), np.full(2, 1.0001**depth), rtol=1e-12)
+    del y  # freeing the long chain must not overflow the stack either
+
+
+def test_deeper_chain_than_the_recursion_limit():
+    import sys
+
+    depth = sys.getrecursionlimit() * 3
+    x = xn.tensor([2.0], dtype="float64", requires_grad=True)
+    y = x
+    for _ in range(depth):
+        y = -y
+    y.sum().backward()
+    assert x.grad[0] == (-1.0) ** depth
+
+
+def test_raw_autograd_workflow_learns(xp):
+    """The DESIGN's raw workflow: tensors, backward, read .grad, update under no_grad."""
+    xs = xp.tensor([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [2.0, 1.0]])
+    ys = xp.tensor([1.0, 2.0, 3.0, 5.0])  # y = 2 x0 + x1
+    w = xn.zeros(2, device=xp.device, requires_grad=True)
+    for _ in range(300):
+        loss = ((xs @ w - ys) ** 2).mean()
+        w.grad = None
+        loss.backward()
+        with xn.no_grad():
+            w -= 0.1 * w.grad
+    np.testing.assert_allclose(xp.numpy(w), [2.0, 1.0], atol=1e-3)
+    assert xp.same_place(w) and w.dtype == xn.float32
