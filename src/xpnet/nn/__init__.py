@@ -1,1 +1,33 @@
-"""Neural-network layers (filled in next)."""
+"""Neural-network building blocks: ``Module``, layers, losses, containers and ``init``.
+
+>>> model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+>>> loss = nn.MSELoss()(model(x), y)
+
+Parameters and submodules are found by reflection over a module's
+attributes: assign them in ``__init__`` (``self.fc = nn.Linear(3, 4)``) and
+they appear in ``parameters()``, ``named_parameters()`` (PyTorch's dotted
+names, so state dicts map across) and ``state_dict()``.
+
+Inputs may be Tensors or raw arrays of any supported library; nothing is
+ever moved between devices behind your back (a mismatch is an error telling
+how to ``.to(...)``). The dtype rule of layers: raw arrays and integer/bool
+Tensors are data and are cast to the layer's dtype; a floating Tensor of
+another dtype is a TypeError (fix: ``x.to(dtype=...)`` or
+``model.to(dtype=...)``). So a layer's output always has the layer's dtype.
+"""
+
+from . import init, utils
+from .activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .dropout import Dropout
+from .linear import Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss
+from .module import Module
+from .parameter import Parameter
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "GELU", "HuberLoss",
+    "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module",
+    "ModuleDict", "ModuleList", "Parameter", "ParameterDict", "ParameterList", "ReLU",
+    "Sequential", "Sigmoid", "Softmax", "Tanh", "init", "utils",
+]

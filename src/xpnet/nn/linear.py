@@ -1,0 +1,68 @@
+"""``Linear``: the fully connected layer, ``y = x W^T + b``, one GEMM per batch."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import functional as F
+from ..creation import zeros
+from ..tensor import Tensor
+from . import init
+from ._input import layer_input
+from .module import Module
+from .parameter import Parameter
+
+
+class Linear(Module):
+    """``y = x W^T + b`` as one graph node (``xpnet.functional.linear``).
+
+    Input: (N, in_features) or (*, in_features); output: (*, out_features).
+    weight: (out_features, in_features) and bias: (out_features,), as in
+    PyTorch, so state dicts map across. Initialised like PyTorch: weight and
+    bias from U(-1/sqrt(in_features), 1/sqrt(in_features)) (the weight by
+    ``kaiming_uniform_(a=sqrt(5))``), drawn on ``device`` with ``xn.manual_seed``.
+
+    Inputs may be Tensors or raw arrays of the layer's library and device
+    (another library or device is an error telling how to ``.to(...)``).
+    The dtype rule: raw arrays and integer/bool Tensors are data and are cast
+    to the layer's dtype; a floating Tensor of another dtype raises TypeError
+    (fix: ``x.to(dtype=xn.float32)`` or ``model.to(dtype=...)``). So the
+    output always has the layer's dtype.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
+                 device: Any = None, dtype: Any = None) -> None:
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(zeros(out_features, in_features, device=device, dtype=dtype))
+        self.bias: Parameter | None = (
+            Parameter(zeros(out_features, device=device, dtype=dtype)) if bias else None
+        )
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw fresh weights and bias (PyTorch's default init)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features)
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        x = layer_input(x, self.weight, self._name())
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self._name()} got input of shape {x.shape}: the last dimension must be "
+                f"{self.in_features}"
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def _name(self) -> str:
+        return f"Linear({self.in_features} -> {self.out_features})"
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")

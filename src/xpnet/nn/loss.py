@@ -1,0 +1,124 @@
+"""Loss modules: each calls its function in :mod:`xpnet.functional` (``F.mse_loss``...).
+
+``reduction`` is ``"mean"`` (the default: the average over every element, or
+over samples for cross-entropy), ``"sum"``, or ``"none"`` (the elementwise
+losses). Input and target may be Tensors or raw arrays of one library and
+device; a target given as Python numbers is made on the input's device.
+The loss has the input's dtype (a target of another dtype is cast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import functional as F
+from ..tensor import Tensor
+from ._input import loss_input, loss_target
+from .module import Module
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+class _Loss(Module):
+    _function: Any = None
+
+    def __init__(self, *, reduction: str = "mean") -> None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', got "
+                f"{reduction!r}"
+            )
+        self.reduction = reduction
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        x = loss_input(input, type(self).__name__)
+        y = loss_target(target, x, type(self).__name__)
+        return type(self)._function(x, y, reduction=self.reduction, **self._options())
+
+    def _options(self) -> dict[str, Any]:
+        return {}
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """``(x - y)**2``. Input: any shape; target: the same shape."""
+
+    _function = F.mse_loss
+
+
+class L1Loss(_Loss):
+    """``|x - y|``. Input: any shape; target: the same shape."""
+
+    _function = F.l1_loss
+
+
+class HuberLoss(_Loss):
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, ``d = x - y``.
+
+    Input: any shape; target: the same shape.
+    """
+
+    _function = F.huber_loss
+
+    def __init__(self, *, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction=reduction)
+        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not delta > 0:
+            raise ValueError(f"HuberLoss: delta must be a positive number, got {delta!r}")
+        self.delta = float(delta)
+
+    def _options(self) -> dict[str, Any]:
+        return {"delta": self.delta}
+
+    def extra_repr(self) -> str:
+        return ", ".join(filter(None, (super().extra_repr(), f"delta={self.delta}")))
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy ``-(y log p + (1 - y) log(1 - p))`` of probabilities ``p``.
+
+    Input: probabilities in [0, 1], any shape; target: the same shape.
+    On raw scores use :class:`BCEWithLogitsLoss` (stabler).
+    """
+
+    _function = F.binary_cross_entropy
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy of ``sigmoid(x)`` computed from the scores ``x``, overflow-free.
+
+    Input: scores, any shape; target: probabilities, the same shape.
+    """
+
+    _function = F.binary_cross_entropy_with_logits
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax cross-entropy of class scores.
+
+    Input: (N, C), (N, C, d1, ...) or (C,). Target: class indices (an integer
+    array of shape (N,), (N, d1, ...) or ()), or class probabilities (the
+    input's shape). ``label_smoothing`` mixes the target with the uniform
+    distribution: ``(1 - s) p + s / C``.
+    """
+
+    _function = F.cross_entropy
+
+    def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction=reduction)
+        if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
+                or not 0.0 <= label_smoothing <= 1.0):
+            raise ValueError(
+                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing!r}"
+            )
+        self.label_smoothing = float(label_smoothing)
+
+    def _options(self) -> dict[str, Any]:
+        return {"label_smoothing": self.label_smoothing}
+
+    def extra_repr(self) -> str:
+        extra = [super().extra_repr()]
+        if self.label_smoothing:
+            extra.append(f"label_smoothing={self.label_smoothing}")
+        return ", ".join(filter(None, extra))

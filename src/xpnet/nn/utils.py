@@ -1,0 +1,108 @@
+"""Gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_``, as in ``torch.nn.utils``.
+
+Both rebind each parameter's ``.grad`` to a new array (gradients may be shared
+or read-only) and never wait for the device: the clip coefficient stays an array.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from .. import _backend
+from ..tensor import Tensor
+
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
+
+def _grads(params: list[Tensor], where: str) -> tuple[list[Tensor], Any]:
+    """The parameters that have a ``.grad`` and their common namespace (None when there are none)."""
+    for p in params:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{where} expects Tensors (or one Tensor), got {type(p).__name__}")
+    with_grad = [p for p in params if p.grad is not None]
+    if not with_grad:
+        return [], None
+    first = with_grad[0].grad
+    xp = _backend.namespace(first)
+    for p in with_grad[1:]:
+        if _backend.namespace(p.grad) is not xp or not _backend.same_device(xp, first, p.grad):
+            here = _backend.describe(xp, _backend.device(first))
+            there = _backend.describe(_backend.namespace(p.grad), _backend.device(p.grad))
+            raise RuntimeError(
+                f"{where}: gradients on different devices ({here}, {there}): move the parameters "
+                "to one device with .to(...) first"
+            )
+    return with_grad, xp
+
+
+def _norm(xp: Any, g: Any, p: float) -> Any:
+    """The ``p``-norm of all elements of ``g`` as a 0-d array (``p`` may be ``inf``, ``-inf``, 0)."""
+    if p == 2.0:
+        return xp.sqrt(xp.sum(g * g))
+    a = xp.abs(g)
+    if p == 1.0:
+        return xp.sum(a)
+    if p == math.inf:
+        return xp.max(a)
+    if p == -math.inf:
+        return xp.min(a)
+    if p == 0.0:
+        return xp.sum(xp.astype(a != 0, g.dtype))
+    return xp.sum(a**p) ** (1.0 / p)
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> Tensor:
+    r"""Scale all gradients together so that their total norm is at most ``max_norm``.
+
+    The total norm is the ``norm_type``-norm of all gradients taken as one vector
+    (``float('inf')``: the largest absolute value). Every gradient is multiplied by
+
+    .. math::  c = \min\left(1, \frac{\text{max\_norm}}{\text{total} + 10^{-6}}\right)
+
+    computed on the device (no host synchronisation). Returns the total norm
+    (before clipping) as a 0-d Tensor. With ``error_if_nonfinite=True`` a nan
+    or infinite norm raises RuntimeError (this check waits for the device).
+    """
+    max_norm, norm_type = float(max_norm), float(norm_type)
+    everything = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    params, xp = _grads(everything, "clip_grad_norm_")
+    if xp is None:
+        return _zero_norm(everything)
+    norms = [_norm(xp, p.grad, norm_type) for p in params]
+    dtype = xp.result_type(*norms)
+    total = _norm(xp, xp.stack([xp.astype(n, dtype) for n in norms]), norm_type)
+    if error_if_nonfinite and not bool(xp.isfinite(total)):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
+            "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
+            "norm anyway, set `error_if_nonfinite=False`"
+        )
+    coef = xp.minimum(max_norm / (total + 1e-6), xp.ones_like(total))
+    as_dtype: dict[Any, Any] = {}
+    for p in params:
+        dt = p.grad.dtype
+        if dt not in as_dtype:
+            as_dtype[dt] = coef if dt == coef.dtype else xp.astype(coef, dt)
+        p.grad = p.grad * as_dtype[dt]
+    return Tensor(total)
+
+
+def _zero_norm(params: list[Tensor]) -> Tensor:
+    """``0.0`` when no parameter has a gradient: on the first parameter's library and device."""
+    if not params:
+        xp, dev = _backend.resolve(None)
+        return Tensor(xp.asarray(0.0, dtype=xp.float32, device=dev))
+    first = params[0]
+    return Tensor(first._xp.zeros((), dtype=first.data.dtype, device=first.device))
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clip every gradient element to ``[-clip_value, clip_value]``."""
+    clip_value = float(clip_value)
+    everything = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    params, xp = _grads(everything, "clip_grad_value_")
+    for p in params:
+        p.grad = xp.clip(p.grad, -clip_value, clip_value)

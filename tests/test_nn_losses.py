@@ -1,0 +1,189 @@
+"""Loss modules against torch.nn.functional (float64, 1e-10): values and input gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import xpnet as xn
+from xpnet import _backend, nn
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def _compare(xp, torch, ours, theirs, x_host, target_ours, target_torch, reduction):
+    """Loss value and dL/dinput of ``ours`` (a module) and ``theirs`` (a torch function)."""
+    x = xp.tensor(x_host, "float64", requires_grad=True)
+    xt = torch.tensor(x_host, requires_grad=True)
+    loss = ours(x, target_ours)
+    expected = theirs(xt, target_torch, reduction=reduction)
+    assert xp.same_place(loss) and loss.dtype == xn.float64
+    assert loss.shape == tuple(expected.shape)
+    np.testing.assert_allclose(xp.numpy(loss), expected.detach().numpy(), rtol=0, atol=1e-10)
+    g = np.random.default_rng(5).standard_normal(loss.shape)
+    (loss * xp.array(g, "float64")).sum().backward()
+    (expected * torch.from_numpy(g)).sum().backward()
+    assert xp.same_place(x.grad)
+    np.testing.assert_allclose(xp.numpy(x.grad), xt.grad.numpy(), rtol=0, atol=1e-10)
+
+
+REGRESSION = [
+    ("MSELoss", {}, "mse_loss", {}),
+    ("L1Loss", {}, "l1_loss", {}),
+    ("HuberLoss", {}, "huber_loss", {}),
+    ("HuberLoss", {"delta": 0.5}, "huber_loss", {"delta": 0.5}),
+]
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("case", REGRESSION, ids=lambda c: f"{c[0]}{c[1]}")
+def test_regression_losses_match_torch(xp, torch, case, reduction):
+    name, kwargs, fn, torch_kwargs = case
+    rng = np.random.default_rng(0)
+    x_host, y_host = rng.standard_normal((6, 3)), rng.standard_normal((6, 3))
+    ours = getattr(nn, name)(reduction=reduction, **kwargs)
+    theirs = lambda x, y, reduction: getattr(torch.nn.functional, fn)(  # noqa: E731
+        x, y, reduction=reduction, **torch_kwargs)
+    _compare(xp, torch, ours, theirs, x_host, xp.array(y_host, "float64"),
+             torch.from_numpy(y_host), reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_matches_torch(xp, torch, reduction):
+    rng = np.random.default_rng(1)
+    p_host = rng.uniform(0.02, 0.98, (5, 4))
+    y_host = rng.uniform(0, 1, (5, 4))
+    _compare(xp, torch, nn.BCELoss(reduction=reduction), torch.nn.functional.binary_cross_entropy,
+             p_host, xp.array(y_host, "float64"), torch.from_numpy(y_host), reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_with_logits_matches_torch(xp, torch, reduction):
+    rng = np.random.default_rng(2)
+    x_host = rng.standard_normal((5, 4)) * 10  # large scores: no overflow
+    y_host = (rng.uniform(0, 1, (5, 4)) > 0.5).astype("float64")
+    _compare(xp, torch, nn.BCEWithLogitsLoss(reduction=reduction),
+             torch.nn.functional.binary_cross_entropy_with_logits,
+             x_host, xp.array(y_host, "float64"), torch.from_numpy(y_host), reduction)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(6, 4), (3, 4, 5)], ids=["N,C", "N,C,d"])
+def test_cross_entropy_indices_match_torch(xp, torch, shape, reduction, smoothing):
+    rng = np.random.default_rng(3)
+    x_host = rng.standard_normal(shape) * 3
+    y_host = rng.integers(0, shape[1], (shape[0],) + shape[2:])
+    ours = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)
+
+    def theirs(x, y, reduction):
+        return torch.nn.functional.cross_entropy(x, y, reduction=reduction,
+                                                 label_smoothing=smoothing)
+
+    _compare(xp, torch, ours, theirs, x_host, xp.array(y_host, "int64"),
+             torch.from_numpy(y_host), reduction)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_probabilities_match_torch(xp, torch, reduction, smoothing):
+    rng = np.random.default_rng(4)
+    x_host = rng.standard_normal((5, 3))
+    y_host = rng.dirichlet(np.ones(3), 5)
+    ours = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)
+
+    def theirs(x, y, reduction):
+        return torch.nn.functional.cross_entropy(x, y, reduction=reduction,
+                                                 label_smoothing=smoothing)
+
+    _compare(xp, torch, ours, theirs, x_host, xp.array(y_host, "float64"),
+             torch.from_numpy(y_host), reduction)
+
+
+# -- what losses accept -------------------------------------------------------------------------
+LOSSES = [nn.MSELoss, nn.L1Loss, nn.HuberLoss, nn.BCELoss, nn.BCEWithLogitsLoss]
+
+
+@pytest.mark.parametrize("make", LOSSES, ids=lambda c: c.__name__)
+def test_losses_take_raw_arrays_and_keep_float32(xp, make):
+    pred = xp.array([[0.2, 0.7], [0.9, 0.4]])  # float32
+    target = xp.array([[0.0, 1.0], [1.0, 0.0]], "float64")  # cast down to the input's dtype
+    loss = make()(pred, target)
+    assert isinstance(loss, xn.Tensor) and xp.same_place(loss)
+    assert loss.dtype == xn.float32 and loss.shape == ()
+    same = make()(pred, [[0.0, 1.0], [1.0, 0.0]])  # Python data is made on the input's device
+    np.testing.assert_allclose(xp.numpy(same), xp.numpy(loss), rtol=1e-6)
+
+
+def test_cross_entropy_takes_raw_arrays_and_lists(xp):
+    scores = xp.array([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+    loss = nn.CrossEntropyLoss()(scores, xp.array([0, 2], "int64"))
+    assert xp.same_place(loss) and loss.dtype == xn.float32
+    same = nn.CrossEntropyLoss()(scores, [0, 2])
+    np.testing.assert_allclose(xp.numpy(same), xp.numpy(loss), rtol=1e-6)
+    soft = nn.CrossEntropyLoss()(scores, [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(xp.numpy(soft), xp.numpy(loss), rtol=1e-6)
+
+
+def test_loss_repr():
+    assert repr(nn.MSELoss()) == "MSELoss()"
+    assert repr(nn.L1Loss(reduction="sum")) == "L1Loss(reduction='sum')"
+    assert repr(nn.HuberLoss(delta=2.0)) == "HuberLoss(delta=2.0)"
+    assert repr(nn.CrossEntropyLoss(label_smoothing=0.1)) == "CrossEntropyLoss(label_smoothing=0.1)"
+
+
+# -- errors ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [*LOSSES, nn.CrossEntropyLoss], ids=lambda c: c.__name__)
+def test_bad_reduction(make):
+    with pytest.raises(ValueError, match=rf"{make.__name__}: reduction must be 'mean', 'sum' or "
+                                         r"'none', got 'avg'"):
+        make(reduction="avg")
+
+
+def test_bad_constructor_arguments():
+    with pytest.raises(ValueError, match="delta must be a positive number, got -1"):
+        nn.HuberLoss(delta=-1)
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\], got 1.5"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
+
+
+@pytest.mark.parametrize("make", LOSSES, ids=lambda c: c.__name__)
+def test_target_shape_mismatch(xp, make):
+    with pytest.raises(ValueError, match=r"target shape \(4,\) does not match input shape "
+                                         r"\(4, 1\)"):
+        make()(xp.array([[0.5]] * 4), xp.array([0.0, 1.0, 1.0, 0.0]))
+
+
+def test_cross_entropy_target_shape_mismatch(xp):
+    with pytest.raises(ValueError, match=r"class-index target shape \(3,\) does not match input "
+                                         r"shape \(2, 3\): expected \(2,\)"):
+        nn.CrossEntropyLoss()(xp.array(np.zeros((2, 3))), xp.array([0, 1, 2], "int64"))
+
+
+def _on_host(xp):
+    return _backend.on_host(xp.ns, xp.expected_device)
+
+
+def test_bce_input_outside_unit_interval(xp):
+    if not _on_host(xp):
+        pytest.skip("value checks would wait for the GPU, so they run only on host devices")
+    with pytest.raises(ValueError, match=r"input values must lie in \[0, 1\].*BCEWithLogitsLoss"):
+        nn.BCELoss()(xp.array([0.5, 1.5]), xp.array([0.0, 1.0]))
+
+
+def test_class_index_out_of_range(xp):
+    if not _on_host(xp):
+        pytest.skip("value checks would wait for the GPU, so they run only on host devices")
+    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 2\] for 3 classes"):
+        nn.CrossEntropyLoss()(xp.array(np.zeros((2, 3))), xp.array([0, 3], "int64"))
+    with pytest.raises(ValueError, match=r"class indices must lie in \[0, 2\]"):
+        nn.CrossEntropyLoss()(xp.array(np.zeros((2, 3))), xp.array([-1, 0], "int64"))
+
+
+def test_loss_of_another_library(xp):
+    import array_api_strict
+
+    other = (array_api_strict.asarray([1.0, 0.0]) if xp.name == "numpy"
+             else np.asarray([1.0, 0.0], "float32"))
+    with pytest.raises(RuntimeError, match=r"mse_loss: tensors on different array libraries"):
+        nn.MSELoss()(xp.array([0.5, 0.5]), other)
