@@ -1,1 +1,20 @@
-"""Optimizers (filled in next)."""
+"""Optimizers, learning-rate schedulers and gradient clipping, with PyTorch's names and rules.
+
+>>> opt = optim.Adam(model.parameters(), lr=1e-3)
+>>> sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
+>>> for x, y in batches:
+...     opt.zero_grad(); loss_fn(model(x), y).backward()
+...     optim.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+>>> sched.step()
+"""
+
+from ..nn.utils import clip_grad_norm_, clip_grad_value_
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "clip_grad_norm_",
+           "clip_grad_value_", "lr_scheduler"]

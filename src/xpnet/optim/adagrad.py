@@ -1,0 +1,53 @@
+"""Adagrad: per-coordinate learning rates from the sum of squared gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, apply_, require
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al.), as PyTorch's ``torch.optim.Adagrad``, step for step.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (:math:`-g` when
+    ``maximize``), at step :math:`t = 1, 2, \dots`:
+
+    .. math::
+        g &\leftarrow g + \lambda \theta \\
+        \tilde\gamma_t &= \gamma / (1 + (t - 1) \eta) \qquad (\eta = \text{lr\_decay}) \\
+        s_t &= s_{t-1} + g^2, \qquad s_0 = \text{initial\_accumulator\_value} \\
+        \theta &\leftarrow \theta - \tilde\gamma_t\, g / (\sqrt{s_t} + \epsilon)
+
+    State per parameter: ``step`` and ``sum`` (:math:`s`).
+    """
+
+    def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10, *,
+                 maximize: bool = False) -> None:
+        defaults = {"lr": lr, "lr_decay": lr_decay, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "eps": eps,
+                    "maximize": maximize}
+        super().__init__(params, defaults)
+
+    def _validate(self, group: dict[str, Any]) -> None:
+        init = group["initial_accumulator_value"]
+        require(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']} (must be >= 0)")
+        require(group["lr_decay"] >= 0.0, f"Invalid lr_decay value: {group['lr_decay']} (must be >= 0)")
+        require(group["weight_decay"] >= 0.0,
+                f"Invalid weight_decay value: {group['weight_decay']} (must be >= 0)")
+        require(init >= 0.0, f"Invalid initial_accumulator_value value: {init} (must be >= 0)")
+        require(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']} (must be >= 0)")
+
+    def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        xp = p._xp
+        if not state:
+            state["step"] = 0
+            state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+        state["step"] = step = state["step"] + 1
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p.data
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        s = state["sum"] = apply_(state["sum"], "+", g * g)
+        p.data = apply_(p.data, "-", clr * (g / (xp.sqrt(s) + group["eps"])))

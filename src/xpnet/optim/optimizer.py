@@ -1,0 +1,243 @@
+"""``Optimizer``: parameter groups, per-parameter state, ``step`` and state dicts.
+
+A subclass gives its default options, checks them in ``_validate`` and
+updates one parameter in ``_update(p, g, state, group)``, written with the
+parameter's namespace ``xp = p._xp`` only. Updates change ``p.data`` and the
+state buffers in place where the array allows it (:func:`apply_`), so an
+optimizer step allocates no new parameter arrays on NumPy, CuPy and torch,
+and rebinds them on libraries with immutable arrays (JAX).
+"""
+
+from __future__ import annotations
+
+import copy
+import operator
+from collections import defaultdict
+from collections.abc import Callable
+from itertools import chain
+from typing import Any
+
+from .. import _backend, _dtypes
+from ..autograd import enable_grad
+from ..tensor import Tensor
+
+_IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}
+_NEW = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def apply_(array: Any, op: str, value: Any) -> Any:
+    """``array <op>= value`` (op one of ``+ - * /``, or ``=`` to copy ``value`` in).
+
+    In place where the array is writeable; a new array otherwise (JAX, read-only
+    views). Always rebind to the result: ``p.data = apply_(p.data, "-", lr * g)``.
+    """
+    if _backend.is_writeable(array):
+        if op == "=":
+            array[...] = value
+            return array
+        return _IN_PLACE[op](array, value)
+    return value if op == "=" else _NEW[op](array, value)
+
+
+def require(ok: bool, message: str) -> None:
+    """Raise ``ValueError(message)`` unless ``ok``: for checking hyperparameters."""
+    if not ok:
+        raise ValueError(message)
+
+
+def check_betas(betas: Any) -> None:
+    require(isinstance(betas, (tuple, list)) and len(betas) == 2,
+            f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")
+    for i, beta in enumerate(betas):
+        require(0.0 <= beta < 1.0, f"Invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+
+
+class Optimizer:
+    """Base class of optimizers.
+
+    ``params`` is an iterable of Tensors, or of dicts (parameter groups) with a
+    ``"params"`` entry and per-group options that override ``defaults``::
+
+        optim.SGD([{"params": model[0].parameters()},
+                   {"params": model[2].parameters(), "lr": 1e-3}], lr=1e-2, momentum=0.9)
+
+    Options are read from ``param_groups`` at every step, so a scheduler (or
+    you) can change them between steps. ``state[p]`` holds each parameter's
+    buffers, created at its first update.
+    """
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self._validate(self.defaults)
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                "but got a Tensor: pass [tensor] or model.parameters()"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- subclass hooks ---------------------------------------------------------------------------
+    def _validate(self, group: dict[str, Any]) -> None:
+        """Raise ValueError for invalid options in ``group`` (every option is present)."""
+
+    def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Update ``p.data`` (and ``state``) from the gradient ``g`` (already negated for maximize)."""
+        raise NotImplementedError
+
+    # -- parameter groups ---------------------------------------------------------------------------
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (useful to unfreeze layers while training)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        group = dict(param_group)
+        if "params" not in group:
+            raise ValueError("param_group must have a 'params' entry (a list of Tensors)")
+        params = group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the ordering "
+                "of tensors in sets will change between runs: use a list instead"
+            )
+        params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(
+                    f"can't optimize a non-leaf Tensor (made by {p.grad_fn}): optimize the leaf "
+                    "tensors it was computed from, or detach() it and set requires_grad=True"
+                )
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if id(p) in seen:
+                raise ValueError(
+                    f"some parameters appear in more than one parameter group (or twice in one): "
+                    f"a tensor of shape {p.shape} is listed again"
+                )
+            seen.add(id(p))
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self._validate(group)
+        group["params"] = params
+        self.param_groups.append(group)
+
+    # -- the training-loop API ---------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's ``.grad``: None, or new zero arrays with ``set_to_none=False``."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad = p._xp.zeros_like(p.data)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a ``.grad``; return ``closure()``'s loss if given.
+
+        ``closure`` re-evaluates the model (``zero_grad``, forward, ``backward``) and
+        returns the loss; it runs with grad mode on.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            maximize = group.get("maximize", False)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                self._update(p, -p.grad if maximize else p.grad, self.state[p], group)
+        return loss
+
+    # -- saving and loading -------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The state in PyTorch's layout: ``{"state": {index: {...}}, "param_groups": [...]}``.
+
+        Parameters are numbered over all groups in order; each group lists its
+        indices in ``"params"`` beside its options. Like PyTorch, the state
+        arrays are the live buffers (not copies): copy before training on if
+        you keep it in memory rather than saving it.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a :meth:`state_dict` (ours or ``torch.optim``'s): options, step counts and buffers.
+
+        Buffers are copied onto each parameter's library, device and (floating) dtype.
+        Nothing changes when the dict does not fit this optimizer.
+        """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= state_dict.keys():
+            raise ValueError("expected a dict with 'state' and 'param_groups', as state_dict() returns")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(saved_groups)} parameter group(s) but the optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"loaded state dict's parameter group {i} has {len(saved['params'])} parameter(s) "
+                    f"but the optimizer's group {i} has {len(group['params'])}"
+                )
+        by_index = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                            chain.from_iterable(g["params"] for g in self.param_groups)))
+        state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for key, entry in state_dict["state"].items():
+            if key not in by_index:
+                raise ValueError(f"loaded state dict has state for parameter {key!r}, which no "
+                                 "parameter group lists")
+            p = by_index[key]
+            state[p] = {name: _load_value(p, key, name, value) for name, value in entry.items()}
+        groups = []
+        for saved, group in zip(saved_groups, self.param_groups):
+            new = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
+            for name, default in self.defaults.items():
+                new.setdefault(name, default)
+            self._validate(new)
+            new["params"] = group["params"]
+            groups.append(new)
+        self.state = state
+        self.param_groups = groups
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join([*lines, ")"])
+
+
+def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
+    """A copy of a saved state value, its arrays moved to ``p``'s library, device and dtype."""
+    if not _backend.is_array(value):
+        return copy.deepcopy(value)
+    if name == "step":  # PyTorch keeps step counts in 0-d tensors; we keep Python ints
+        return int(_backend.to_numpy(value).item())
+    if value.shape and tuple(value.shape) != p.shape:
+        raise ValueError(f"loaded state '{name}' of parameter {index} has shape {tuple(value.shape)} "
+                         f"but the parameter has shape {p.shape}")
+    moved = _backend.move(value, p._xp, p.device)
+    floating = _dtypes.wrap(moved.dtype).is_floating_point
+    if floating and moved.dtype != p.data.dtype:
+        return p._xp.astype(moved, p.data.dtype)
+    return p._xp.asarray(moved, copy=True) if moved is value else moved
+
