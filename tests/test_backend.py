@@ -23,7 +23,7 @@ def test_cpu_is_numpy():
 
 @pytest.mark.parametrize("spec", ["gpu", "cuda:x", "cuda:", "tpu:0", "device1", ""])
 def test_unknown_device_strings_name_the_accepted_forms(spec):
-    with pytest.raises(ValueError, match=r"unknown device .*'cpu', 'cuda' or 'cuda:N'"):
+    with pytest.raises(ValueError, match=r"unknown device .*'cpu', 'cuda', 'cuda:N' or 'numpy'"):
         xn.zeros(2, device=spec)
     with pytest.raises(ValueError, match="unknown device"):
         xn.tensor([1.0]).to(spec)
@@ -168,3 +168,24 @@ def test_every_backend_tensor_knows_its_namespace(xp):
     assert _backend.is_array(t.data) and not _backend.is_array([1.0])
     with pytest.raises(TypeError, match="Array API library"):
         _backend.namespace([1.0])
+
+
+def test_numpy_device_string_is_the_way_back_from_any_library(xp):
+    t = xp.tensor([1.0, 2.0], requires_grad=True)
+    back = t.to("numpy")
+    assert isinstance(back.data, np.ndarray)
+    (back * 3.0).sum().backward()
+    assert xp.same_place(t.grad)
+    np.testing.assert_array_equal(xp.numpy(t.grad), [3.0, 3.0])
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    seen = []
+    with xn.no_grad():
+        worker = threading.Thread(target=lambda: seen.append(xn.is_grad_enabled()))
+        worker.start()
+        worker.join()
+        assert not xn.is_grad_enabled()
+    assert seen == [True]

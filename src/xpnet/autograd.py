@@ -11,6 +11,7 @@ of every path through it before it passes its own gradient on.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _GradMode:
+class _GradMode(threading.local):
+    """Whether ops record the graph; per thread, as in PyTorch."""
+
     enabled = True
 
 

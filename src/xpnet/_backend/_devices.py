@@ -108,7 +108,7 @@ def _parse_cuda(spec: str) -> int | None:
 
 
 _DEVICE_HELP = (
-    "expected 'cpu', 'cuda' or 'cuda:N', or a device object of an array "
+    "expected 'cpu', 'cuda', 'cuda:N' or 'numpy', or a device object of an array "
     "library (torch.device, array_api_strict.Device, cupy.cuda.Device)"
 )
 
@@ -121,7 +121,8 @@ def resolve(spec: Any, like: Any = None) -> tuple[Any, Any]:
     library. A string is read by the library of ``like`` when that library
     has such a device (a torch tensor's ``"cuda"`` is torch's CUDA; an
     array_api_strict array's ``"device1"`` is its fake second device);
-    otherwise ``"cpu"`` is NumPy and ``"cuda"``/``"cuda:N"`` is CuPy.
+    otherwise ``"cpu"`` is NumPy and ``"cuda"``/``"cuda:N"`` is CuPy. ``"numpy"``
+    always means NumPy's cpu, the way back from any library.
     """
     if spec is None:
         if like is None:
@@ -161,7 +162,7 @@ def _resolve_string(spec: str, like: Any) -> tuple[Any, Any]:
                      "device1": "device1", "device2": "device2"}
             if text in names:
                 return like[0], type(like[1])(names[text])
-    if text == "cpu":
+    if text == "cpu" or text == "numpy":
         return numpy_xp, "cpu"
     index = _parse_cuda(text)
     if index is not None:
