@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -23,7 +25,7 @@ def _pair(torch, sizes, acts):
     """The same MLP in xpnet and torch (float64), torch's weights loaded into xpnet's."""
     torch.manual_seed(0)
     ours, theirs = [], []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         ours.append(nn.Linear(n_in, n_out, dtype="float64"))
         theirs.append(torch.nn.Linear(n_in, n_out, dtype=torch.float64))
         if i < len(acts):

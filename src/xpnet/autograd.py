@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _backend
@@ -78,29 +79,15 @@ class enable_grad(_SetGradMode):
     _mode = True
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes reachable from ``root`` that need a gradient, each before its inputs."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent.requires_grad and id(parent) not in seen:
-                stack.append((parent, False))
-    order.reverse()
-    return order
-
-
 def backward(root: Tensor, gradient: Any = None) -> None:
-    """Accumulate ``d root / d leaf`` into ``leaf.grad`` for every leaf that requires grad."""
+    """Accumulate ``d root / d leaf`` into ``leaf.grad`` for every leaf that requires grad.
+
+    Every tensor is numbered when it is made (``_seq``), and an op's output is
+    always made after its inputs, so creation order is a topological order.
+    The sweep pops the newest pending node from a max-heap: by then every
+    consumer of that node (all newer) has sent its share of the gradient, so
+    the node's gradient is complete when its backward rule runs.
+    """
     xp = root._xp
     if not root.requires_grad:
         raise RuntimeError(
@@ -119,10 +106,10 @@ def backward(root: Tensor, gradient: Any = None) -> None:
 
     grads: dict[int, Any] = {id(root): gradient}
     stored: set[int] = {id(gradient)}  # the caller keeps this array: never adopt it as a .grad
-    for node in _topological_order(root):
-        g = grads.pop(id(node), None)
-        if g is None:
-            continue
+    pending: list[tuple[int, Tensor]] = [(-root._seq, root)]
+    while pending:
+        node = heappop(pending)[1]
+        g = grads.pop(id(node))
         if node._backward is None or node._retains_grad:
             _accumulate(node, g, stored)
         if node._backward is None:
@@ -132,7 +119,11 @@ def backward(root: Tensor, gradient: Any = None) -> None:
                 continue
             key = id(parent)
             previous = grads.get(key)
-            grads[key] = pg if previous is None else previous + pg
+            if previous is None:
+                grads[key] = pg
+                heappush(pending, (-parent._seq, parent))
+            else:
+                grads[key] = previous + pg
 
 
 def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
@@ -142,7 +133,7 @@ def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
     ``.grad`` holds it: a view (``reshape``'s, ``sum``'s broadcast) may alias the
     gradient stored on another leaf, or be read-only, or overlap itself (torch).
     """
-    if tuple(g.shape) != tuple(node.data.shape):  # a broken backward rule, not user error
+    if g.shape != node.data.shape:  # a broken backward rule, not user error
         raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.data.shape)}")
     if node.grad is not None:
         node.grad = node.grad + g

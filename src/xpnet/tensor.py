@@ -9,6 +9,7 @@ closure that sends the gradient back to them. The ops themselves live in
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,9 @@ from . import _backend, _dtypes, autograd
 from .autograd import grad_mode
 
 Backward = Callable[[Any], tuple[Any, ...]]
+# Numbers tensors in the order they are made: a topological order of any graph
+# (an op's output is made after its inputs), which backward() sweeps in reverse.
+_creation_order = itertools.count()
 _SCALARS = (int, float, bool)
 
 
@@ -27,7 +31,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_xp", "_parents", "_backward", "_op",
-                 "_retains_grad", "__weakref__")
+                 "_retains_grad", "_seq", "__weakref__")
     __array_ufunc__ = None  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
 
     data: Any
@@ -44,6 +48,7 @@ class Tensor:
         self._backward: Backward | None = None
         self._op = ""
         self._retains_grad = False
+        self._seq = next(_creation_order)
         self.requires_grad = bool(requires_grad)
         if requires_grad:
             _require_floating(self)
@@ -368,6 +373,7 @@ def _make(data: Any, xp: Any) -> Tensor:
     t._backward = None
     t._op = ""
     t._retains_grad = False
+    t._seq = next(_creation_order)
     return t
 
 
