@@ -1,0 +1,72 @@
+"""One test session per backend, plus lint.
+
+    nox                          # the CPU sessions: numpy, array_api_strict, torch, lint
+    nox -s tests-cupy            # on a machine with an NVIDIA GPU (installs ".[cuda]")
+    nox -s tests-torch -- -k mlp -x   # arguments after -- go to pytest
+
+Each test session installs ``.[test]`` in a fresh venv and runs pytest with
+``--backend`` set to its backend (see tests/conftest.py); tests that take no
+backend run in every session.
+
+Choosing the torch build: ``tests-torch`` installs ``torch==2.13.0`` (the
+version the suite is checked against). To test another version or a CUDA
+build, set ``XPNET_TORCH`` to the requirement and, if it comes from
+PyTorch's own index, ``XPNET_TORCH_INDEX_URL``::
+
+    XPNET_TORCH="torch==2.6.0" XPNET_TORCH_INDEX_URL=https://download.pytorch.org/whl/cu126 \\
+        nox -s tests-torch
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests-numpy", "tests-array_api_strict", "tests-torch", "lint"]
+
+TORCH = os.environ.get("XPNET_TORCH", "torch==2.13.0")
+TORCH_INDEX_URL = os.environ.get("XPNET_TORCH_INDEX_URL")
+
+
+def _pytest(session: nox.Session, backends: str) -> None:
+    session.run("python", "-m", "pytest", "--backend", backends, *session.posargs)
+
+
+@nox.session(name="tests-numpy")
+def tests_numpy(session: nox.Session) -> None:
+    """The NumPy backend (device="cpu")."""
+    session.install("-e", ".[test]")
+    _pytest(session, "numpy")
+
+
+@nox.session(name="tests-array_api_strict")
+def tests_array_api_strict(session: nox.Session) -> None:
+    """array-api-strict on its CPU device and its fake second device: no hidden NumPy call."""
+    session.install("-e", ".[test]")
+    _pytest(session, "array_api_strict,array_api_strict-device1")
+
+
+@nox.session(name="tests-torch")
+def tests_torch(session: nox.Session) -> None:
+    """torch tensors on the CPU, and on CUDA where torch sees a GPU (see XPNET_TORCH above)."""
+    index = ["--index-url", TORCH_INDEX_URL] if TORCH_INDEX_URL else []
+    session.install(TORCH, *index)
+    session.install("-e", ".[test]")
+    _pytest(session, "torch,torch-cuda")
+
+
+@nox.session(name="tests-cupy")
+def tests_cupy(session: nox.Session) -> None:
+    """CuPy on a CUDA GPU (not in the default set: needs an NVIDIA GPU and driver)."""
+    session.install("-e", ".[test,cuda]")
+    _pytest(session, "cupy")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the repository, mypy over src/ (settings in pyproject.toml)."""
+    session.install("-e", ".", "ruff>=0.5", "mypy>=1.10")
+    session.run("ruff", "check", ".")
+    session.run("mypy")

@@ -1,0 +1,1 @@
+"""The ``xpnet`` command line: ``xpnet demo`` (see :mod:`xpnet.__main__`)."""
