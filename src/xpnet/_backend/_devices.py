@@ -12,7 +12,11 @@ from typing import Any
 import array_api_compat as compat
 import numpy as np
 
-numpy_xp = compat.array_namespace(np.empty(0))
+from ._fast_numpy import fast_numpy
+
+# NumPy's namespace: array_api_compat.numpy with its hot functions bound to C.
+numpy_xp = fast_numpy
+_compat_numpy = compat.array_namespace(np.empty(0))
 
 # type(array) -> namespace. array_namespace costs about a microsecond; the
 # namespace of an array never changes with its type, so resolve it once.
@@ -37,6 +41,8 @@ def namespace(array: Any) -> Any:
             f"expected an array of an Array API library (numpy, cupy, torch, "
             f"array_api_strict, ...), got {type(array).__name__}"
         ) from None
+    if xp is _compat_numpy:
+        xp = numpy_xp
     _NAMESPACES[type(array)] = xp
     return xp
 
@@ -48,7 +54,7 @@ def device(array: Any) -> Any:
 
 def library(xp: Any) -> str:
     """A short name of the library behind namespace ``xp``."""
-    if compat.is_numpy_namespace(xp):
+    if xp is numpy_xp or compat.is_numpy_namespace(xp):
         return "numpy"
     if compat.is_cupy_namespace(xp):
         return "cupy"
