@@ -58,9 +58,12 @@ def owns_memory(array: Any) -> bool:
     False where that cannot be told (array-api-strict, JAX, ...), so that a
     caller keeping the array copies it to be safe.
     """
+    if type(array) is np.ndarray:  # the common case first: no namespace lookup
+        flags = array.flags
+        return bool(flags.owndata and flags.writeable)
     lib = library(namespace(array))
     if lib == "numpy":
-        return bool(array.flags.owndata and array.flags.writeable)
+        return False  # a NumPy scalar (np.float32): immutable
     if lib == "cupy":
         return bool(array.flags.owndata)
     if lib == "torch":

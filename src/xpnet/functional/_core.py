@@ -28,7 +28,8 @@ def as_tensor(obj: Any, op: str = "op") -> Tensor:
 
 def check_same_place(a: Tensor, b: Tensor, op: str) -> None:
     """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices."""
-    if a._xp is b._xp and _backend.same_device(a._xp, a.data, b.data):
+    xp = a._xp
+    if xp is b._xp and (xp is _backend.numpy_xp or _backend.same_device(xp, a.data, b.data)):
         return
     where_a = _backend.describe(a._xp, a.device)
     where_b = _backend.describe(b._xp, b.device)
