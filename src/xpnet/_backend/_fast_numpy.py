@@ -18,7 +18,7 @@ from typing import Any
 import array_api_compat.numpy as compat_numpy
 import numpy as np
 
-_add_reduce = np.add.reduce
+_add_reduce: Any = np.add.reduce  # typed loosely: its overloads do not fit an Array API signature
 
 
 def _count(shape: tuple[int, ...], axis: Any) -> int:
