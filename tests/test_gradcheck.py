@@ -166,6 +166,12 @@ case("linear data input", F.linear, np_linear, A(randn(5, 4), grad=False), A(ran
      A(randn(3)), torch=tF("linear"))
 case("linear fixed weight", F.linear, np_linear, A(randn(5, 4)), A(randn(3, 4), grad=False),
      A(randn(3), grad=False), torch=tF("linear"))
+case("linear+tanh fused", lambda x, w, b: F.linear(x, w, b, activation="tanh"),
+     lambda x, w, b: np.tanh(np_linear(x, w, b)), A(randn(5, 4)), A(randn(3, 4)), A(randn(3)),
+     torch=lambda x, w, b: tF("linear")(x, w, b).tanh())
+case("ensemble_linear", F.ensemble_linear, lambda x, w, b: x @ np.swapaxes(w, -1, -2) + b[:, None, :],
+     A(randn(2, 5, 4)), A(randn(2, 3, 4)), A(randn(2, 3)),
+     torch=lambda x, w, b: x @ w.transpose(-1, -2) + b.unsqueeze(1))
 
 # -- reductions -----------------------------------------------------------------------------
 NP_REDUCE = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}

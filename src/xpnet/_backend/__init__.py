@@ -16,11 +16,12 @@ from ._devices import (
     same_device,
 )
 from ._random import manual_seed, normal, permutation, uniform
+from ._siblings import dispatch, sibling
 from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
-    "cuda_available", "describe", "device", "is_array", "is_writeable", "library",
+    "cuda_available", "describe", "device", "dispatch", "is_array", "is_writeable", "library",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",
-    "resolve", "same_device", "to_numpy", "uniform",
+    "resolve", "same_device", "sibling", "to_numpy", "uniform",
 ]

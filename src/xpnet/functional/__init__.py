@@ -25,6 +25,7 @@ from .arithmetic import (
     where,
 )
 from .dropout import dropout
+from .ensemble import ensemble_linear
 from .linalg import linear, matmul
 from .loss import (
     binary_cross_entropy,
@@ -39,7 +40,7 @@ from .shape import getitem, matrix_transpose, permute_dims, reshape
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
-    "compare", "cross_entropy", "div", "dropout", "exp", "gelu", "getitem", "huber_loss",
+    "compare", "cross_entropy", "div", "dropout", "ensemble_linear", "exp", "gelu", "getitem", "huber_loss",
     "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "matrix_transpose",
     "max", "mean", "min", "mse_loss", "mul", "neg", "permute_dims", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "to", "update_", "where",

@@ -14,6 +14,7 @@ from ._core import (
     operands,
     unbroadcast,
 )
+from .fused import linear_act
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -54,8 +55,14 @@ def matmul(a: Any, b: Any) -> Tensor:
     return make_result(out, xp, (a, b), backward, "matmul")
 
 
-def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None,
+           negative_slope: float = 0.01) -> Tensor:
     """``x @ weight^T + bias`` in one node: the layer ``nn.Linear`` runs.
+
+    ``activation`` ("relu", "leaky_relu" with ``negative_slope``, "sigmoid",
+    "tanh", "gelu_tanh") applies it in the same node, fused with the bias
+    (:func:`xpnet.functional.fused.linear_act`); ``nn.Sequential`` does this
+    for a ``Linear`` followed by such an activation layer.
 
     x (..., in), weight (out, in), bias (out,), G (..., out); with X, G the
     inputs and gradients flattened to rows (N, in) and (N, out):
@@ -63,6 +70,8 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     Each gradient is computed only when its input needs it (the data batch
     usually does not, which saves a GEMM in the first layer).
     """
+    if activation is not None:
+        return linear_act(x, weight, bias, activation, negative_slope)
     x, weight = as_tensor(x, "linear"), as_tensor(weight, "linear")
     check_same_place(x, weight, "linear")
     if bias is not None:

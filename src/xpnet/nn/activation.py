@@ -113,3 +113,23 @@ def _dim(dim: Any, name: str) -> int:
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise TypeError(f"{name}: dim must be an int (the axis to normalise over), got {dim!r}")
     return dim
+
+
+FUSABLE = (ReLU, LeakyReLU, Sigmoid, Tanh, GELU)
+
+
+def fused_activation(m: Any) -> tuple[str, float] | None:
+    """``(activation, negative_slope)`` for ``F.linear(..., activation=...)`` when ``m`` is a
+    stock activation layer the fused op computes (exactly that class), else None."""
+    kind = type(m)
+    if kind is ReLU:
+        return "relu", 0.0
+    if kind is LeakyReLU:
+        return "leaky_relu", m.negative_slope
+    if kind is Sigmoid:
+        return "sigmoid", 0.0
+    if kind is Tanh:
+        return "tanh", 0.0
+    if kind is GELU and m.approximate == "tanh":
+        return "gelu_tanh", 0.0
+    return None

@@ -12,6 +12,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..tensor import Tensor
+from .activation import FUSABLE, fused_activation
+from .ensemble_linear import EnsembleLinear
+from .linear import Linear
 from .module import Module
 from .parameter import Parameter
 
@@ -118,9 +121,17 @@ class Sequential(_Sequence):
     same modules, keeping their names, as in PyTorch); ``len``, iteration,
     ``append`` (returns self), ``extend``, ``insert``.
     Input: whatever the first module takes; output: what the last returns.
+
+    A ``Linear`` (or ``EnsembleLinear``) followed directly by ``ReLU``,
+    ``LeakyReLU``, ``Sigmoid``, ``Tanh`` or ``GELU(approximate="tanh")`` runs as
+    one fused op (``F.linear(..., activation=...)``): the same numbers and
+    gradients, one graph node and one pass fewer. The modules, their names and
+    the state dict do not change; set ``model.fuse_activations = False`` to run
+    the layers one by one.
     """
 
     _kind = "module"
+    fuse_activations: bool = True
 
     def __init__(self, *modules: Any) -> None:
         super().__init__()
@@ -140,9 +151,40 @@ class Sequential(_Sequence):
         return type(self)(OrderedDict(list(self._store.items())[idx]))
 
     def forward(self, x: Any) -> Any:
-        for m in self._store.values():
-            x = m(x)
+        if not self.fuse_activations:
+            for m in self._store.values():
+                x = m(x)
+            return x
+        for layer, act in self._fusion_plan():
+            if act is None:
+                x = layer(x)
+                continue
+            spec = fused_activation(act)  # read now: the activation's options may have changed
+            x = act(layer(x)) if spec is None else layer._forward(x, *spec)
         return x
+
+    def _fusion_plan(self) -> tuple[tuple[Any, Module | None], ...]:
+        """The members as ``(module, None)`` or ``(linear layer, the activation it absorbs)``.
+
+        Computed once and kept until the members change (append, insert, assignment...).
+        """
+        modules = tuple(self._store.values())
+        cached = self.__dict__.get("_fusion")
+        if cached is not None and cached[0] == modules:  # compares the modules by identity
+            return cached[1]
+        plan: list[tuple[Any, Module | None]] = []
+        i = 0
+        while i < len(modules):
+            m = modules[i]
+            if (type(m) in _FUSING_LAYERS and i + 1 < len(modules)
+                    and type(modules[i + 1]) in FUSABLE):
+                plan.append((m, modules[i + 1]))
+                i += 2
+            else:
+                plan.append((m, None))
+                i += 1
+        self._fusion = (modules, tuple(plan))
+        return self._fusion[1]
 
 
 class ModuleList(_Sequence):
@@ -249,6 +291,9 @@ class ParameterDict(_Dict):
 
     def extra_repr(self) -> str:
         return "\n".join(f"({k}): {_describe(p)}" for k, p in self._store.items())
+
+
+_FUSING_LAYERS = (Linear, EnsembleLinear)  # exactly these classes: a subclass may change forward
 
 
 def _module(value: Any, container: str) -> Module:

@@ -52,13 +52,17 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
+        return self._forward(x)
+
+    def _forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
+        """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
         x = layer_input(x, self.weight, self._name())
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"{self._name()} got input of shape {x.shape}: the last dimension must be "
                 f"{self.in_features}"
             )
-        return F.linear(x, self.weight, self.bias)
+        return F.linear(x, self.weight, self.bias, activation, negative_slope)
 
     def _name(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _backend
 from ..tensor import Tensor
 from .optimizer import Optimizer, apply_, check_betas, require
 
@@ -46,32 +47,48 @@ class Adam(Optimizer):
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = p._xp
-        lr, wd, eps, amsgrad = group["lr"], group["weight_decay"], group["eps"], group["amsgrad"]
-        beta1, beta2 = group["betas"]
         if not state:
             state["step"] = 0
             state["exp_avg"] = xp.zeros_like(p.data)
             state["exp_avg_sq"] = xp.zeros_like(p.data)
-            if amsgrad:
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
-        state["step"] = step = state["step"] + 1
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p.data = apply_(p.data, "*", 1 - lr * wd)
-            else:
-                g = g + wd * p.data
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m = state["exp_avg"] = apply_(m, "+", (1 - beta1) * (g - m))  # lerp, as PyTorch
-        v = apply_(v, "*", beta2)
-        v = state["exp_avg_sq"] = apply_(v, "+", (1 - beta2) * g * g)
-        if amsgrad:
-            if "max_exp_avg_sq" not in state:  # amsgrad switched on after the first step
-                state["max_exp_avg_sq"] = xp.zeros_like(p.data)
-            v = state["max_exp_avg_sq"] = apply_(state["max_exp_avg_sq"], "=",
-                                                 xp.maximum(state["max_exp_avg_sq"], v))
-        step_size = lr / (1 - beta1**step)
-        denom = xp.sqrt(v) / (1 - beta2**step) ** 0.5 + eps
-        p.data = apply_(p.data, "-", step_size * (m / denom))
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:  # also if switched on later
+            state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+        state["step"] += 1
+        beta1, beta2 = group["betas"]
+        p.data, m, v, v_max = _backend.dispatch(
+            adam_step, xp, p.data, g, state["exp_avg"], state["exp_avg_sq"],
+            state["max_exp_avg_sq"] if group["amsgrad"] else None,
+            step=state["step"], lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+            weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"])
+        state["exp_avg"], state["exp_avg_sq"] = m, v
+        if v_max is not None:
+            state["max_exp_avg_sq"] = v_max
+
+
+def adam_step(xp: Any, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, max_exp_avg_sq: Any, *,
+              step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+              decoupled: bool) -> tuple[Any, Any, Any, Any]:
+    """One Adam/AdamW update of one parameter array at step ``step`` (1, 2, ...).
+
+    The generic twin, in ``xp`` only (its CuPy sibling: :func:`xpnet.cuda.adam_step`).
+    ``max_exp_avg_sq`` is None without amsgrad. Returns the four arrays, updated in
+    place where writeable (:func:`apply_`).
+    """
+    g = grad
+    if weight_decay != 0:
+        if decoupled:
+            param = apply_(param, "*", 1 - lr * weight_decay)  # theta <- theta (1 - gamma lambda)
+        else:
+            g = g + weight_decay * param  # g <- g + lambda theta
+    m = apply_(exp_avg, "+", (1 - beta1) * (g - exp_avg))  # m_t = m + (1 - b1)(g - m): a lerp
+    v = apply_(exp_avg_sq, "*", beta2)
+    v = apply_(v, "+", (1 - beta2) * g * g)  # v_t = b2 v + (1 - b2) g^2
+    v_hat = v
+    if max_exp_avg_sq is not None:  # v_hat = max(v_hat, v_t)
+        v_hat = max_exp_avg_sq = apply_(max_exp_avg_sq, "=", xp.maximum(max_exp_avg_sq, v))
+    step_size = lr / (1 - beta1**step)
+    denom = xp.sqrt(v_hat) / (1 - beta2**step) ** 0.5 + eps
+    return apply_(param, "-", step_size * (m / denom)), m, v, max_exp_avg_sq
 
 
 class AdamW(Adam):

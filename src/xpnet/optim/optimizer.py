@@ -2,7 +2,10 @@
 
 A subclass gives its default options, checks them in ``_validate`` and
 updates one parameter in ``_update(p, g, state, group)``, written with the
-parameter's namespace ``xp = p._xp`` only. Updates change ``p.data`` and the
+parameter's namespace ``xp = p._xp`` only. SGD and Adam put that math in one
+module-level function of plain arrays (``sgd_step``, ``adam_step``) and call
+it through :func:`xpnet._backend.dispatch`, which runs its fused CuPy
+sibling (:mod:`xpnet.cuda`) instead on CuPy arrays. Updates change ``p.data`` and the
 state buffers in place where the array allows it (:func:`apply_`), so an
 optimizer step allocates no new parameter arrays on NumPy, CuPy and torch,
 and rebinds them on libraries with immutable arrays (JAX).

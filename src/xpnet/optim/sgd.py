@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _backend
 from ..tensor import Tensor
 from .optimizer import Optimizer, apply_, require
 
@@ -40,16 +41,30 @@ class SGD(Optimizer):
                 f"and dampening=0 (got momentum={momentum}, dampening={group['dampening']})")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        momentum, wd = group["momentum"], group["weight_decay"]
-        if wd != 0:
-            g = g + wd * p.data
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:  # b_1 = g: our own copy, never the .grad array itself
-                buf = g if g is not p.grad else p._xp.asarray(g, copy=True)
-            else:
-                buf = apply_(buf, "*", momentum)
-                buf = apply_(buf, "+", (1 - group["dampening"]) * g)
+        p.data, buf = _backend.dispatch(sgd_step, p._xp, p.data, g, state.get("momentum_buffer"),
+                                 lr=group["lr"], momentum=group["momentum"],
+                                 dampening=group["dampening"], weight_decay=group["weight_decay"],
+                                 nesterov=group["nesterov"])
+        if buf is not None:
             state["momentum_buffer"] = buf
-            g = g + momentum * buf if group["nesterov"] else buf
-        p.data = apply_(p.data, "-", group["lr"] * g)
+
+
+def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: float,
+             dampening: float, weight_decay: float, nesterov: bool) -> tuple[Any, Any]:
+    """One SGD update of one parameter array: returns ``(param, momentum_buffer)``.
+
+    The generic twin, in ``xp`` only (its CuPy sibling: :func:`xpnet.cuda.sgd_step`).
+    ``buf`` is None before the first step with momentum, and stays None without.
+    ``param`` and ``buf`` are updated in place where writeable (:func:`apply_`).
+    """
+    g = grad
+    if weight_decay != 0:
+        g = g + weight_decay * param  # g <- g + lambda theta
+    if momentum != 0:
+        if buf is None:  # b_1 = g: our own copy, never the caller's gradient array
+            buf = g if g is not grad else xp.asarray(g, copy=True)
+        else:  # b_t = mu b_{t-1} + (1 - tau) g
+            buf = apply_(buf, "*", momentum)
+            buf = apply_(buf, "+", (1 - dampening) * g)
+        g = g + momentum * buf if nesterov else buf
+    return apply_(param, "-", lr * g), buf  # theta <- theta - gamma g

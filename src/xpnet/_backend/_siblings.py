@@ -1,0 +1,44 @@
+"""Fast paths for one library: where the generic ``xp`` code hands a step to its sibling.
+
+A *sibling* is a function with the same signature and the same results as a
+generic function written in pure ``xp`` (its *twin*), specialised for one
+library: today only CuPy, whose siblings live in :mod:`xpnet.cuda` (fused
+``ElementwiseKernel``s). A sibling returns None for inputs it does not cover
+(another dtype, an option it lacks), and then the twin runs: callers write
+``dispatch(adam_step, xp, ...)`` instead of ``adam_step(xp, ...)``.
+
+This is the one place that decides, per namespace, whether a sibling exists;
+:mod:`xpnet.cuda` is imported only when a CuPy namespace asks.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from ._devices import library
+
+_MODULES: dict[Any, Any] = {}  # namespace -> module of siblings, or None
+
+
+def sibling(xp: Any, name: str) -> Any:
+    """The fast-path function ``name`` for arrays of namespace ``xp``, or None (use the twin)."""
+    try:
+        module = _MODULES[xp]
+    except KeyError:
+        module = importlib.import_module("xpnet.cuda") if library(xp) == "cupy" else None
+        _MODULES[xp] = module
+    return None if module is None else getattr(module, name, None)
+
+
+def dispatch(generic: Callable[..., Any], xp: Any, *args: Any, **kwargs: Any) -> Any:
+    """``generic(xp, *args, **kwargs)``, or its sibling of the same name where one covers the call."""
+    if _MODULES.get(xp, True) is None:  # the common case: a library without siblings
+        return generic(xp, *args, **kwargs)
+    fast = sibling(xp, generic.__name__)
+    if fast is not None:
+        result = fast(xp, *args, **kwargs)
+        if result is not None:
+            return result
+    return generic(xp, *args, **kwargs)
