@@ -2,8 +2,9 @@
 
 A *sibling* is a function with the same signature and the same results as a
 generic function written in pure ``xp`` (its *twin*), specialised for one
-library: today only CuPy, whose siblings live in :mod:`xpnet.cuda` (fused
-``ElementwiseKernel``s). A sibling returns None for inputs it does not cover
+library: CuPy's live in :mod:`xpnet.cuda` (fused ``ElementwiseKernel``s),
+NumPy's in :mod:`xpnet.cpu` (large updates in cache-sized blocks on every
+core). A sibling returns None for inputs it does not cover
 (another dtype, an option it lacks), and then the twin runs: callers write
 ``dispatch(adam_step, xp, ...)`` instead of ``adam_step(xp, ...)``.
 
@@ -20,6 +21,7 @@ from typing import Any
 from ._devices import library
 
 _MODULES: dict[Any, Any] = {}  # namespace -> module of siblings, or None
+_PACKAGES = {"cupy": "xpnet.cuda", "numpy": "xpnet.cpu"}  # library -> its siblings
 
 
 def sibling(xp: Any, name: str) -> Any:
@@ -27,7 +29,8 @@ def sibling(xp: Any, name: str) -> Any:
     try:
         module = _MODULES[xp]
     except KeyError:
-        module = importlib.import_module("xpnet.cuda") if library(xp) == "cupy" else None
+        package = _PACKAGES.get(library(xp))
+        module = None if package is None else importlib.import_module(package)
         _MODULES[xp] = module
     return None if module is None else getattr(module, name, None)
 

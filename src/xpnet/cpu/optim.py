@@ -1,0 +1,39 @@
+"""Optimizer steps for large NumPy parameters: the generic twins, run in blocks.
+
+Each function has the signature and the results of its twin in
+:mod:`xpnet.optim`; it returns None (the twin then runs) for small or
+non-contiguous parameters and for a first step that still has to create its
+state buffers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .blocked import applies, in_blocks
+
+
+def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any] | None:
+    """:func:`xpnet.optim.sgd.sgd_step` in cache-sized blocks on every core."""
+    from ..optim.sgd import sgd_step as twin
+
+    if options["momentum"] != 0 and buf is None:
+        return None  # the first momentum step allocates the buffer: the twin does it
+    updated = [param] if buf is None else [param, buf]
+    if not applies(updated, [grad]):
+        return None
+    in_blocks(lambda p, g, b: twin(xp, p, g, b, **options), [param, grad, buf])
+    return param, buf
+
+
+def adam_step(xp: Any, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
+              max_exp_avg_sq: Any, **options: Any) -> tuple[Any, Any, Any, Any] | None:
+    """:func:`xpnet.optim.adam.adam_step` in cache-sized blocks on every core."""
+    from ..optim.adam import adam_step as twin
+
+    updated = [param, exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
+    if not applies(updated, [grad]):
+        return None
+    in_blocks(lambda p, g, m, v, vmax: twin(xp, p, g, m, v, vmax, **options),
+              [param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq])
+    return param, exp_avg, exp_avg_sq, max_exp_avg_sq
