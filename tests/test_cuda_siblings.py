@@ -189,10 +189,15 @@ def test_training_with_siblings_equals_generic(kernels, monkeypatch, make_opt):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)
 
 
-def test_dispatch_picks_the_twin_off_cupy(xp):
+def test_dispatch_picks_each_librarys_siblings(xp):
     fast = _backend.sibling(xp.ns, "sgd_step")
     if xp.name == "cupy":
         assert fast is xcuda.sgd_step
+    elif xp.name == "numpy":  # NumPy's blocked optimizer steps (xpnet.cpu), no fused kernels
+        import xpnet.cpu
+
+        assert fast is xpnet.cpu.sgd_step
+        assert _backend.sibling(xp.ns, "bias_act") is None
     else:
         assert fast is None
         assert _backend.sibling(xp.ns, "bias_act") is None

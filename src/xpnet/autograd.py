@@ -104,26 +104,29 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     else:
         gradient = _gradient_array(root, gradient)
 
-    grads: dict[int, Any] = {id(root): gradient}
+    # Keyed by the tensors themselves: Tensor hashes by identity (its == is elementwise,
+    # but a dict compares keys by identity first, and live tensors never share a hash).
+    grads: dict[Tensor, Any] = {root: gradient}
     stored: set[int] = {id(gradient)}  # the caller keeps this array: never adopt it as a .grad
     pending: list[tuple[int, Tensor]] = [(-root._seq, root)]
     while pending:
         node = heappop(pending)[1]
-        g = grads.pop(id(node))
-        if node._backward is None or node._retains_grad:
+        g = grads.pop(node)
+        backward_rule = node._backward
+        if backward_rule is None:
             _accumulate(node, g, stored)
-        if node._backward is None:
             continue
-        for parent, pg in zip(node._parents, node._backward(g)):
+        if node._retains_grad:
+            _accumulate(node, g, stored)
+        for parent, pg in zip(node._parents, backward_rule(g)):
             if pg is None or not parent.requires_grad:
                 continue
-            key = id(parent)
-            previous = grads.get(key)
+            previous = grads.get(parent)
             if previous is None:
-                grads[key] = pg
+                grads[parent] = pg
                 heappush(pending, (-parent._seq, parent))
             else:
-                grads[key] = previous + pg
+                grads[parent] = previous + pg
 
 
 def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:

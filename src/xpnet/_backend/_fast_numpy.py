@@ -6,8 +6,8 @@ functions are Python wrappers that only forward (``matmul``, ``ones_like``,
 ``numpy._core.fromnumeric``. Each costs about a microsecond per call, and a
 small network's step makes dozens of such calls. This namespace is
 ``array_api_compat.numpy`` with those names replaced by NumPy's C entry points
-(same results, bit for bit); every other name is looked up in
-``array_api_compat.numpy``.
+(same results, bit for bit); every other name is ``array_api_compat.numpy``'s,
+copied once so that no lookup goes through a fallback.
 """
 
 from __future__ import annotations
@@ -50,13 +50,22 @@ def mean(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     return np.true_divide(total, _count(x.shape, axis), dtype=x.dtype)
 
 
-class _Namespace(types.ModuleType):
-    def __getattr__(self, name: str) -> Any:
-        return getattr(compat_numpy, name)
+def broadcast_to(x: Any, /, shape: tuple[int, ...]) -> Any:
+    """``x`` broadcast to ``shape`` as a new writeable array (``np.broadcast_to`` is Python code
+    returning a read-only view, which a gradient would have to copy anyway)."""
+    if x.shape == tuple(shape):
+        return x
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
 
 
-fast_numpy = _Namespace("xpnet._backend.numpy", __doc__)
+fast_numpy = types.ModuleType("xpnet._backend.numpy", __doc__)
 fast_numpy.__dict__.update(
+    {name: value for name, value in vars(compat_numpy).items() if not name.startswith("__")}
+)
+fast_numpy.__dict__.update(
+    broadcast_to=broadcast_to,
     matmul=np.matmul,
     ones_like=np.ones_like,
     zeros_like=np.zeros_like,

@@ -73,4 +73,6 @@ def owns_memory(array: Any) -> bool:
 
 def is_writeable(array: Any) -> bool:
     """Whether ``array`` can be updated in place (False for JAX, read-only views)."""
+    if type(array) is np.ndarray:  # the common case first, without array_api_compat's checks
+        return bool(array.flags.writeable)
     return bool(compat.is_writeable_array(array))

@@ -10,30 +10,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..optim.adam import adam_step as adam_twin
+from ..optim.sgd import sgd_step as sgd_twin
+from . import blocked
 from .blocked import applies, in_blocks
 
 
 def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any] | None:
     """:func:`xpnet.optim.sgd.sgd_step` in cache-sized blocks on every core."""
-    from ..optim.sgd import sgd_step as twin
-
+    if param.size < blocked.MIN_SIZE:  # the common case for small nets: decide at once
+        return None
     if options["momentum"] != 0 and buf is None:
         return None  # the first momentum step allocates the buffer: the twin does it
     updated = [param] if buf is None else [param, buf]
     if not applies(updated, [grad]):
         return None
-    in_blocks(lambda p, g, b: twin(xp, p, g, b, **options), [param, grad, buf])
+    in_blocks(lambda p, g, b: sgd_twin(xp, p, g, b, **options), [param, grad, buf])
     return param, buf
 
 
 def adam_step(xp: Any, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
               max_exp_avg_sq: Any, **options: Any) -> tuple[Any, Any, Any, Any] | None:
     """:func:`xpnet.optim.adam.adam_step` in cache-sized blocks on every core."""
-    from ..optim.adam import adam_step as twin
-
+    if param.size < blocked.MIN_SIZE:
+        return None
     updated = [param, exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
     if not applies(updated, [grad]):
         return None
-    in_blocks(lambda p, g, m, v, vmax: twin(xp, p, g, m, v, vmax, **options),
+    in_blocks(lambda p, g, m, v, vmax: adam_twin(xp, p, g, m, v, vmax, **options),
               [param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq])
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq

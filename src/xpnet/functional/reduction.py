@@ -16,9 +16,10 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     x = as_tensor(x, "sum")
     xp, axis = x._xp, _axis(axis)
     shape = tuple(x.data.shape)
+    kept = keepdims_shape(shape, axis)
 
     def backward(g: Any) -> tuple[Any]:
-        return (xp.broadcast_to(xp.reshape(g, keepdims_shape(shape, axis)), shape),)
+        return (xp.broadcast_to(xp.reshape(g, kept), shape),)
 
     out = xp.sum(x.data, axis=axis, keepdims=keepdims)
     return make_result(out, xp, (x,), backward, "sum")
