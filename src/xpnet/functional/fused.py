@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _backend
-from ._core import CONSTANT, Tensor, as_tensor, check_same_place, make_result
+from ._core import CONSTANT, Tensor, make_result
 
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu_tanh")
 
@@ -111,11 +111,14 @@ def linear_act(x: Any, weight: Any, bias: Any, activation: str, negative_slope: 
     x (..., in), weight (out, in), bias (out,) or None; output (..., out).
     """
     check_activation(activation, negative_slope, "linear")
-    x, weight = as_tensor(x, "linear"), as_tensor(weight, "linear")
-    check_same_place(x, weight, "linear")
-    if bias is not None:
-        bias = as_tensor(bias, "linear")
-        check_same_place(weight, bias, "linear")
+    from .linalg import linear_operands
+
+    return linear_act_node(*linear_operands(x, weight, bias), activation, negative_slope)
+
+
+def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
+                    negative_slope: float) -> Tensor:
+    """The node of :func:`linear_act`, for operands already checked (``linear_operands``)."""
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))

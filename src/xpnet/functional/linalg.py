@@ -14,7 +14,7 @@ from ._core import (
     operands,
     unbroadcast,
 )
-from .fused import linear_act
+from .fused import check_activation, linear_act_node
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -55,6 +55,16 @@ def matmul(a: Any, b: Any) -> Tensor:
     return make_result(out, xp, (a, b), backward, "matmul")
 
 
+def linear_operands(x: Any, weight: Any, bias: Any) -> tuple[Tensor, Tensor, Tensor | None]:
+    """The operands of a linear layer as tensors of one library and device."""
+    x, weight = as_tensor(x, "linear"), as_tensor(weight, "linear")
+    check_same_place(x, weight, "linear")
+    if bias is not None:
+        bias = as_tensor(bias, "linear")
+        check_same_place(weight, bias, "linear")
+    return x, weight, bias
+
+
 def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None,
            negative_slope: float = 0.01) -> Tensor:
     """``x @ weight^T + bias`` in one node: the layer ``nn.Linear`` runs.
@@ -70,13 +80,10 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None,
     Each gradient is computed only when its input needs it (the data batch
     usually does not, which saves a GEMM in the first layer).
     """
+    x, weight, bias = linear_operands(x, weight, bias)
     if activation is not None:
-        return linear_act(x, weight, bias, activation, negative_slope)
-    x, weight = as_tensor(x, "linear"), as_tensor(weight, "linear")
-    check_same_place(x, weight, "linear")
-    if bias is not None:
-        bias = as_tensor(bias, "linear")
-        check_same_place(weight, bias, "linear")
+        check_activation(activation, negative_slope, "linear")
+        return linear_act_node(x, weight, bias, activation, negative_slope)
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))

@@ -16,20 +16,31 @@ library or device is never moved: it is the ``RuntimeError`` of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import _dtypes
+from .._backend import numpy_xp
 from ..creation import _python_dtype, tensor
 from ..functional._core import as_tensor, check_same_place
 from ..tensor import Tensor
 
 
-def layer_input(x: Any, like: Tensor, layer: str) -> Tensor:
-    """``x`` as a Tensor on ``like``'s library and device, with ``like``'s dtype (see above)."""
-    t = as_tensor(x, layer)
-    check_same_place(t, like, layer)
+def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
+    """``x`` as a Tensor on ``like``'s library and device, with ``like``'s dtype (see above).
+
+    ``layer`` names the layer in error messages; a callable is only called when
+    there is an error to report (formatting a name on every call costs time).
+    """
+    if isinstance(x, Tensor):
+        t = x
+    else:
+        t = as_tensor(x, layer if isinstance(layer, str) else layer())
+    if t._xp is not like._xp or t._xp is not numpy_xp:
+        check_same_place(t, like, layer if isinstance(layer, str) else layer())
     if t.data.dtype == like.data.dtype:
         return t
+    layer = layer if isinstance(layer, str) else layer()
     if isinstance(x, Tensor) and _dtypes.wrap(t.data.dtype).is_floating_point:
         raise TypeError(
             f"{layer} got a {t.dtype} input but its parameters are {like.dtype}: convert the "

@@ -56,8 +56,9 @@ class Linear(Module):
 
     def _forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
         """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
-        x = layer_input(x, self.weight, self._name())
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        x = layer_input(x, self.weight, self._name)
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self._name()} got input of shape {x.shape}: the last dimension must be "
                 f"{self.in_features}"
