@@ -1,8 +1,9 @@
-"""One test session per backend, plus lint.
+"""One test session per backend, plus lint and the benchmark suites.
 
     nox                          # the CPU sessions: numpy, array_api_strict, torch, lint
     nox -s tests-cupy            # on a machine with an NVIDIA GPU (installs ".[cuda]")
     nox -s tests-torch -- -k mlp -x   # arguments after -- go to pytest
+    nox -s bench                 # the benchmark suites (not in the default set; docs/benchmarks.md)
 
 Each test session installs ``.[test]`` in a fresh venv and runs pytest with
 ``--backend`` set to its backend (see tests/conftest.py); tests that take no
@@ -19,6 +20,7 @@ PyTorch's own index, ``XPNET_TORCH_INDEX_URL``::
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import nox
@@ -70,3 +72,21 @@ def lint(session: nox.Session) -> None:
     session.install("-e", ".", "ruff>=0.5", "mypy>=1.10")
     session.run("ruff", "check", ".")
     session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The pytest-benchmark suites in benchmarks/, timed in full; JSON in .benchmarks/.
+
+    Not in the default set: minutes long, and only meaningful on a quiet machine. xpnet runs
+    beside torch (XPNET_TORCH, as in tests-torch); set XPNET_BENCH_CUDA=1 on a GPU machine to
+    add CuPy (".[cuda]"). Arguments after -- go to pytest, e.g. ``nox -s bench -- -k mnist``.
+    See docs/benchmarks.md.
+    """
+    index = ["--index-url", TORCH_INDEX_URL] if TORCH_INDEX_URL else []
+    session.install(TORCH, *index)
+    session.install("-e", ".[test,cuda]" if os.environ.get("XPNET_BENCH_CUDA") else ".[test]")
+    os.makedirs(".benchmarks", exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    session.run("python", "-m", "pytest", "benchmarks", "--benchmark-only",
+                f"--benchmark-json=.benchmarks/bench-{stamp}.json", *session.posargs)

@@ -142,8 +142,10 @@ def test_demo_learns_on_every_backend(xp):
     assert train_accuracy > 0.95 and test_accuracy > 0.95
 
 
-def test_demo_command_prints_what_it_learned(capsys):
+def test_demo_command_prints_what_it_learned(capsys, tmp_path, monkeypatch):
     from xpnet.__main__ import main
+
+    monkeypatch.chdir(tmp_path)  # the demo saves its checkpoint and curves in ./xpnet-demo
 
     assert main(["demo", "--device", "cpu"]) == 0
     out = capsys.readouterr().out

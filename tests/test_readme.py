@@ -31,7 +31,7 @@ def quick_start_commands() -> list[str]:
 
 def test_quick_start_installs_then_runs():
     run_demo, run_tests = quick_start_commands()
-    assert "pip install -e ." in run_demo and run_demo.endswith("xpnet demo")
+    assert 'pip install -e ".[demo]"' in run_demo and run_demo.endswith("xpnet demo")
     assert 'pip install -e ".[test]"' in run_tests and "torch==2.13.0" in run_tests
     assert run_tests.endswith("python -m pytest")
 
@@ -44,12 +44,22 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_readme_example_learns_xor(capsys):
-    (example,) = _fenced_blocks(README, "python")
+    example = _fenced_blocks(README, "python")[0]
     xn.manual_seed(0)
     exec(compile(example, "README.md", "exec"), {})
     printed = capsys.readouterr().out
     values = [abs(float(v)) for v in re.findall(r"-?\d+\.\d*", printed)]
     assert [round(v) for v in values] == [0, 1, 1, 0], printed
+
+
+def test_readme_training_example_learns_and_saves(capsys, tmp_path, monkeypatch):
+    (example,) = _fenced_blocks(_section("Training in a few lines"), "python")
+    monkeypatch.chdir(tmp_path)  # it writes best.npz
+    xn.manual_seed(0)
+    exec(compile(example, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert float(printed.split("accuracy ")[1].rstrip("%\n")) > 90.0, printed
+    assert (tmp_path / "best.npz").exists()
 
 
 def test_readme_links_exist():

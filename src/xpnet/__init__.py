@@ -12,10 +12,11 @@ torch tensors and array-api-strict arrays::
     opt.zero_grad(); loss.backward(); opt.step()
 """
 
-from . import functional, nn, optim
+from . import data, functional, nn, optim, train, viz
 from ._backend import cuda_available
 from ._dtypes import DType, bool_, float16, float32, float64, int32, int64
 from .autograd import enable_grad, is_grad_enabled, no_grad
+from .checkpoint import CheckpointError, load, save
 from .creation import arange, asarray, manual_seed, ones, rand, randn, tensor, zeros
 from .functional import exp, log, log_softmax, matmul, relu, sigmoid, softmax, tanh
 from .tensor import Tensor
@@ -23,8 +24,9 @@ from .tensor import Tensor
 __version__ = "0.1.0"
 
 __all__ = [
-    "DType", "Tensor", "arange", "asarray", "bool_", "cuda_available", "enable_grad", "exp",
-    "float16", "float32", "float64", "functional", "int32", "int64", "is_grad_enabled", "log",
-    "log_softmax", "manual_seed", "matmul", "nn", "no_grad", "ones", "optim", "rand", "randn",
-    "relu", "sigmoid", "softmax", "tanh", "tensor", "zeros",
+    "CheckpointError", "DType", "Tensor", "arange", "asarray", "bool_", "cuda_available", "data",
+    "enable_grad", "exp", "float16", "float32", "float64", "functional", "int32", "int64",
+    "is_grad_enabled", "load", "log", "log_softmax", "manual_seed", "matmul", "nn", "no_grad", "ones",
+    "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
+    "zeros",
 ]

@@ -1,16 +1,25 @@
 """The ``xpnet`` command (also ``python -m xpnet``).
 
-``xpnet demo [--device cpu|cuda] [--epochs N]`` trains XOR and a two-spirals
-classifier on the best device it finds and prints what they learned.
+``xpnet demo`` trains XOR and a digits classifier on the best device it finds;
+``xpnet train --dataset ...`` trains an MLP of your choosing. Each subcommand
+is a module of :mod:`xpnet.cli` named in ``COMMANDS`` (see there).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 import xpnet
+
+# One line per subcommand: xpnet/cli/<name>.py defines register(subparsers) and run(args).
+COMMANDS = (
+    "demo",
+    "train",
+    "bench",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,14 +27,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="xpnet", description="xpnet: backpropagation written once against the Python Array API.")
     parser.add_argument("--version", action="version", version=f"xpnet {xpnet.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser(
-        "demo", help="train XOR and a two-spirals classifier, print what they learned",
-        description="Train XOR (4 samples) and a two-spirals classifier (1000 points) on the best "
-                    "device: cuda (CuPy) when a GPU is usable, else cpu (NumPy).")
-    demo.add_argument("--device", default=None,
-                      help="cpu (NumPy), cuda or cuda:N (CuPy); default: cuda if available, else cpu")
-    demo.add_argument("--epochs", type=int, default=None, metavar="N",
-                      help="epochs for each task (default: 1000)")
+    for name in COMMANDS:
+        importlib.import_module(f"xpnet.cli.{name}").register(commands)
     return parser
 
 
@@ -36,19 +39,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if args.command == "demo":
-        if args.epochs is not None and args.epochs < 1:
-            parser.error(f"--epochs must be at least 1, got {args.epochs}")
-        from .cli import demo
-
-        try:
-            demo.run(device=args.device, epochs=args.epochs)
-        except (RuntimeError, ValueError) as exc:  # an unusable --device, said plainly
-            print(f"xpnet demo: {exc}", file=sys.stderr)
-            return 1
-        except KeyboardInterrupt:
-            return 130
-    return 0
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,223 @@
+"""``fit``, ``evaluate`` and ``predict``: the training loop everyone writes, written once.
+
+>>> history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3),
+...               (x_train, y_train), epochs=20, batch_size=64, val_data=(x_test, y_test))
+
+Each step is the plain ``forward, zero_grad, backward, step``. The loss and
+metrics are summed **on the device** (``xp`` arrays): the host waits for the
+device only when a value is shown -- the progress bar's live loss every
+``log_every`` steps, and once at each epoch's end (train and validation
+values together, in one transfer).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from tqdm import tqdm
+
+from .. import _backend
+from ..autograd import no_grad
+from ..data import DataLoader
+from ..data.loader import native
+from ..nn import Module
+from ..optim import Optimizer
+from ..tensor import Tensor
+from .callbacks import Callback, Loop
+from .history import History
+from .metrics import Metric, resolve_metrics
+
+
+def _isatty(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _bar(total: int, desc: str, verbose: int, **options: Any) -> tqdm:
+    """A tqdm bar on stderr, disabled unless ``verbose == 1`` and stderr is a terminal."""
+    return tqdm(total=total, desc=desc, disable=not (verbose == 1 and _isatty(sys.stderr)),
+                dynamic_ncols=True, file=sys.stderr, **options)
+
+
+def _to_host(values: Sequence[Any]) -> list[float]:
+    """0-d device arrays as Python floats, in one device-to-host transfer (the only sync)."""
+    xp = _backend.namespace(values[0])
+    dtype = values[0].dtype
+    stacked = xp.stack([xp.astype(xp.reshape(v, ()), dtype) for v in values])
+    return [float(v) for v in _backend.to_numpy(stacked).tolist()]
+
+
+class _Sums:
+    """Running sums over samples of the loss and metrics, kept on the device."""
+
+    def __init__(self, metrics: dict[str, Metric]) -> None:
+        self.metrics = metrics
+        self.totals: dict[str, Any] = {}
+        self.count = 0
+
+    def add(self, loss: Tensor, output: Tensor, target: Any) -> None:
+        out, tgt = output.data, native(target)[0]
+        n = int(out.shape[0])
+        self._add("loss", loss.data * n)
+        for name, fn in self.metrics.items():
+            self._add(name, fn(out, tgt) * n)
+        self.count += n
+
+    def _add(self, name: str, value: Any) -> None:
+        previous = self.totals.get(name)
+        self.totals[name] = value if previous is None else previous + value
+
+    def mean_loss(self) -> float:
+        return _to_host([self.totals["loss"]])[0] / self.count
+
+
+def _loader(data: Any, batch_size: int, shuffle: bool, drop_last: bool, who: str) -> DataLoader:
+    loader = data if isinstance(data, DataLoader) else DataLoader(data, batch_size, shuffle, drop_last)
+    if not isinstance(loader.data, (tuple, list)) or len(loader.data) != 2:
+        raise ValueError(f"{who} must be a pair (x, y) of arrays or Tensors, or a DataLoader over one")
+    if len(loader) == 0:
+        raise ValueError(f"{who} has {loader.num_samples} samples: fewer than batch_size="
+                         f"{loader.batch_size} with drop_last=True, so there is no batch")
+    return loader
+
+
+@contextmanager
+def _inference(model: Module) -> Iterator[None]:
+    """Eval mode and no_grad inside; every module's own mode restored after."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        with no_grad():
+            yield
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
+def _check_count(value: Any, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
+def _evaluate_sums(model: Module, loss_fn: Any, loader: DataLoader, metrics: dict[str, Metric]) -> _Sums:
+    sums = _Sums(metrics)
+    with _inference(model):
+        for xb, yb in loader:
+            out = model(xb)
+            sums.add(loss_fn(out, yb), out, yb)
+    return sums
+
+
+def _train_epoch(loop: Loop, loss_fn: Any, loader: DataLoader, sums: _Sums, bar: tqdm,
+                 log_every: int) -> None:
+    model, optimizer = loop.model, loop.optimizer
+    model.train()
+    steps = len(loader)
+    for step, (xb, yb) in enumerate(loader, 1):
+        out = model(xb)                              # forward
+        loss = loss_fn(out, yb)
+        optimizer.zero_grad()
+        loss.backward()                              # backward
+        optimizer.step()                             # update
+        sums.add(loss, out, yb)                      # on the device: no wait
+        if not bar.disable:
+            bar.update()
+            if step % log_every == 0 and step < steps:  # the epoch's end shows all values at once
+                bar.set_postfix(loss=f"{sums.mean_loss():.4g}", refresh=False)
+
+
+def _format(logs: dict[str, float]) -> str:
+    return " - ".join(f"{name} {value:.4g}" for name, value in logs.items())
+
+
+def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, epochs: int = 10,
+        batch_size: int = 32, val_data: Any = None, metrics: Iterable[Any] | str | None = ("accuracy",),
+        callbacks: Iterable[Callback] = (), verbose: int = 1, shuffle: bool = True,
+        drop_last: bool = False, log_every: int = 10) -> History:
+    """Train ``model`` for ``epochs`` passes over ``train_data``; returns the :class:`History`.
+
+    ``train_data`` / ``val_data``: ``(x, y)`` with ``x`` (N, ...) the model's input and ``y``
+    (N, ...) the loss's target, arrays or Tensors on the model's device; or a
+    :class:`~xpnet.data.DataLoader` over such a pair. Validation uses batches of
+    ``max(batch_size, 256)``, in eval mode without grad. ``metrics``: names
+    (``"accuracy"``, ``"mse"``, ``"mae"``) or functions (see :mod:`.metrics`).
+    ``verbose``: 0 silent; 1 progress bars on stderr when it is a terminal (the
+    live loss refreshes every ``log_every`` steps); 2 one printed line per epoch.
+    """
+    _check_count(epochs, "epochs")
+    _check_count(log_every, "log_every")
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
+    train = _loader(train_data, batch_size, shuffle, drop_last, "train_data")
+    val = None if val_data is None else _loader(val_data, max(batch_size, 256), False, False, "val_data")
+    metric_fns = resolve_metrics(metrics)
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+    loop = Loop(model, optimizer, History(), epochs)
+    for cb in callbacks:
+        cb.on_train_begin(loop)
+    overall = _bar(epochs, "fit", verbose, unit="epoch", leave=True, position=0)
+    try:
+        for epoch in range(1, epochs + 1):
+            for cb in callbacks:
+                cb.on_epoch_begin(loop, epoch)
+            lr, start = optimizer.param_groups[0]["lr"], time.perf_counter()
+            bar = _bar(len(train), f"epoch {epoch}/{epochs}", verbose, unit="batch", leave=False,
+                       position=1)
+            sums = _Sums(metric_fns)
+            _train_epoch(loop, loss_fn, train, sums, bar, log_every)
+            parts = [("", sums)] + ([] if val is None else
+                                    [("val_", _evaluate_sums(model, loss_fn, val, metric_fns))])
+            names = [p + name for p, s in parts for name in s.totals]
+            values = _to_host([v for _, s in parts for v in s.totals.values()])  # the epoch's one sync
+            counts = [s.count for _, s in parts for _ in s.totals]
+            logs = {name: v / n for name, v, n in zip(names, values, counts)}
+            bar.close()
+            seconds = time.perf_counter() - start
+            loop.history.append(epoch, logs, lr=lr, seconds=seconds)
+            for cb in callbacks:
+                cb.on_epoch_end(loop, epoch, logs)
+            overall.set_postfix_str(_format(logs), refresh=False)
+            overall.update()
+            if verbose == 2:
+                print(f"epoch {epoch}/{epochs} - {_format(logs)} - {seconds:.2f} s", flush=True)
+            if loop.stop_training:
+                break
+    finally:
+        overall.close()
+    for cb in callbacks:
+        cb.on_train_end(loop)
+    return loop.history
+
+
+def evaluate(model: Module, loss_fn: Any, data: Any, *, batch_size: int = 256,
+             metrics: Iterable[Any] | str | None = ("accuracy",)) -> dict[str, float]:
+    """The mean loss and metrics over ``data`` = ``(x, y)`` (or a DataLoader), in eval mode
+    without grad (the model's train/eval modes are restored after): ``{"loss": ..., ...}``."""
+    sums = _evaluate_sums(model, loss_fn, _loader(data, batch_size, False, False, "data"),
+                          resolve_metrics(metrics))
+    values = _to_host(list(sums.totals.values()))
+    return {name: v / sums.count for name, v in zip(sums.totals, values)}
+
+
+def predict(model: Module, x: Any, *, batch_size: int = 256) -> Tensor:
+    """``model(x)`` batch by batch, in eval mode without grad, as one Tensor (N, ...) on x's device.
+
+    ``x``: an array or Tensor (N, ...), or a DataLoader over one.
+    """
+    loader = x if isinstance(x, DataLoader) else DataLoader(x, batch_size)
+    outputs = []
+    with _inference(model):
+        for xb in loader:
+            out = model(xb)
+            outputs.append(out.data if isinstance(out, Tensor) else out)
+    if not outputs:
+        raise ValueError("predict got no samples")
+    xp = _backend.namespace(outputs[0])
+    return Tensor(outputs[0] if len(outputs) == 1 else xp.concat(outputs, axis=0))
