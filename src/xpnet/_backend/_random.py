@@ -59,32 +59,32 @@ def _on_device(host: np.ndarray, xp: Any, device: Any, dtype: Any) -> Any:
     return xp.asarray(host, dtype=dtype, device=device)
 
 
-def uniform(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
-    """Samples of U[0, 1) with the given shape, dtype and device."""
+# What each library calls the two draws: (torch function, generator method).
+_DRAWS = {"uniform": ("rand", "random"), "normal": ("randn", "standard_normal")}
+
+
+def _draw(kind: str, shape: tuple[int, ...], xp: Any, device: Any, dtype: Any) -> Any:
     lib, gen = _generator(xp, device)
+    torch_name, method = _DRAWS[kind]
     if lib == "torch":
         import torch
 
-        return torch.rand(shape, generator=gen, dtype=dtype, device=device)
+        return getattr(torch, torch_name)(shape, generator=gen, dtype=dtype, device=device)
     if lib == "cupy":
         with device:
-            return gen.random(shape, dtype=dtype)
-    host = gen.random(shape, dtype=_host_dtype(xp, dtype))
+            return getattr(gen, method)(shape, dtype=dtype)
+    host = getattr(gen, method)(shape, dtype=_host_dtype(xp, dtype))
     return _on_device(host, xp, device, dtype)
+
+
+def uniform(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
+    """Samples of U[0, 1) with the given shape, dtype and device."""
+    return _draw("uniform", shape, xp, device, dtype)
 
 
 def normal(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any) -> Any:
     """Samples of N(0, 1) with the given shape, dtype and device."""
-    lib, gen = _generator(xp, device)
-    if lib == "torch":
-        import torch
-
-        return torch.randn(shape, generator=gen, dtype=dtype, device=device)
-    if lib == "cupy":
-        with device:
-            return gen.standard_normal(shape, dtype=dtype)
-    host = gen.standard_normal(shape, dtype=_host_dtype(xp, dtype))
-    return _on_device(host, xp, device, dtype)
+    return _draw("normal", shape, xp, device, dtype)
 
 
 def permutation(n: int, *, xp: Any, device: Any) -> Any:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
+from ..cli import positive_float, positive_int
 from . import models, report, runner
 
 QUICK_BATCHES = (1, 16, 256, 1024)
@@ -40,19 +40,6 @@ def _batches(text: str) -> tuple[int, ...]:
     return values
 
 
-def _positive(kind: type) -> Callable[[str], Any]:
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-        return value
-
-    return parse
-
-
 DESCRIPTION = (
     "Time xpnet's training step against PyTorch eager on each device, side by side in one run: steps/s, "
     "ratio, GFLOP/s, share of the float32 GEMM peak measured in the same run, per-op autograd overhead, "
@@ -75,14 +62,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--devices", type=_csv(models.DEVICES), default=None,
                    help="cpu (NumPy) and/or cuda (CuPy); torch runs on the same devices. "
                         "Default: cpu, and cuda when a GPU is usable")
-    p.add_argument("--seconds", type=_positive(float), default=None, metavar="S",
+    p.add_argument("--seconds", type=positive_float, default=None, metavar="S",
                    help="timed seconds per measurement and framework, split into the windows "
                         "(default 1.0; 0.3 with --quick)")
-    p.add_argument("--windows", type=_positive(int), default=None, metavar="N",
+    p.add_argument("--windows", type=positive_int, default=None, metavar="N",
                    help="timed windows per measurement; the median is reported (default 5; 3 with --quick)")
     p.add_argument("--batches", type=_batches, default=None, metavar="B,B,...",
                    help=f"batch sizes of the sweep (default {','.join(map(str, models.SWEEP_BATCHES))})")
-    p.add_argument("--threads", type=_positive(int), default=None, metavar="N",
+    p.add_argument("--threads", type=positive_int, default=None, metavar="N",
                    help="CPU threads for NumPy's BLAS and torch alike (default: what the BLAS uses, "
                         "given to torch too)")
     p.add_argument("--no-ops", action="store_true", help="skip the per-op autograd overhead")
