@@ -60,13 +60,31 @@ def broadcast_to(x: Any, /, shape: tuple[int, ...]) -> Any:
     return out
 
 
+def reshape(x: Any, /, shape: tuple[int, ...], *, copy: bool | None = None) -> Any:
+    """The array method (``np.reshape`` is Python code in front of it)."""
+    if copy is not None:
+        return compat_numpy.reshape(x, shape, copy=copy)
+    return x.reshape(shape)
+
+
+def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None) -> Any:
+    """``array_api_compat.numpy.asarray``, with the copy of an ndarray done directly."""
+    if copy and dtype is None and type(obj) is np.ndarray:
+        return obj.copy()
+    return compat_numpy.asarray(obj, dtype=dtype, device=device, copy=copy)
+
+
 fast_numpy = types.ModuleType("xpnet._backend.numpy", __doc__)
 fast_numpy.__dict__.update(
     {name: value for name, value in vars(compat_numpy).items() if not name.startswith("__")}
 )
 fast_numpy.__dict__.update(
+    asarray=asarray,
     broadcast_to=broadcast_to,
     matmul=np.matmul,
+    matrix_transpose=np.matrix_transpose,
+    permute_dims=np.permute_dims,
+    reshape=reshape,
     ones_like=np.ones_like,
     zeros_like=np.zeros_like,
     sum=sum,
