@@ -15,9 +15,10 @@ from __future__ import annotations
 import types
 from typing import Any
 
-import array_api_compat.numpy as compat_numpy
+import array_api_compat.numpy as _compat_numpy
 import numpy as np
 
+compat_numpy: Any = _compat_numpy  # typed loosely: its names are made at import
 _add_reduce: Any = np.add.reduce  # typed loosely: its overloads do not fit an Array API signature
 
 
