@@ -21,6 +21,7 @@ from typing import Any
 from ._devices import library
 
 _MODULES: dict[Any, Any] = {}  # namespace -> module of siblings, or None
+_UNSEEN = object()
 _PACKAGES = {"cupy": "xpnet.cuda", "numpy": "xpnet.cpu"}  # library -> its siblings
 
 
@@ -35,12 +36,29 @@ def sibling(xp: Any, name: str) -> Any:
     return None if module is None else getattr(module, name, None)
 
 
+_CHOSEN: dict[tuple[Any, str], tuple[Any, Any]] = {}  # (module, name) -> (sibling, worth)
+
+
 def dispatch(generic: Callable[..., Any], xp: Any, *args: Any, **kwargs: Any) -> Any:
-    """``generic(xp, *args, **kwargs)``, or its sibling of the same name where one covers the call."""
-    if _MODULES.get(xp, True) is None:  # the common case: a library without siblings
+    """``generic(xp, *args, **kwargs)``, or its sibling of the same name where one covers the call.
+
+    A sibling may carry ``worth(first_argument) -> bool`` (NumPy's blocked steps do:
+    only large arrays pay off), checked before calling it at all.
+    """
+    module = _MODULES.get(xp, _UNSEEN)
+    if module is _UNSEEN:
+        sibling(xp, generic.__name__)
+        module = _MODULES[xp]
+    if module is None:  # the common case: a library without siblings
         return generic(xp, *args, **kwargs)
-    fast = sibling(xp, generic.__name__)
-    if fast is not None:
+    key = (module, generic.__name__)
+    try:
+        fast, worth = _CHOSEN[key]
+    except KeyError:
+        fast = getattr(module, generic.__name__, None)
+        worth = getattr(fast, "worth", None)
+        _CHOSEN[key] = fast, worth
+    if fast is not None and (worth is None or worth(args[0])):
         result = fast(xp, *args, **kwargs)
         if result is not None:
             return result

@@ -40,3 +40,12 @@ def adam_step(xp: Any, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
     in_blocks(lambda p, g, m, v, vmax: adam_twin(xp, p, g, m, v, vmax, **options),
               [param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq])
     return param, exp_avg, exp_avg_sq, max_exp_avg_sq
+
+
+def _large(param: Any) -> bool:
+    """Whether blocks can pay off for this parameter (read each call: tests shrink MIN_SIZE)."""
+    return bool(param.size >= blocked.MIN_SIZE)
+
+
+sgd_step.worth = _large  # type: ignore[attr-defined]
+adam_step.worth = _large  # type: ignore[attr-defined]
