@@ -241,3 +241,36 @@ def test_raw_autograd_workflow_learns(xp):
             w -= 0.1 * w.grad
     np.testing.assert_allclose(xp.numpy(w), [2.0, 1.0], atol=1e-3)
     assert xp.same_place(w) and w.dtype == xn.float32
+
+
+def test_backward_refuses_inputs_changed_in_place_after_the_forward(xp):
+    """PyTorch's rule: a saved value updated in place makes backward() raise, not lie."""
+    w = xp.tensor([3.0, 4.0], requires_grad=True)
+    b = xp.tensor([1.0, 2.0])
+    y = (w * b).sum()
+    with xn.no_grad():
+        b += 10.0
+    with pytest.raises(RuntimeError, match="modified in place after the forward pass"):
+        y.backward()
+    assert w.grad is None  # nothing was accumulated before the error
+
+
+def test_an_optimizer_step_between_forward_and_backward_is_caught(xp):
+    model = xn.nn.Linear(2, 1, device=xp.device)
+    opt = xn.optim.SGD(model.parameters(), lr=0.1)
+    x = xp.tensor([[1.0, 2.0], [3.0, 4.0]])
+    first, second = model(x).sum(), model(x).sum()
+    first.backward()
+    opt.step()
+    with pytest.raises(RuntimeError, match="compute the loss again after the update"):
+        second.backward()
+
+
+def test_ops_that_only_route_gradients_ignore_later_updates(xp):
+    """add/reshape/sum read no values in backward: updating an input afterwards is harmless."""
+    w = xp.tensor([3.0, 4.0], requires_grad=True)
+    y = (w + 1.0).reshape((2, 1)).sum()
+    with xn.no_grad():
+        w -= 1.0
+    y.backward()
+    np.testing.assert_array_equal(xp.numpy(w.grad), [1.0, 1.0])

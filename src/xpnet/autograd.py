@@ -118,6 +118,8 @@ def backward(root: Tensor, gradient: Any = None) -> None:
             continue
         if node._retains_grad:
             _accumulate(node, g, stored)
+        if node._saved is not None:
+            check_saved(node)
         for parent, pg in zip(node._parents, backward_rule(g)):
             if pg is None or not parent.requires_grad:
                 continue
@@ -127,6 +129,25 @@ def backward(root: Tensor, gradient: Any = None) -> None:
                 heappush(pending, (-parent._seq, parent))
             else:
                 grads[parent] = previous + pg
+
+
+def check_saved(node: Tensor) -> None:
+    """Raise if a value ``node``'s backward rule reads was changed in place after the forward.
+
+    Every in-place update of a tensor's data (``t += ...`` under ``no_grad``, an
+    optimizer step) bumps its ``_version``; the op noted its inputs' versions.
+    Using the changed values would give a silently wrong gradient.
+    """
+    changed = [p for p, seen in zip(node._parents, node._saved or ()) if p._version != seen]
+    if node._version != 0:
+        changed.append(node)
+    if changed:
+        shapes = ", ".join(f"a tensor of shape {tuple(t.data.shape)}" for t in changed)
+        raise RuntimeError(
+            f"backward() through '{node._op}': {shapes} that it needs was modified in place "
+            "after the forward pass (an optimizer step or a `t -= ...` update): compute the "
+            "loss again after the update, or update after backward()"
+        )
 
 
 def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:

@@ -31,7 +31,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_xp", "_parents", "_backward", "_op",
-                 "_retains_grad", "_seq", "__weakref__")
+                 "_retains_grad", "_seq", "_version", "_saved", "__weakref__")
     __array_ufunc__ = None  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
 
     data: Any
@@ -49,6 +49,8 @@ class Tensor:
         self._op = ""
         self._retains_grad = False
         self._seq = next(_creation_order)
+        self._version = 0
+        self._saved: tuple[int, ...] | None = None
         self.requires_grad = bool(requires_grad)
         if requires_grad:
             _require_floating(self)
@@ -374,12 +376,19 @@ def _make(data: Any, xp: Any) -> Tensor:
     t._op = ""
     t._retains_grad = False
     t._seq = next(_creation_order)
+    t._version = 0  # bumped by every in-place update of .data (see autograd.check_saved)
+    t._saved = None
     return t
 
 
 def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward,
-                op: str) -> Tensor:
-    """The output of an op: recorded in the graph when grad mode is on and an input needs grad."""
+                op: str, saves: bool = True) -> Tensor:
+    """The output of an op: recorded in the graph when grad mode is on and an input needs grad.
+
+    ``saves``: whether ``backward`` reads the inputs' (or the output's) values. Then the
+    inputs' versions are noted, so that backward() refuses to use values changed in place
+    since (PyTorch's rule); ops that only route the gradient (add, reshape, ...) pass False.
+    """
     t = _make(data, xp)
     t._op = op
     if grad_mode.enabled:
@@ -388,6 +397,8 @@ def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backw
                 t.requires_grad = True
                 t._parents = parents
                 t._backward = backward
+                if saves:
+                    t._saved = tuple([q._version for q in parents])
                 break
     return t
 

@@ -38,7 +38,7 @@ def add(a: Any, b: Any) -> Tensor:
     def backward(g: Any) -> tuple[Any, Any]:
         return _grad(xp, a, g), _grad(xp, b, g)
 
-    return make_result(out, xp, (node(a), node(b)), backward, "add")
+    return make_result(out, xp, (node(a), node(b)), backward, "add", saves=False)
 
 
 def sub(a: Any, b: Any) -> Tensor:
@@ -49,7 +49,7 @@ def sub(a: Any, b: Any) -> Tensor:
     def backward(g: Any) -> tuple[Any, Any]:
         return _grad(xp, a, g), (_grad(xp, b, -g) if needs_grad(b) else None)
 
-    return make_result(out, xp, (node(a), node(b)), backward, "sub")
+    return make_result(out, xp, (node(a), node(b)), backward, "sub", saves=False)
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -105,7 +105,7 @@ def neg(x: Any) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (-g,)
 
-    return make_result(-x.data, x._xp, (x,), backward, "neg")
+    return make_result(-x.data, x._xp, (x,), backward, "neg", saves=False)
 
 
 def exp(x: Any) -> Tensor:
@@ -174,7 +174,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         return (_grad(xp, a, xp.where(cond, g, zero)) if needs_grad(a) else None,
                 _grad(xp, b, xp.where(cond, zero, g)) if needs_grad(b) else None)
 
-    return make_result(out, xp, (node(a), node(b)), backward, "where")
+    return make_result(out, xp, (node(a), node(b)), backward, "where", saves=False)
 
 
 def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
@@ -199,7 +199,7 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
         g = _backend.move(g, src_xp, src_dev)
         return (src_xp.astype(g, src_dtype) if g.dtype != src_dtype else g,)
 
-    return make_result(data, xp, (x,), backward, "to")
+    return make_result(data, xp, (x,), backward, "to", saves=False)
 
 
 def compare(a: Any, b: Any, method: str) -> Tensor:
@@ -239,4 +239,5 @@ def update_(t: Tensor, other: Any, method: str) -> Tensor:
         getattr(t.data, method)(other)
     else:
         t.data = getattr(t.data, method.replace("__i", "__", 1))(other)
+    t._version += 1  # graphs that saved the old values must not use them (autograd.check_saved)
     return t

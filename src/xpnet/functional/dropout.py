@@ -30,4 +30,4 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (g * mask,)
 
-    return make_result(x.data * mask, xp, (x,), backward, "dropout")
+    return make_result(x.data * mask, xp, (x,), backward, "dropout", saves=False)

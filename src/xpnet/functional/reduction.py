@@ -22,7 +22,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return (xp.broadcast_to(xp.reshape(g, kept), shape),)
 
     out = xp.sum(x.data, axis=axis, keepdims=keepdims)
-    return make_result(out, xp, (x,), backward, "sum")
+    return make_result(out, xp, (x,), backward, "sum", saves=False)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -40,7 +40,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return (xp.broadcast_to(xp.reshape(g / count, kept), shape),)
 
     out = xp.mean(x.data, axis=axis, keepdims=keepdims)
-    return make_result(out, xp, (x,), backward, "mean")
+    return make_result(out, xp, (x,), backward, "mean", saves=False)
 
 
 def _extremum(x: Any, axis: Any, keepdims: bool, name: str) -> Tensor:

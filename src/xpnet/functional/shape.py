@@ -21,7 +21,7 @@ def reshape(x: Any, shape: tuple[int, ...]) -> Tensor:
         out = xp.reshape(x.data, tuple(shape))
     except (ValueError, RuntimeError) as exc:
         raise ValueError(f"cannot reshape a tensor of shape {old} to {tuple(shape)}: {exc}") from None
-    return make_result(out, xp, (x,), backward, "reshape")
+    return make_result(out, xp, (x,), backward, "reshape", saves=False)
 
 
 def permute_dims(x: Any, axes: tuple[int, ...]) -> Tensor:
@@ -34,7 +34,7 @@ def permute_dims(x: Any, axes: tuple[int, ...]) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (xp.permute_dims(g, inverse),)
 
-    return make_result(xp.permute_dims(x.data, axes), xp, (x,), backward, "permute_dims")
+    return make_result(xp.permute_dims(x.data, axes), xp, (x,), backward, "permute_dims", saves=False)
 
 
 def matrix_transpose(x: Any) -> Tensor:
@@ -72,7 +72,7 @@ def getitem(x: Any, index: Any) -> Tensor:
         full[target] = g if target_shape is None else xp.reshape(g, target_shape)
         return (full,)
 
-    return make_result(out, xp, (x,), backward, "getitem")
+    return make_result(out, xp, (x,), backward, "getitem", saves=False)
 
 
 def _standard_index(index: Any, ndim: int) -> tuple[Any, ...]:

@@ -161,6 +161,7 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 self._update(p, -p.grad if maximize else p.grad, self.state[p], group)
+                p._version += 1  # a graph built before this step must not reuse the old values
         return loss
 
     # -- saving and loading -------------------------------------------------------------------------
