@@ -334,3 +334,14 @@ def test_repr(xp):
     assert "device1" in repr(leaf) or xp.name != "array_api_strict-device1"
     assert repr(xp.tensor(3.0)).startswith("tensor(")
     assert repr(xn.tensor([1, 2], device=xp.device)).startswith("tensor(")
+
+
+@pytest.mark.parametrize("scalar", [np.float64(0.5), np.int64(2), np.float32(1.5), np.int8(3)])
+def test_numpy_scalars_act_like_python_numbers(xp, scalar):
+    """As in PyTorch: a NumPy scalar never promotes a float32 tensor (NEP 50 would)."""
+    x = xp.tensor([1.0, 2.0], requires_grad=True)
+    for out in (x * scalar, scalar * x, x + scalar, scalar - x, x / (scalar + 1)):
+        assert out.dtype == xn.float32 and xp.same_place(out)
+    (x * scalar).sum().backward()
+    assert x.grad.dtype == xp.float32
+    np.testing.assert_allclose(xp.numpy(x.grad), [float(scalar)] * 2)

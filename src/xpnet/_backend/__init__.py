@@ -14,6 +14,7 @@ from ._devices import (
     on_host,
     resolve,
     same_device,
+    scalar_value,
 )
 from ._random import manual_seed, normal, permutation, uniform
 from ._siblings import dispatch, sibling
@@ -23,5 +24,5 @@ __all__ = [
     "cuda_available", "describe", "device", "dispatch", "is_array", "is_writeable", "library",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",
-    "resolve", "same_device", "sibling", "to_numpy", "uniform",
+    "resolve", "same_device", "scalar_value", "sibling", "to_numpy", "uniform",
 ]

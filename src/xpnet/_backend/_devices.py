@@ -196,6 +196,21 @@ def on_host(xp: Any, dev: Any) -> bool:
     return True
 
 
+def scalar_value(obj: Any) -> Any:
+    """A Python number for a scalar number of another type (``np.float64(2)``), else None.
+
+    NumPy's scalars are strongly typed (NEP 50): ``float32_array * np.float64(2)``
+    is float64. A Python number adapts to the array's dtype instead.
+    """
+    if isinstance(obj, bool):
+        return bool(obj)
+    if isinstance(obj, (int, float)):
+        return int(obj) if isinstance(obj, int) else float(obj)
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
+        return obj.item()
+    return None
+
+
 def same_device(xp: Any, a: Any, b: Any) -> bool:
     """Whether two arrays of namespace ``xp`` live on the same device."""
     if xp is numpy_xp:

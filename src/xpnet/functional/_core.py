@@ -44,9 +44,14 @@ def check_same_place(a: Tensor, b: Tensor, op: str) -> None:
 def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     """The two inputs of a binary op and their namespace.
 
-    Each input comes back as a Tensor or, for a Python number, unchanged: Python
-    scalars stay scalars so they never promote float32 to float64.
+    Each input comes back as a Tensor or a Python number: numbers stay scalars so
+    they never promote float32 to float64 (NumPy's scalars, such as
+    ``np.float64(0.5)``, become Python numbers first, as in PyTorch).
     """
+    if not isinstance(a, Tensor):
+        a = python_number(a)
+    if not isinstance(b, Tensor):
+        b = python_number(b)
     a_scalar = isinstance(a, SCALARS)
     b_scalar = isinstance(b, SCALARS)
     if a_scalar and b_scalar:
@@ -60,6 +65,14 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     if not b_scalar:
         check_same_place(a, b, op)
     return a, b, a._xp
+
+
+def python_number(x: Any) -> Any:
+    """``x`` as a plain Python number if it is any kind of scalar number, else ``x``."""
+    if type(x) in SCALARS:
+        return x
+    number = _backend.scalar_value(x)
+    return x if number is None else number
 
 
 def value(x: Any) -> Any:
