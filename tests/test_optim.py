@@ -429,3 +429,25 @@ def test_step_never_reads_array_values(xp, torch):
             p.grad = torch.empty((3, 2), dtype=torch.float32, device="meta")
             opt.step()
         assert p.data.device.type == "meta"
+
+
+@pytest.mark.parametrize("make", [lambda ps: xn.optim.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: xn.optim.Adam(ps, lr=0.01, amsgrad=True)])
+def test_state_follows_the_model_after_to(xp, make):
+    """model.to(...) after steps were taken: the optimizer's state moves with the parameters."""
+    model = xn.nn.Linear(3, 2)  # NumPy first, then moved to the backend under test as float64
+    opt = make(model.parameters())
+    x = xn.tensor(np.ones((4, 3), dtype=np.float32))
+
+    def step(inputs):
+        opt.zero_grad()
+        (model(inputs) ** 2).mean().backward()
+        opt.step()
+
+    step(x)
+    model.to(xp.device).to(dtype="float64")
+    step(x.to(xp.device).to(dtype="float64"))
+    for p in model.parameters():
+        for value in opt.state[p].values():
+            if hasattr(value, "shape"):
+                assert xp.same_place(value) and value.dtype == p.data.dtype

@@ -73,6 +73,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self._validate(self.defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self._placed: dict[Tensor, Any] = {}  # parameter -> the data its state was last used with
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise TypeError(
@@ -160,9 +161,28 @@ class Optimizer:
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                self._update(p, -p.grad if maximize else p.grad, self.state[p], group)
+                state = self.state[p]
+                if state and self._placed.get(p) is not p.data:
+                    self._follow(p, state)
+                self._update(p, -p.grad if maximize else p.grad, state, group)
+                self._placed[p] = p.data
                 p._version += 1  # a graph built before this step must not reuse the old values
         return loss
+
+    def _follow(self, p: Tensor, state: dict[str, Any]) -> None:
+        """Move ``p``'s state to where its data went (``model.to(...)`` after steps were taken).
+
+        Updates keep ``p.data`` the same object, so a new object means the data was
+        rebound: by ``Module.to``, ``load_state_dict``, or a library without in-place
+        updates. The state follows it in library, device and floating dtype.
+        """
+        for name, value in state.items():
+            if not _backend.is_array(value):
+                continue
+            xp = _backend.namespace(value)
+            if (xp is not p._xp or not _backend.same_device(xp, value, p.data)
+                    or (value.dtype != p.data.dtype and _dtypes.wrap(value.dtype).is_floating_point)):
+                state[name] = _load_value(p, "", name, value)
 
     # -- saving and loading -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -220,6 +240,7 @@ class Optimizer:
             new["params"] = group["params"]
             groups.append(new)
         self.state = state
+        self._placed = {}
         self.param_groups = groups
 
     def __repr__(self) -> str:
