@@ -169,6 +169,13 @@ def test_arange(xp):
         np.testing.assert_array_equal(xp.numpy(t), [2.0, 4.0, 6.0])
 
 
+def test_arange_with_a_zero_step_says_so(xp):
+    with pytest.raises(ValueError, match=r"arange: step must be non-zero, got 0$"):
+        xn.arange(0, 5, 0, device=xp.device)
+    with pytest.raises(ValueError, match=r"step must be non-zero, got 0\.0"):
+        xn.arange(0.0, 1.0, 0.0, device=xp.device)
+
+
 # -- properties and leaving xpnet -----------------------------------------------------------
 def test_properties(xp):
     host = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
@@ -345,3 +352,11 @@ def test_numpy_scalars_act_like_python_numbers(xp, scalar):
     (x * scalar).sum().backward()
     assert x.grad.dtype == xp.float32
     np.testing.assert_allclose(xp.numpy(x.grad), [float(scalar)] * 2)
+
+
+@pytest.mark.parametrize("op", [lambda t: t.mean(), lambda t: xn.softmax(t, axis=0),
+                                lambda t: xn.log_softmax(t, axis=0)])
+def test_fraction_ops_refuse_integer_tensors(xp, op):
+    """NumPy would answer in float64; like PyTorch we ask for a float tensor instead."""
+    with pytest.raises(TypeError, match="needs a floating-point tensor, got int64"):
+        op(xp.tensor([1, 2, 3], dtype="int64"))

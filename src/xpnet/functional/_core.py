@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _backend
+from .. import _backend, _dtypes
 from ..tensor import CONSTANT, Tensor, _make, make_result
 
 __all__ = ["CONSTANT", "SCALARS", "Tensor", "as_tensor", "check_same_place", "make_result",
@@ -65,6 +65,16 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     if not b_scalar:
         check_same_place(a, b, op)
     return a, b, a._xp
+
+
+def require_floating(x: Tensor, op: str) -> None:
+    """A TypeError for integer or bool input to an op whose result is a fraction (mean, softmax).
+
+    NumPy would answer in float64, which is not the float32 default; PyTorch refuses too.
+    """
+    if not _dtypes.wrap(x.data.dtype).is_floating_point:
+        raise TypeError(f"{op} needs a floating-point tensor, got {x.dtype}: convert it first, "
+                        f"e.g. x.to(dtype=xn.float32)")
 
 
 def python_number(x: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._core import Tensor, as_tensor, make_result
+from ._core import Tensor, as_tensor, make_result, require_floating
 from ._special import erf
 
 
@@ -106,6 +106,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     dL/dx = out * (G - sum(G * out, axis))
     """
     x = as_tensor(x, "softmax")
+    require_floating(x, "softmax")
     xp = x._xp
     e = xp.exp(x.data - xp.max(x.data, axis=axis, keepdims=True))
     out = e / xp.sum(e, axis=axis, keepdims=True)
@@ -122,6 +123,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     dL/dx = G - softmax(x) * sum(G, axis)
     """
     x = as_tensor(x, "log_softmax")
+    require_floating(x, "log_softmax")
     xp = x._xp
     z = x.data - xp.max(x.data, axis=axis, keepdims=True)
     out = z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import Tensor, as_tensor, keepdims_shape, make_result
+from ._core import Tensor, as_tensor, keepdims_shape, make_result, require_floating
 
 
 def _axis(axis: Any) -> Any:
@@ -28,6 +28,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over ``axis``.  dL/dx = G / n broadcast back, n the count averaged."""
     x = as_tensor(x, "mean")
+    require_floating(x, "mean")
     xp, axis = x._xp, _axis(axis)
     shape = tuple(x.data.shape)
     kept = keepdims_shape(shape, axis)
