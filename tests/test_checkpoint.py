@@ -71,6 +71,49 @@ def test_a_checkpoint_from_any_backend_loads_on_numpy_and_back(xp, tmp_path):
         np.testing.assert_array_equal(xp.numpy(back[key]), xp.numpy(value))
 
 
+class _Scaled(nn.Module):
+    """A model with a 0-d Parameter (a temperature), as in temperature scaling."""
+
+    def __init__(self):
+        super().__init__()
+        self.temp = nn.Parameter(xn.tensor(1.0))
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.fc(x) / self.temp
+
+
+def test_a_0d_array_keeps_its_shape_and_dtype(xp, tmp_path):
+    xn.save({"a": xp.array(2.5, dtype="float64"), "i": xp.array(3, dtype="int32"),
+             "t": xn.Tensor(xp.array(1.5))}, tmp_path / "s.npz")
+    got = xn.load(tmp_path / "s.npz", device=xp.device)
+    assert tuple(got["a"].shape) == () and xp.numpy(got["a"]).dtype == np.float64
+    assert tuple(got["i"].shape) == () and xp.numpy(got["i"]).dtype == np.int32
+    assert got["t"].shape == () and got["t"].item() == 1.5 and xp.same_place(got["t"])
+    assert xp.numpy(got["a"]) == 2.5 and xp.numpy(got["i"]) == 3
+
+
+def test_a_model_with_a_scalar_parameter_and_its_adam_state_reload(xp, tmp_path):
+    x = xp.array(np.random.default_rng(0).normal(size=(4, 2)))
+    model = _Scaled().to(xp.device)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    (model(x) ** 2).mean().backward()
+    opt.step()
+    xn.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, tmp_path / "c.npz")
+    state = xn.load(tmp_path / "c.npz", device=xp.device)
+    twin = _Scaled().to(xp.device)
+    twin_opt = optim.Adam(twin.parameters(), lr=0.1)
+    twin.load_state_dict(state["model"])
+    twin_opt.load_state_dict(state["optimizer"])
+    assert twin.temp.shape == () and twin_opt.state[twin.temp]["exp_avg"].shape == ()
+    for m, o in ((model, opt), (twin, twin_opt)):  # the next step is the same
+        o.zero_grad()
+        (m(x) ** 2).mean().backward()
+        o.step()
+    for a, b in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(xp.numpy(a), xp.numpy(b), rtol=1e-6)
+
+
 def test_plain_data_and_tensors_round_trip(tmp_path):
     obj = {"name": "run", "ratio": 0.5, "nan": math.nan, "inf": -math.inf, "none": None, "flag": True,
            "nested": [1, (2, "x"), {"deep": np.arange(3, dtype=np.int32)}], 7: "int key",
@@ -236,6 +279,17 @@ def test_a_wrong_shape_against_the_manifest(good):
     with pytest.raises(xn.CheckpointError,
                        match=r"shape \(3, 4\) but the manifest says <f4 of shape \(4, 3\)"):
         xn.load(_edit_manifest(good, edit))
+
+
+def test_a_0d_array_against_a_manifest_shape_of_1(tmp_path):
+    path = tmp_path / "s.npz"
+    xn.save({"temp": np.float32(2.0) * np.ones((), np.float32)}, path)  # a 0-d array
+
+    def edit(m):
+        m["arrays"][0]["shape"] = [1]
+
+    with pytest.raises(xn.CheckpointError, match=r"shape \(\) but the manifest says <f4 of shape \(1,\)"):
+        xn.load(_edit_manifest(path, edit))
 
 
 def test_a_missing_manifest(good, tmp_path):

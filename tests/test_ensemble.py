@@ -183,6 +183,36 @@ def test_architecture_errors_teach(xp):
         nn.Ensemble(2, a)
 
 
+def test_adding_a_plain_linear_is_refused_never_shared(xp):
+    ens = nn.Ensemble.from_models(_models(xp))  # K members, output (K, N, 2)
+    names = list(ens.state_dict())
+    msg = r"plain Linear\(in_features=2, out_features=1, bias=True\).*shared by all 5 members.*" \
+          r"nn\.EnsembleLinear\(2, 1, 5\) instead"
+    with pytest.raises(TypeError, match=msg):
+        ens.append(nn.Linear(2, 1))
+    with pytest.raises(TypeError, match=msg):
+        ens.insert(1, nn.Linear(2, 1))
+    with pytest.raises(TypeError, match=msg):
+        ens.extend([nn.Linear(2, 1)])
+    with pytest.raises(TypeError, match=msg):
+        ens[-1] = nn.Linear(2, 1)
+    with pytest.raises(TypeError, match=r"nn\.EnsembleLinear\(2, 1, 5, bias=False\)"):
+        ens.append(nn.Sequential(nn.Linear(2, 1, bias=False)))  # nested: shared just the same
+    with pytest.raises(ValueError, match=r"ensemble_size is 3 but this ensemble has 5 members; use "
+                                         r"nn\.EnsembleLinear\(2, 1, 5\)"):
+        ens.append(nn.EnsembleLinear(2, 1, 3))
+    assert list(ens.state_dict()) == names  # nothing was added
+    ens.append(nn.Tanh()).append(nn.EnsembleLinear(2, 1, K, device=xp.device, dtype=xn.float64))
+    ens.insert(0, nn.Identity())
+    ens[1] = ens[1]  # an EnsembleLinear of the right size may be put back
+    x = xp.array(np.ones((4, 3)), "float64")
+    out = ens(x)
+    assert out.shape == (K, 4, 1)
+    member = ens.member(2)
+    assert [type(m) for m in member][-2:] == [nn.Tanh, nn.Linear]
+    np.testing.assert_allclose(xp.numpy(member(x)), xp.numpy(out)[2], **TOL)
+
+
 def _np_ensemble_linear(x, w, b):
     return np.matmul(x, np.swapaxes(w, -1, -2)) + b[:, None, :]
 

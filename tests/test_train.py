@@ -69,6 +69,27 @@ def test_metrics_on_known_values(xp):
     assert xp.same_place(mse(out, target))
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "callable"])
+def test_the_epoch_loss_follows_the_loss_reduction(xp, reduction):
+    """lr=0, so every batch sees the same weights: "mean" logs the mean over samples, "sum" the total."""
+    x = xp.array(np.random.default_rng(0).normal(size=(10, 2)))
+    y = xp.array(np.random.default_rng(1).normal(size=(10, 1)))
+    model = nn.Linear(2, 1).to(xp.device)
+    if reduction == "callable":  # no reduction attribute: taken as a batch mean
+        loss_fn = lambda out, target: ((out - target) ** 2).mean()  # noqa: E731
+        expected = float(xp.numpy(nn.MSELoss()(model(x), y).data))
+    else:
+        loss_fn = nn.MSELoss(reduction=reduction)
+        expected = float(xp.numpy(loss_fn(model(x), y).data))
+    for batch_size in (5, 4):  # equal batches, and 4 + 4 + 2
+        history = fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.0), (x, y), epochs=1,
+                      batch_size=batch_size, val_data=(x, y), metrics=None, verbose=0, shuffle=False)
+        assert history["loss"][0] == pytest.approx(expected, rel=1e-5)
+        assert history["val_loss"][0] == pytest.approx(expected, rel=1e-5)
+        assert evaluate(model, loss_fn, (x, y), batch_size=batch_size, metrics=None)["loss"] == \
+            pytest.approx(expected, rel=1e-5)
+
+
 def test_custom_metric_functions_are_logged_by_name(xp):
     x, y = xn.data.xor(device=xp.device)
 

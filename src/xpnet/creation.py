@@ -137,6 +137,8 @@ def arange(start: Any, stop: Any = None, step: Any = 1, *, dtype: Any = None, de
     """``start, start + step, ...`` below ``stop``; int64 for int arguments, else float32."""
     if stop is None:
         start, stop = 0, start
+    if step == 0:  # backends raise a bare ZeroDivisionError (or loop forever)
+        raise ValueError(f"arange: step must be non-zero, got {step!r}")
     default = "int64" if all(isinstance(v, int) for v in (start, stop, step)) else "float32"
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype if dtype is not None else default, xp)

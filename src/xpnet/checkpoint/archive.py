@@ -51,7 +51,8 @@ def member(i: int) -> str:
 # -- writing -------------------------------------------------------------------------------
 def npy_bytes(array: Any) -> bytes:
     """``array`` (of any backend) as the bytes of a ``.npy`` file, via host NumPy."""
-    host = np.ascontiguousarray(_backend.to_numpy(array))
+    # np.asarray, not np.ascontiguousarray: the latter turns a 0-d array into shape (1,)
+    host = np.asarray(_backend.to_numpy(array), order="C")
     if host.dtype.kind not in _KINDS:
         raise TypeError(f"cannot save an array of dtype {host.dtype}: only bool, int and float arrays")
     buffer = io.BytesIO()

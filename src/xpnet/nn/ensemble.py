@@ -91,6 +91,30 @@ class Ensemble(Sequential):
     def extra_repr(self) -> str:
         return f"ensemble_size={self.ensemble_size}"
 
+    def _check(self, value: Any) -> Module:
+        """What append, insert, extend and ``ens[i] = ...`` accept: no layer the members would share.
+
+        A plain ``Linear`` (one weight for all K members, which ``member(k)`` would
+        export as each member's own) and an ``EnsembleLinear`` of another size are
+        refused; parameter-free layers (activations, Dropout...) are taken as they are.
+        """
+        module = super()._check(value)
+        k = self.__dict__.get("ensemble_size")  # unset while the constructor stacks the layers
+        if k is None:
+            return module
+        for m in module.modules():
+            if isinstance(m, Linear):
+                bias = "" if m.bias is not None else ", bias=False"
+                raise TypeError(
+                    f"Ensemble: cannot add a plain {m!r}: its one weight would be shared by all {k} "
+                    f"members (and member(k) would export it as each member's own); add "
+                    f"nn.EnsembleLinear({m.in_features}, {m.out_features}, {k}{bias}) instead")
+            if isinstance(m, EnsembleLinear) and m.ensemble_size != k:
+                raise ValueError(f"Ensemble: cannot add {m!r}: its ensemble_size is "
+                                 f"{m.ensemble_size} but this ensemble has {k} members; use "
+                                 f"nn.EnsembleLinear({m.in_features}, {m.out_features}, {k})")
+        return module
+
     def _slice(self, idx: slice) -> Sequential:
         return Sequential(OrderedDict(list(self._store.items())[idx]))
 

@@ -52,17 +52,23 @@ def _to_host(values: Sequence[Any]) -> list[float]:
 
 
 class _Sums:
-    """Running sums over samples of the loss and metrics, kept on the device."""
+    """Running sums over samples of the loss and metrics, kept on the device.
 
-    def __init__(self, metrics: dict[str, Metric]) -> None:
+    A batch's loss is its mean (``loss_fn.reduction == "mean"``, or no ``reduction``
+    attribute: a plain callable) and counts ``n`` times; or already its sum
+    (``reduction == "sum"``) and counts once, so that the epoch's value is the total.
+    """
+
+    def __init__(self, metrics: dict[str, Metric], loss_fn: Any) -> None:
         self.metrics = metrics
         self.totals: dict[str, Any] = {}
         self.count = 0
+        self.summed_loss = getattr(loss_fn, "reduction", "mean") == "sum"
 
     def add(self, loss: Tensor, output: Tensor, target: Any) -> None:
         out, tgt = output.data, native(target)[0]
         n = int(out.shape[0])
-        self._add("loss", loss.data * n)
+        self._add("loss", loss.data if self.summed_loss else loss.data * n)
         for name, fn in self.metrics.items():
             self._add(name, fn(out, tgt) * n)
         self.count += n
@@ -71,8 +77,12 @@ class _Sums:
         previous = self.totals.get(name)
         self.totals[name] = value if previous is None else previous + value
 
-    def mean_loss(self) -> float:
-        return _to_host([self.totals["loss"]])[0] / self.count
+    def divisor(self, name: str) -> int:
+        """What the total of ``name`` is divided by: 1 for a "sum" loss, else the sample count."""
+        return 1 if name == "loss" and self.summed_loss else self.count
+
+    def epoch_loss(self) -> float:
+        return _to_host([self.totals["loss"]])[0] / self.divisor("loss")
 
 
 def _loader(data: Any, batch_size: int, shuffle: bool, drop_last: bool, who: str) -> DataLoader:
@@ -104,7 +114,7 @@ def _check_count(value: Any, name: str) -> None:
 
 
 def _evaluate_sums(model: Module, loss_fn: Any, loader: DataLoader, metrics: dict[str, Metric]) -> _Sums:
-    sums = _Sums(metrics)
+    sums = _Sums(metrics, loss_fn)
     with _inference(model):
         for xb, yb in loader:
             out = model(xb)
@@ -127,7 +137,7 @@ def _train_epoch(loop: Loop, loss_fn: Any, loader: DataLoader, sums: _Sums, bar:
         if not bar.disable:
             bar.update()
             if step % log_every == 0 and step < steps:  # the epoch's end shows all values at once
-                bar.set_postfix(loss=f"{sums.mean_loss():.4g}", refresh=False)
+                bar.set_postfix(loss=f"{sums.epoch_loss():.4g}", refresh=False)
 
 
 def _format(logs: dict[str, float]) -> str:
@@ -147,6 +157,12 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
     (``"accuracy"``, ``"mse"``, ``"mae"``) or functions (see :mod:`.metrics`).
     ``verbose``: 0 silent; 1 progress bars on stderr when it is a terminal (the
     live loss refreshes every ``log_every`` steps); 2 one printed line per epoch.
+
+    The history's ``loss`` (and ``val_loss``) follows the loss's ``reduction``: for
+    ``"mean"`` (and for a plain callable, which is taken to return a batch mean) it is
+    the mean over the epoch's samples; for ``"sum"`` it is the total over the epoch's
+    samples, so both equal ``loss_fn(model(x), y)`` over the whole data for fixed
+    weights. Metrics are always means over samples.
     """
     _check_count(epochs, "epochs")
     _check_count(log_every, "log_every")
@@ -170,13 +186,13 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
             lr, start = optimizer.param_groups[0]["lr"], time.perf_counter()
             bar = _bar(len(train), f"epoch {epoch}/{epochs}", verbose, unit="batch", leave=False,
                        position=1)
-            sums = _Sums(metric_fns)
+            sums = _Sums(metric_fns, loss_fn)
             _train_epoch(loop, loss_fn, train, sums, bar, log_every)
             parts = [("", sums)] + ([] if val is None else
                                     [("val_", _evaluate_sums(model, loss_fn, val, metric_fns))])
             names = [p + name for p, s in parts for name in s.totals]
             values = _to_host([v for _, s in parts for v in s.totals.values()])  # the epoch's one sync
-            counts = [s.count for _, s in parts for _ in s.totals]
+            counts = [s.divisor(name) for _, s in parts for name in s.totals]
             logs = {name: v / n for name, v, n in zip(names, values, counts)}
             bar.close()
             seconds = time.perf_counter() - start
@@ -199,11 +215,13 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
 def evaluate(model: Module, loss_fn: Any, data: Any, *, batch_size: int = 256,
              metrics: Iterable[Any] | str | None = ("accuracy",)) -> dict[str, float]:
     """The mean loss and metrics over ``data`` = ``(x, y)`` (or a DataLoader), in eval mode
-    without grad (the model's train/eval modes are restored after): ``{"loss": ..., ...}``."""
+    without grad (the model's train/eval modes are restored after): ``{"loss": ..., ...}``.
+
+    As in :func:`fit`, a loss with ``reduction="sum"`` gives the total over ``data``."""
     sums = _evaluate_sums(model, loss_fn, _loader(data, batch_size, False, False, "data"),
                           resolve_metrics(metrics))
     values = _to_host(list(sums.totals.values()))
-    return {name: v / sums.count for name, v in zip(sums.totals, values)}
+    return {name: v / sums.divisor(name) for name, v in zip(sums.totals, values)}
 
 
 def predict(model: Module, x: Any, *, batch_size: int = 256) -> Tensor:

@@ -7,7 +7,8 @@
 Every op records its inputs (``Tensor._parents``) and its name (``Tensor._op``)
 on its output, so walking ``_parents`` from the loss visits the whole graph.
 Data flows bottom to top: inputs and parameters at the bottom, the loss at the
-top (``rankdir="LR"``: left to right). Each node shows the op (a leaf: its
+top (the default ``rankdir="BT"``: bottom to top; pass ``rankdir="LR"`` to draw
+it left to right). Each node shows the op (a leaf: its
 parameter name, or "input"), the shape, and the gradient's shape once
 ``backward()`` has filled ``.grad``.
 """
