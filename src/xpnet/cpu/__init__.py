@@ -1,10 +1,12 @@
 """NumPy-only fast paths (siblings of generic ``xp`` functions, see ``_backend._siblings``).
 
 Today: optimizer updates of large parameters run in cache-sized blocks on
-every core (:mod:`xpnet.cpu.blocked`). Each sibling returns None where it does
-not apply, and the generic twin runs instead.
+every core (:mod:`xpnet.cpu.blocked`), and the scatter-add behind the gradient
+of integer-array indexing runs ``np.add.at`` (:mod:`xpnet.cpu.scatter`). Each
+sibling returns None where it does not apply, and the generic twin runs instead.
 """
 
 from .optim import adam_step, sgd_step
+from .scatter import scatter_add
 
-__all__ = ["adam_step", "sgd_step"]
+__all__ = ["adam_step", "scatter_add", "sgd_step"]
