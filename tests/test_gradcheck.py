@@ -244,6 +244,22 @@ case("getitem row mask", lambda t, m: t[m], lambda t, m: t[m], A(randn(4, 3)),
      A(np.array([True, False, True, True])))
 case("F.getitem", lambda t: F.getitem(t, (slice(0, 2), 1)), lambda t: t[0:2, 1],
      A(randn(3, 4)), torch=lambda t: t[0:2, 1])
+# Integer arrays on the leading axes: repeated rows accumulate their gradients.
+case("getitem int array repeats negatives", lambda t, i: t[i], lambda t, i: t[i], A(randn(4, 3)),
+     A(np.array([0, -1, 0, 2, 0, -4])))
+case("getitem int array 2-D", lambda t, i: t[i], lambda t, i: t[i], A(randn(5, 2, 3)),
+     A(np.array([[1, 1, 4], [0, -5, 1]])))
+case("getitem int list", lambda t: t[[2, 0, 2]], lambda t: t[[2, 0, 2]], A(randn(3, 4)))
+case("getitem rows, cols (NLL)", lambda t, r, c: t[r, c], lambda t, r, c: t[r, c], A(randn(4, 5)),
+     A(np.arange(4)), A(indices(5, 4)))
+case("getitem rows, cols broadcast", lambda t, r, c: t[r, c], lambda t, r, c: t[r, c],
+     A(randn(3, 4, 2)), A(np.array([[0], [2], [0]])), A(np.array([3, -1])))
+case("getitem int, int array", lambda t, c: t[1, c], lambda t, c: t[1, c], A(randn(3, 4)),
+     A(np.array([0, 3, 0])))
+case("getitem int array then slice", lambda t, i: t[i, 1:3, None], lambda t, i: t[i, 1:3, None],
+     A(randn(4, 5)), A(np.array([3, 3, 0])))
+case("getitem int array then ..., int", lambda t, i: t[i, ..., -1], lambda t, i: t[i, ..., -1],
+     A(randn(3, 2, 4)), A(np.array([[2, 0], [2, 2]])))
 
 # -- activations ------------------------------------------------------------------------------
 def np_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -383,6 +399,61 @@ case("cross_entropy 1-D scores", F.cross_entropy, np_cross_entropy, A(randn(4)),
      A(np.array(2, dtype=np.int64)), torch=tF("cross_entropy"))
 case("mse_loss fixed target", F.mse_loss, lambda x, y: np.mean((x - y) ** 2), A(randn(4)),
      A(randn(4), grad=False), torch=tF("mse_loss"))
+
+
+# class weights, ignore_index and nll_loss (PyTorch's rule: "mean" divides by sum_i k_i w_{y_i})
+def np_class_loss(x: np.ndarray, t: np.ndarray, w: np.ndarray, red: str, ignore: int = -100,
+                  smoothing: float = 0.0, logits: bool = True) -> np.ndarray:
+    axis = 1 if x.ndim >= 2 else 0
+    shape = [x.shape[axis] if i == axis else 1 for i in range(x.ndim)]
+    logp = np_log_softmax(x, axis) if logits else x
+    onehot = (np.expand_dims(t, axis) == np.arange(x.shape[axis]).reshape(shape)).astype(float)
+    kw = np.expand_dims(t != ignore, axis) * w.reshape(shape)  # k_i w_c
+    q = (onehot * (1 - smoothing) + smoothing / x.shape[axis]) * kw
+    loss = -(q * logp).sum(axis=axis)
+    return {"none": loss, "sum": loss.sum(), "mean": loss.sum() / (onehot * kw).sum()}[red]
+
+
+def ignoring(classes: int, *shape: int, ignore: int) -> np.ndarray:
+    t = indices(classes, *shape)
+    t.flat[::3] = ignore
+    return t
+
+
+def tW(name: str, **kwargs: Any) -> Any:
+    """``torch.nn.functional.<name>(x, target, weight=w, **kwargs)``."""
+    return lambda x, t, w: tF(name, weight=w, **kwargs)(x, t)
+
+
+for red, np_red in REDUCE.items():
+    for ign in (-100, 1):
+        for eps in (0.0, 0.2):
+            case(f"cross_entropy weight ignore_index={ign} smoothing={eps} {red}",
+                 lambda x, t, w, r=red, i=ign, e=eps: F.cross_entropy(
+                     x, t, w, ignore_index=i, reduction=r, label_smoothing=e),
+                 lambda x, t, w, r=red, i=ign, e=eps: np_class_loss(x, t, w, r, i, e),
+                 A(randn(7, 4)), A(ignoring(4, 7, ignore=ign)), A(positive(4), grad=False),
+                 torch=tW("cross_entropy", ignore_index=ign, reduction=red, label_smoothing=eps))
+        case(f"nll_loss weight ignore_index={ign} {red}",
+             lambda x, t, w, r=red, i=ign: F.nll_loss(x, t, w, ignore_index=i, reduction=r),
+             lambda x, t, w, r=red, i=ign: np_class_loss(x, t, w, r, i, logits=False),
+             A(randn(7, 4)), A(ignoring(4, 7, ignore=ign)), A(positive(4), grad=False),
+             torch=tW("nll_loss", ignore_index=ign, reduction=red))
+    case(f"cross_entropy probabilities weight smoothing=0.1 {red}",
+         lambda x, p, w, r=red: F.cross_entropy(x, p, w, reduction=r, label_smoothing=0.1),
+         lambda x, p, w, f=np_red: f(-((p * 0.9 + 0.1 / 4) * w.reshape(1, 4, 1)
+                                       * np_log_softmax(x, 1)).sum(axis=1)),
+         A(randn(2, 4, 3)), A(probabilities(2, 4, 3, axis=1)), A(positive(4), grad=False),
+         torch=tW("cross_entropy", reduction=red, label_smoothing=0.1))
+    case(f"nll_loss (N,C,d) {red}", lambda x, t, r=red: F.nll_loss(x, t, reduction=r),
+         lambda x, t, r=red: np_class_loss(x, t, np.ones(4), r, logits=False),
+         A(randn(2, 4, 3)), A(ignoring(4, 2, 3, ignore=-100)), torch=tF("nll_loss", reduction=red))
+case("cross_entropy weight (N,C,d) ignore_index=2", lambda x, t, w: F.cross_entropy(
+         x, t, w, ignore_index=2), lambda x, t, w: np_class_loss(x, t, w, "mean", 2),
+     A(randn(3, 4, 2)), A(ignoring(4, 3, 2, ignore=2)), A(positive(4), grad=False),
+     torch=tW("cross_entropy", ignore_index=2))
+case("nll_loss 1-D", F.nll_loss, lambda x, t: -x[t], A(randn(4)),
+     A(np.array(2, dtype=np.int64)), torch=tF("nll_loss"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -589,11 +660,12 @@ def test_loss_targets_of_other_dtypes_are_cast(xp):
 def test_getitem_errors_and_integer_arrays(xp):
     x = xp.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     rows = xn.tensor([1, 0], device=xp.device)
-    with pytest.raises(TypeError, match="integer array is not differentiable"):
-        x[rows]
+    np.testing.assert_array_equal(xp.numpy(x[rows]), [[3.0, 4.0], [1.0, 2.0]])
+    with pytest.raises(TypeError, match="integer arrays must index the leading axes"):
+        x[:, rows]
     if xp.name.startswith("array_api_strict"):
-        return  # the standard leaves integer-array indexing out
-    np.testing.assert_array_equal(xp.numpy(x.detach()[rows]), [[3.0, 4.0], [1.0, 2.0]])
+        return  # the standard leaves integer arrays after a slice out
+    np.testing.assert_array_equal(xp.numpy(x.detach()[:, rows]), [[2.0, 1.0], [4.0, 3.0]])
 
 
 def test_linear_takes_raw_arrays(xp):

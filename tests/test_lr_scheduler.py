@@ -148,3 +148,86 @@ def test_resuming_needs_initial_lr_and_checks_arguments(xp):
     with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
         lr_scheduler.LinearLR(opt, start_factor=0)
     assert _lrs(opt) == list(LRS)  # failed constructions left the rates alone
+
+
+# -- ReduceLROnPlateau: driven by a metric --------------------------------------------------------
+# Falls, plateaus (changes below the threshold), rises and noise: every branch of the rule.
+METRICS = [5.0, 4.0, 4.0, 3.9999, 4.1, 4.2, 3.0, 3.0, 3.0, 3.0, 2.9999, 2.5, 2.6, 2.7, 2.8, 2.4,
+           2.4, 2.4, 2.4, 2.4, 2.4, 2.4, *[1.0] * 24]
+PLATEAUS = {
+    "defaults": {},
+    "patience0": {"patience": 0},
+    "min-abs-cooldown": {"patience": 1, "threshold": 0.05, "threshold_mode": "abs", "cooldown": 2,
+                         "factor": 0.5},
+    "max-rel": {"mode": "max", "patience": 2, "factor": 0.5, "threshold": 0.01},
+    "max-abs-min_lr": {"mode": "max", "patience": 1, "threshold": 0.2, "threshold_mode": "abs",
+                       "factor": 0.5, "min_lr": 0.005},
+    "min_lr-per-group-cooldown": {"patience": 1, "factor": 0.3, "cooldown": 1,
+                                  "min_lr": [0.005, 0.01]},
+    "eps-blocks-tiny-steps": {"patience": 0, "factor": 0.5, "eps": 0.01},
+}
+
+
+@pytest.mark.parametrize("metric_kind", ["float", "tensor", "array"])
+@pytest.mark.parametrize("name", list(PLATEAUS))
+def test_reduce_lr_on_plateau_matches_torch(xp, torch, name, metric_kind):
+    opt, ref_opt = _ours(xp), _theirs(torch)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, **PLATEAUS[name])
+    ref = torch.optim.lr_scheduler.ReduceLROnPlateau(ref_opt, **PLATEAUS[name])
+    assert sched.get_last_lr() == ref.get_last_lr() == list(LRS)  # creating it takes no step
+    metrics = [10 - m for m in METRICS] if PLATEAUS[name].get("mode") == "max" else METRICS
+    seen = set()
+    for step, value in enumerate(metrics, 1):
+        given = {"float": value, "tensor": xp.tensor(value, "float64"),
+                 "array": xp.array(value, "float64")}[metric_kind]
+        opt.step()
+        ref_opt.step()
+        sched.step(given)  # a 0-d tensor is read once with float(): the one host read
+        ref.step(value)
+        np.testing.assert_allclose(sched.get_last_lr(), ref.get_last_lr(), rtol=1e-12,
+                                   err_msg=f"{name} step {step}")
+        assert _lrs(opt) == sched.get_last_lr()
+        assert (sched.last_epoch, sched.best, sched.num_bad_epochs, sched.cooldown_counter) == \
+            (ref.last_epoch, ref.best, ref.num_bad_epochs, ref.cooldown_counter) == \
+            (step, ref.best, ref.num_bad_epochs, ref.cooldown_counter)
+        seen.add(tuple(_lrs(opt)))
+    assert len(seen) > 2  # the rates did drop, more than once
+
+
+def test_reduce_lr_on_plateau_state_dict_resumes(xp, torch):
+    kwargs = PLATEAUS["min-abs-cooldown"]
+    opt = _ours(xp)
+    sched = lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    for value in METRICS[:9]:
+        sched.step(value)
+    saved, saved_opt = sched.state_dict(), opt.state_dict()
+    assert "optimizer" not in saved
+    assert set(saved) == set(torch.optim.lr_scheduler.ReduceLROnPlateau(
+        _theirs(torch), **kwargs).state_dict())  # PyTorch's keys
+
+    resumed_opt = _ours(xp, lrs=(7.0, 7.0))
+    resumed = lr_scheduler.ReduceLROnPlateau(resumed_opt, mode="max", threshold_mode="rel")
+    resumed_opt.load_state_dict(saved_opt)
+    resumed.load_state_dict(saved)
+    assert resumed.mode == "min" and resumed.threshold_mode == "abs" and resumed.best == sched.best
+    for value in METRICS[9:]:
+        sched.step(value)
+        resumed.step(value)
+        assert resumed.get_last_lr() == sched.get_last_lr() == _lrs(resumed_opt)
+
+
+def test_reduce_lr_on_plateau_checks_arguments(xp):
+    opt = _ours(xp)
+    with pytest.raises(ValueError, match=r"factor must be < 1.0 .* got 1.5"):
+        lr_scheduler.ReduceLROnPlateau(opt, factor=1.5)
+    with pytest.raises(ValueError, match=r"mode must be 'min' or 'max', got 'lowest'"):
+        lr_scheduler.ReduceLROnPlateau(opt, mode="lowest")
+    with pytest.raises(ValueError, match=r"threshold_mode must be 'rel' or 'abs', got 'pct'"):
+        lr_scheduler.ReduceLROnPlateau(opt, threshold_mode="pct")
+    with pytest.raises(ValueError, match=r"expected 2 min_lrs \(one per parameter group\), got 3"):
+        lr_scheduler.ReduceLROnPlateau(opt, min_lr=[0.0] * 3)
+    with pytest.raises(TypeError, match="list is not an Optimizer"):
+        lr_scheduler.ReduceLROnPlateau([])
+    with pytest.raises(ValueError, match="one-element tensor"):
+        lr_scheduler.ReduceLROnPlateau(opt).step(xp.tensor([1.0, 2.0]))
+    assert _lrs(opt) == list(LRS)

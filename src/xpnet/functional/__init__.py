@@ -34,6 +34,7 @@ from .loss import (
     huber_loss,
     l1_loss,
     mse_loss,
+    nll_loss,
 )
 from .reduction import max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
@@ -42,6 +43,6 @@ __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
     "compare", "cross_entropy", "div", "dropout", "ensemble_linear", "exp", "gelu", "getitem", "huber_loss",
     "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "matrix_transpose",
-    "max", "mean", "min", "mse_loss", "mul", "neg", "permute_dims", "pow", "relu", "reshape",
+    "max", "mean", "min", "mse_loss", "mul", "nll_loss", "neg", "permute_dims", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "to", "update_", "where",
 ]

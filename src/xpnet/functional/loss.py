@@ -5,12 +5,13 @@ array where values are expected) is cast to the prediction's dtype, so the
 loss always has the prediction's dtype. A target whose shape differs from
 the prediction's is an error, never a silent broadcast.
 
-MSE, BCE, BCE-with-logits and cross-entropy are single graph nodes with
+MSE, BCE, BCE-with-logits, cross-entropy and NLL are single graph nodes with
 hand-written gradients; L1 and Huber are composed from primitive ops.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -154,46 +155,101 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     return make_result(out, xp, (x, y), backward, "binary_cross_entropy_with_logits")
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of scores ``input`` (N, C) or (N, C, d1, ...) or (C,).
 
     ``target`` holds class indices (integers, shape (N, d1, ...)) or class
-    probabilities (floating, the shape of ``input``). With ``p`` the target
-    distribution and ``s = softmax(input)`` along the class axis:
-        loss = -sum_c p_c log s_c            dL/dx = G (s sum_c p_c - p)
-    one node: the softmax and the log are never differentiated separately.
-    With label smoothing e, p = (1 - e) target + e / C, so dL/d(target) = -G (1 - e) log s.
+    probabilities (floating, the shape of ``input``). ``weight``: (C,) class
+    weights on the input's device. With ``s = softmax(input)`` along the class
+    axis and ``q`` the weighted target distribution, one node (the softmax and
+    the log are never differentiated separately):
+        loss_i = -sum_c q_ic log s_ic            dL/dx_ic = G_i (s_ic sum_c q_ic - q_ic)
+    Class indices y, smoothing e, k_i = [y_i != ignore_index]:
+        q_ic = k_i w_c ((1 - e) [c == y_i] + e / C);  "mean" divides by sum_i k_i w_{y_i}
+        (so with e = 0: dL/dx_i = G_i k_i w_{y_i} (s_i - onehot(y_i)), and all ignored gives nan).
+    Probabilities p (ignore_index must stay negative, as in PyTorch):
+        q_ic = w_c ((1 - e) p_ic + e / C);  "mean" divides by N;  dL/dp = -G (1 - e) w log s.
+    PyTorch's rules, weight and smoothing combined as in ``torch.nn.functional.cross_entropy``.
     """
     name = "cross_entropy"
     _check_reduction(reduction, name)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    x = as_tensor(input, name)
-    _floating(x, name)
-    y = as_tensor(target, name)
-    check_same_place(x, y, name)
+    x, y, axis, classes = _class_operands(input, target, name)
     xp = x._xp
-    axis = 1 if x.ndim >= 2 else 0
-    classes = x.data.shape[axis]
-    probs = _target_distribution(x, y, axis, classes, name)
-    if y.requires_grad and y.data.dtype != x.data.dtype:
-        raise TypeError(f"{name}: target dtype {y.dtype} differs from input dtype {x.dtype}")
-    if label_smoothing:
-        probs = probs * (1 - label_smoothing) + label_smoothing / classes
+    w = _class_weight(x, weight, axis, classes, name)
+    e = label_smoothing
     logp = _stable_log_softmax(xp, x.data, axis)
-    per_sample = -xp.sum(probs * logp, axis=axis)
-    out, share = _reduce(xp, per_sample, reduction)
+    if _dtypes.wrap(y.data.dtype).is_floating_point:
+        probs = _probability_target(x, y, ignore_index, name)
+        if e:
+            probs = probs * (1 - e) + e / classes
+        q = probs if w is None else probs * w
+        per_sample = -xp.sum(q * logp, axis=axis)
+        out, share = _reduce(xp, per_sample, reduction)
+    else:
+        onehot, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+        target_weight = onehot if w is None else onehot * w  # w_{y_i} [c == y_i]
+        q = onehot * (1 - e) + e / classes if e else onehot
+        q = (q if w is None else q * w) * keep
+        per_sample = -xp.sum(q * logp, axis=axis)
+        out, share = _weighted_reduce(xp, per_sample, xp.sum(target_weight * keep, axis=axis),
+                                      reduction)
 
     def backward(g: Any) -> tuple[Any, Any]:
         # Each sample's share of G, with the class axis put back for broadcasting.
         s = xp.expand_dims(xp.broadcast_to(share(g), per_sample.shape), axis=axis)
-        mass = xp.sum(probs, axis=axis, keepdims=True)
-        gx = s * (xp.exp(logp) * mass - probs)
-        gy = -s * (1 - label_smoothing) * logp if y.requires_grad else None
+        gx = s * (xp.exp(logp) * xp.sum(q, axis=axis, keepdims=True) - q)  # G (s sum q - q)
+        gy = None
+        if y.requires_grad:  # probabilities: dL/dp = -G (1 - e) w log s
+            gy = -s * (1 - e) * (logp if w is None else w * logp)
         return gx, gy
 
     return make_result(out, xp, (x, y), backward, name)
+
+
+def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of log-probabilities ``input`` (N, C), (N, C, d1, ...) or (C,).
+
+    ``target``: class indices, shape (N, d1, ...). With k_i = [y_i != ignore_index]:
+        loss_i = -k_i w_{y_i} input[i, y_i]          dL/dinput = -G k w onehot(y)
+    "mean" divides by sum_i k_i w_{y_i} (PyTorch's rule; all ignored gives nan).
+    ``log_softmax(x, axis=1)`` followed by ``nll_loss`` equals ``cross_entropy(x)``.
+    """
+    name = "nll_loss"
+    _check_reduction(reduction, name)
+    x, y, axis, classes = _class_operands(input, target, name)
+    xp = x._xp
+    if _dtypes.wrap(y.data.dtype).is_floating_point:
+        raise TypeError(f"{name}: target must hold integer class indices, got {y.dtype} (for "
+                        f"class probabilities use cross_entropy on the scores)")
+    w = _class_weight(x, weight, axis, classes, name)
+    onehot, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+    q = (onehot if w is None else onehot * w) * keep  # k_i w_c [c == y_i]
+    per_sample = -xp.sum(q * x.data, axis=axis)
+    out, share = _weighted_reduce(xp, per_sample, xp.sum(q, axis=axis), reduction)
+
+    def backward(g: Any) -> tuple[Any, None]:
+        s = xp.expand_dims(xp.broadcast_to(share(g), per_sample.shape), axis=axis)
+        return -s * q, None  # -G k w onehot
+
+    return make_result(out, xp, (x, y), backward, name)
+
+
+def _weighted_reduce(xp: Any, elementwise: Any, weights: Any,
+                     reduction_: str) -> tuple[Any, Callable[[Any], Any]]:
+    """As :func:`_reduce`, but "mean" divides by ``sum(weights)`` (an array: no host read).
+
+    A zero total (every target ignored) gives nan, as in PyTorch, and a zero gradient.
+    """
+    if reduction_ != "mean":
+        return _reduce(xp, elementwise, reduction_)
+    total = xp.sum(weights)
+    safe = xp.where(total == 0, 1.0, total)
+    out = xp.where(total == 0, xp.full_like(total, math.nan), xp.sum(elementwise) / safe)
+    return out, lambda g: g / safe
 
 
 def _stable_log_softmax(xp: Any, v: Any, axis: int) -> Any:
@@ -201,28 +257,80 @@ def _stable_log_softmax(xp: Any, v: Any, axis: int) -> Any:
     return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
 
 
-def _target_distribution(x: Tensor, y: Tensor, axis: int, classes: int, name: str) -> Any:
-    """The target as a distribution over classes, shaped like ``x``."""
-    xp = x._xp
+def _class_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor, int, int]:
+    """Scores and target as tensors of one place, the class axis and the number of classes."""
+    x = as_tensor(input, name)
+    _floating(x, name)
+    y = as_tensor(target, name)
+    check_same_place(x, y, name)
     kind = _dtypes.wrap(y.data.dtype)
-    batch_shape = tuple(x.data.shape[:axis]) + tuple(x.data.shape[axis + 1:])
-    if kind.is_floating_point:
-        if tuple(y.data.shape) != tuple(x.data.shape):
-            raise ValueError(
-                f"{name}: a probability target must have the input's shape {x.shape}, got "
-                f"{y.shape} (class indices must be an integer array of shape {batch_shape})"
-            )
-        return y.data if y.data.dtype == x.data.dtype else xp.astype(y.data, x.data.dtype)
     if kind.name == "bool" or kind.name.startswith("complex"):
         raise TypeError(f"{name}: target must hold integer class indices or probabilities, got {kind}")
+    axis = 1 if x.ndim >= 2 else 0
+    return x, y, axis, x.data.shape[axis]
+
+
+def _class_weight(x: Tensor, weight: Any, axis: int, classes: int, name: str) -> Any:
+    """``weight`` (C,) as an array of the input's dtype shaped to broadcast along the class axis."""
+    if weight is None:
+        return None
+    w = as_tensor(weight, f"{name} weight")
+    check_same_place(x, w, f"{name} (input and weight)")
+    if tuple(w.data.shape) != (classes,):
+        raise ValueError(f"{name}: weight must be 1-D with one value per class, shape ({classes},) "
+                         f"for {classes} classes, got shape {w.shape}")
+    if w.requires_grad:
+        raise ValueError(f"{name}: weight cannot require grad (its gradient is not implemented, "
+                         f"as in PyTorch): pass weight.detach()")
+    kind = _dtypes.wrap(w.data.dtype)
+    if kind.name == "bool" or kind.name.startswith("complex"):
+        raise TypeError(f"{name}: weight must be real numbers, got {kind}")
+    xp = x._xp
+    data = w.data if w.data.dtype == x.data.dtype else xp.astype(w.data, x.data.dtype)
+    shape = [1] * x.ndim
+    shape[axis] = classes
+    return xp.reshape(data, tuple(shape))
+
+
+def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> Any:
+    """A floating target: class probabilities shaped like ``x``, in its dtype."""
+    if tuple(y.data.shape) != tuple(x.data.shape):
+        axis = 1 if x.ndim >= 2 else 0
+        batch_shape = tuple(x.data.shape[:axis]) + tuple(x.data.shape[axis + 1:])
+        raise ValueError(
+            f"{name}: a probability target must have the input's shape {x.shape}, got "
+            f"{y.shape} (class indices must be an integer array of shape {batch_shape})"
+        )
+    if ignore_index >= 0:
+        raise RuntimeError(f"{name}: ignore_index={ignore_index} is not supported for a "
+                           f"probability (floating point) target, as in PyTorch: give it a "
+                           f"zero row or weight instead, or pass class indices")
+    if y.requires_grad and y.data.dtype != x.data.dtype:
+        raise TypeError(f"{name}: target dtype {y.dtype} differs from input dtype {x.dtype}")
+    return y.data if y.data.dtype == x.data.dtype else x._xp.astype(y.data, x.data.dtype)
+
+
+def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: int,
+                   name: str) -> tuple[Any, Any]:
+    """Class indices as one-hot rows shaped like ``x``, and the mask k = [y != ignore_index]
+    with the class axis kept (size 1), both in ``x``'s dtype."""
+    xp = x._xp
+    batch_shape = tuple(x.data.shape[:axis]) + tuple(x.data.shape[axis + 1:])
     if tuple(y.data.shape) != batch_shape:
         raise ValueError(
             f"{name}: class-index target shape {y.shape} does not match input shape {x.shape}: "
             f"expected {batch_shape} (the input's shape without its class axis {axis})"
         )
-    if _backend.on_host(xp, x.device) and bool(xp.any((y.data < 0) | (y.data >= classes))):
-        raise ValueError(f"{name}: class indices must lie in [0, {classes - 1}] for {classes} classes")
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+        raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
+    kept = y.data != ignore_index
+    # The range check reads the values, so it runs only where that does not wait for a GPU.
+    if _backend.on_host(xp, x.device) and bool(
+            xp.any(((y.data < 0) | (y.data >= classes)) & kept)):
+        raise ValueError(f"{name}: class indices must lie in [0, {classes - 1}] for {classes} "
+                         f"classes (or equal ignore_index={ignore_index})")
     shape = [1] * x.ndim
     shape[axis] = classes
     ids = xp.reshape(xp.arange(classes, dtype=y.data.dtype, device=x.device), tuple(shape))
-    return xp.astype(xp.expand_dims(y.data, axis=axis) == ids, x.data.dtype)
+    onehot = xp.astype(xp.expand_dims(y.data, axis=axis) == ids, x.data.dtype)
+    return onehot, xp.astype(xp.expand_dims(kept, axis=axis), x.data.dtype)

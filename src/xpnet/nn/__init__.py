@@ -23,7 +23,15 @@ from .dropout import Dropout
 from .ensemble import Ensemble
 from .ensemble_linear import EnsembleLinear
 from .linear import Linear
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+)
 from .module import Module
 from .parameter import Parameter
 
@@ -31,6 +39,6 @@ __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Dropout", "Ensemble", "EnsembleLinear",
     "GELU", "HuberLoss",
     "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module",
-    "ModuleDict", "ModuleList", "Parameter", "ParameterDict", "ParameterList", "ReLU",
+    "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ParameterDict", "ParameterList", "ReLU",
     "Sequential", "Sigmoid", "Softmax", "Tanh", "init", "utils",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from ..functional._core import as_tensor
 from ..tensor import Tensor
 from ._input import loss_input, loss_target
 from .module import Module
@@ -94,19 +95,56 @@ class BCEWithLogitsLoss(_Loss):
     _function = F.binary_cross_entropy_with_logits
 
 
-class CrossEntropyLoss(_Loss):
+class _ClassLoss(_Loss):
+    """A loss over class indices: optional (C,) class ``weight`` and an ``ignore_index``.
+
+    ``weight`` is kept as given (a Tensor or array on the input's device, not a
+    parameter: it is neither trained nor moved by ``.to(...)``).
+    """
+
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        name = type(self).__name__
+        if weight is not None:
+            w = as_tensor(weight, name)
+            if w.ndim != 1:
+                raise ValueError(f"{name}: weight must be 1-D with one value per class, got "
+                                 f"shape {w.shape}")
+        if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
+            raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
+        self.weight = weight
+        self.ignore_index = ignore_index
+
+    def _options(self) -> dict[str, Any]:
+        return {"weight": self.weight, "ignore_index": self.ignore_index}
+
+    def extra_repr(self) -> str:
+        extra = [super().extra_repr()]
+        if self.weight is not None:
+            extra.append(f"weight=<{as_tensor(self.weight).shape[0]} classes>")
+        if self.ignore_index != -100:
+            extra.append(f"ignore_index={self.ignore_index}")
+        return ", ".join(filter(None, extra))
+
+
+class CrossEntropyLoss(_ClassLoss):
     """Softmax cross-entropy of class scores.
 
     Input: (N, C), (N, C, d1, ...) or (C,). Target: class indices (an integer
     array of shape (N,), (N, d1, ...) or ()), or class probabilities (the
-    input's shape). ``label_smoothing`` mixes the target with the uniform
-    distribution: ``(1 - s) p + s / C``.
+    input's shape). ``weight``: (C,) class weights; "mean" then divides by the
+    summed weight of the targets (by N for probability targets), as PyTorch.
+    ``ignore_index``: targets of that class add nothing, not even to the count.
+    ``label_smoothing`` mixes the target with the uniform distribution:
+    ``(1 - s) p + s / C``.
     """
 
     _function = F.cross_entropy
 
-    def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
-        super().__init__(reduction=reduction)
+    def __init__(self, weight: Any = None, *, ignore_index: int = -100,
+                 reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(weight, ignore_index=ignore_index, reduction=reduction)
         if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
                 or not 0.0 <= label_smoothing <= 1.0):
             raise ValueError(
@@ -115,10 +153,22 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = float(label_smoothing)
 
     def _options(self) -> dict[str, Any]:
-        return {"label_smoothing": self.label_smoothing}
+        return {**super()._options(), "label_smoothing": self.label_smoothing}
 
     def extra_repr(self) -> str:
         extra = [super().extra_repr()]
         if self.label_smoothing:
             extra.append(f"label_smoothing={self.label_smoothing}")
         return ", ".join(filter(None, extra))
+
+
+class NLLLoss(_ClassLoss):
+    """Negative log-likelihood ``-w_y input[y]`` of log-probabilities.
+
+    Input: log-probabilities (N, C), (N, C, d1, ...) or (C,), e.g. from
+    ``nn.LogSoftmax(dim=1)`` (together they are :class:`CrossEntropyLoss`).
+    Target: class indices, shape (N,), (N, d1, ...) or (). ``weight`` and
+    ``ignore_index`` as in :class:`CrossEntropyLoss`.
+    """
+
+    _function = F.nll_loss
