@@ -236,3 +236,21 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_ensemble_linear_op_harness(xp, case):
     check_case(xp, case)
+
+
+@pytest.mark.parametrize("options", [dict(ignore_index=1), dict(weight=[0.5, 2.0, 1.0]),
+                                     dict(weight=[0.5, 2.0, 1.0], ignore_index=2)])
+def test_ensemble_loss_means_weighted_class_losses_per_member(xp, options):
+    """Each member's mean divides by its own summed target weights, as its solo loss does."""
+    k, n = 3, 6
+    rng = np.random.default_rng(0)
+    logits = xp.tensor(rng.standard_normal((k, n, 3)), dtype="float64", requires_grad=True)
+    targets = xp.array(rng.integers(0, 3, size=(k, n)), "int64")
+    kwargs = dict(options)
+    if "weight" in kwargs:
+        kwargs["weight"] = xp.tensor(kwargs["weight"], dtype="float64")
+    loss_fn = xn.nn.CrossEntropyLoss(**kwargs)
+    ens = xn.nn.Ensemble(k, lambda: xn.nn.Sequential(xn.nn.Linear(2, 3)))
+    total = ens.loss(loss_fn, logits, targets)
+    solo = sum(loss_fn(logits[i], xn.Tensor(targets[i, ...])).item() for i in range(k))
+    np.testing.assert_allclose(total.item(), solo, rtol=1e-12)

@@ -161,8 +161,35 @@ class Ensemble(Sequential):
         elementwise: Any = copy.copy(loss_fn)
         elementwise.reduction = "none"
         per_member = F.reshape(elementwise(x, y), (k, -1))
-        reduce = F.mean if reduction == "mean" else F.sum
-        return F.sum(reduce(per_member, axis=1))
+        if reduction == "sum":
+            return F.sum(F.sum(per_member, axis=1))
+        counts = _class_weight_sums(loss_fn, y, k, x.data.dtype)  # weighted/ignoring class losses
+        if counts is None:
+            return F.sum(F.mean(per_member, axis=1))
+        return F.sum(F.div(F.sum(per_member, axis=1), counts))
+
+
+def _class_weight_sums(loss_fn: Module, y: Tensor, k: int, dtype: Any) -> Any:
+    """Each member's "mean" denominator for a class-index loss with weights or ignore_index.
+
+    PyTorch's mean of such a loss divides by the summed weights of the targets
+    that are not ignored, ``sum_i w[y_i] [y_i != ignore_index]``, not by N.
+    Returns None when the plain mean is right (no class options, or probability
+    targets). ``y`` holds the K members' targets, merged: (K*N, ...).
+    """
+    weight, ignore = getattr(loss_fn, "weight", None), getattr(loss_fn, "ignore_index", None)
+    if (weight is None and ignore is None) or _dtypes.wrap(y.data.dtype).is_floating_point:
+        return None
+    xp, ids = y._xp, y.data
+    kept = ids != ignore if ignore is not None else ids == ids
+    if weight is None:
+        per_target = xp.astype(kept, dtype)
+    else:
+        w = weight.data if isinstance(weight, Tensor) else weight
+        safe = xp.where(kept, ids, xp.zeros_like(ids))  # ignored ids may be out of range
+        taken = xp.reshape(xp.take(w, xp.reshape(safe, (-1,))), ids.shape)
+        per_target = taken * xp.astype(kept, taken.dtype)
+    return xp.sum(xp.reshape(per_target, (k, -1)), axis=1)
 
 
 def _stack_layer(parts: list[Module], name: str) -> Module:
