@@ -3,6 +3,7 @@ summing a gradient back over the axes that broadcasting stretched."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
@@ -26,11 +27,17 @@ def as_tensor(obj: Any, op: str = "op") -> Tensor:
     )
 
 
-def check_same_place(a: Tensor, b: Tensor, op: str) -> None:
-    """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices."""
+def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
+    """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices.
+
+    ``op`` names the operation in the message; a callable is called only to report an
+    error (a layer's name is formatted from its sizes, which costs time on every call).
+    """
     xp = a._xp
     if xp is b._xp and (xp is _backend.numpy_xp or _backend.same_device(xp, a.data, b.data)):
         return
+    if not isinstance(op, str):
+        op = op()
     where_a = _backend.describe(a._xp, a.device)
     where_b = _backend.describe(b._xp, b.device)
     kind = "devices" if a._xp is b._xp else "array libraries"
