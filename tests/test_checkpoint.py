@@ -21,6 +21,16 @@ from xpnet import nn, optim
 from xpnet.checkpoint import archive
 
 
+def _assert_next_step_matches(xp, x, original, reloaded):
+    """One more training step of the original and of the reloaded model+optimizer agrees."""
+    for m, o in (original, reloaded):
+        o.zero_grad()
+        (m(x) ** 2).mean().backward()
+        o.step()
+    for a, b in zip(original[0].parameters(), reloaded[0].parameters()):
+        np.testing.assert_allclose(xp.numpy(a), xp.numpy(b), rtol=1e-6)
+
+
 def _model(xp):
     return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).to(xp.device)
 
@@ -49,12 +59,7 @@ def test_model_and_optimizer_round_trip_on_every_backend(xp, tmp_path):
     twin_opt = optim.Adam(twin.parameters(), lr=0.5)
     twin.load_state_dict(state["model"])
     twin_opt.load_state_dict(state["optimizer"])
-    for m, o in ((model, opt), (twin, twin_opt)):  # the next step is the same
-        o.zero_grad()
-        (m(x) ** 2).mean().backward()
-        o.step()
-    for a, b in zip(model.parameters(), twin.parameters()):
-        np.testing.assert_allclose(xp.numpy(a), xp.numpy(b), rtol=1e-6)
+    _assert_next_step_matches(xp, x, (model, opt), (twin, twin_opt))
 
 
 def test_a_checkpoint_from_any_backend_loads_on_numpy_and_back(xp, tmp_path):
@@ -106,12 +111,7 @@ def test_a_model_with_a_scalar_parameter_and_its_adam_state_reload(xp, tmp_path)
     twin.load_state_dict(state["model"])
     twin_opt.load_state_dict(state["optimizer"])
     assert twin.temp.shape == () and twin_opt.state[twin.temp]["exp_avg"].shape == ()
-    for m, o in ((model, opt), (twin, twin_opt)):  # the next step is the same
-        o.zero_grad()
-        (m(x) ** 2).mean().backward()
-        o.step()
-    for a, b in zip(model.parameters(), twin.parameters()):
-        np.testing.assert_allclose(xp.numpy(a), xp.numpy(b), rtol=1e-6)
+    _assert_next_step_matches(xp, x, (model, opt), (twin, twin_opt))
 
 
 def test_plain_data_and_tensors_round_trip(tmp_path):

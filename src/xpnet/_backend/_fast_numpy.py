@@ -12,6 +12,7 @@ copied once so that no lookup goes through a fallback.
 
 from __future__ import annotations
 
+import math
 import types
 from typing import Any
 
@@ -93,7 +94,7 @@ def where(condition: Any, x1: Any, x2: Any, /) -> Any:
             and x1.shape == condition.shape):
         ints = _SAME_WIDTH_INT.get(x1.dtype)
         if ints is not None:
-            if type(x2) in (int, float) and x2 == 0 and str(x2)[0] != "-":
+            if type(x2) in (int, float) and x2 == 0 and math.copysign(1.0, x2) > 0:  # not -0.0
                 mask = condition.astype(ints)
                 np.negative(mask, out=mask)  # True -> all bits set, False -> none
                 np.bitwise_and(mask, x1.view(ints), out=mask)
