@@ -217,7 +217,7 @@ def test_state_dict_round_trip_continues_identically(xp, make):
 
     _, _, clones = _ours(xp)
     for c, p in zip(clones, params):
-        c.data = xp.array(xp.numpy(p), "float64")
+        c.data = xp.array(xp.numpy(p).copy(), "float64")  # a copy: NumPy would share p's memory
     resumed = make(_grouped(clones, ({"lr": 0.5}, {})))
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["lr"] == 0.02

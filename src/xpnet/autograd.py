@@ -11,6 +11,7 @@ of every path through it before it passes its own gradient on.
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -86,61 +87,77 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     always made after its inputs, so creation order is a topological order.
     The sweep pops the newest pending node from a max-heap: by then every
     consumer of that node (all newer) has sent its share of the gradient, so
-    the node's gradient is complete when its backward rule runs.
+    the node's gradient is complete when its backward rule runs. A leaf has no
+    rule to wait for: each share is added to its ``.grad`` as it arrives.
     """
-    xp = root._xp
     if not root.requires_grad:
         raise RuntimeError(
             "backward() on a tensor that does not require grad: none of the tensors it was "
             "computed from has requires_grad=True (or it was computed under no_grad())"
         )
+    data = root.data
+    stored: set[int] = set()  # arrays the caller or a .grad keeps: never adopt them as a .grad
     if gradient is None:
-        if _size(root.data.shape) != 1:
+        if data.shape and _size(data.shape) != 1:
             raise RuntimeError(
-                f"backward() on a non-scalar tensor of shape {tuple(root.data.shape)} needs "
+                f"backward() on a non-scalar tensor of shape {tuple(data.shape)} needs "
                 "gradient=... of the same shape; or reduce it first, e.g. loss.sum().backward()"
             )
-        gradient = xp.ones_like(root.data)
+        gradient = root._xp.ones_like(data)
     else:
-        gradient = _gradient_array(root, gradient)
+        if type(gradient) is not type(data) or gradient.shape != data.shape:
+            gradient = _gradient_array(root, gradient)
+        stored.add(id(gradient))
+    if root._backward is None:
+        _accumulate(root, gradient, stored)
+        return
 
+    now = CLOCK[0]
     # Keyed by the tensors themselves: Tensor hashes by identity (its == is elementwise,
     # but a dict compares keys by identity first, and live tensors never share a hash).
     grads: dict[Tensor, Any] = {root: gradient}
-    stored: set[int] = {id(gradient)}  # the caller keeps this array: never adopt it as a .grad
     pending: list[tuple[int, Tensor]] = [(-root._seq, root)]
     while pending:
         node = heappop(pending)[1]
         g = grads.pop(node)
-        backward_rule = node._backward
-        if backward_rule is None:
-            _accumulate(node, g, stored)
-            continue
         if node._retains_grad:
             _accumulate(node, g, stored)
-        if node._saved is not None:
+        saved = node._saved
+        if saved is not None and saved != now:  # something was changed in place since
             check_saved(node)
-        for parent, pg in zip(node._parents, backward_rule(g)):
+        for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
             if pg is None or not parent.requires_grad:
                 continue
-            previous = grads.get(parent)
-            if previous is None:
+            if parent._backward is None:  # a leaf
+                _accumulate(parent, pg, stored)
+            elif parent in grads:
+                grads[parent] = grads[parent] + pg
+            else:
                 grads[parent] = pg
                 heappush(pending, (-parent._seq, parent))
-            else:
-                grads[parent] = previous + pg
+
+
+# In-place changes are stamped with a clock: ``bump(t)`` sets ``t._version`` to the next
+# tick, and an op whose backward reads values notes the time (``_saved``). A value
+# stamped after that time was changed since. ``CLOCK[0]`` is the latest tick handed out.
+_ticks = itertools.count(1)
+CLOCK = [0]
+
+
+def bump(t: Tensor) -> None:
+    """Record that ``t.data`` was just changed in place (graphs made before must not use it)."""
+    CLOCK[0] = t._version = next(_ticks)
 
 
 def check_saved(node: Tensor) -> None:
     """Raise if a value ``node``'s backward rule reads was changed in place after the forward.
 
     Every in-place update of a tensor's data (``t += ...`` under ``no_grad``, an
-    optimizer step) bumps its ``_version``; the op noted its inputs' versions.
-    Using the changed values would give a silently wrong gradient.
+    optimizer step) stamps its ``_version`` with the clock (:func:`bump`); the op
+    noted the time. Using the changed values would give a silently wrong gradient.
     """
-    changed = [p for p, seen in zip(node._parents, node._saved or ()) if p._version != seen]
-    if node._version != 0:
-        changed.append(node)
+    saved = node._saved or 0
+    changed = [p for p in (*node._parents, node) if p._version > saved]
     if changed:
         shapes = ", ".join(f"a tensor of shape {tuple(t.data.shape)}" for t in changed)
         raise RuntimeError(
@@ -154,13 +171,15 @@ def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
     """``node.grad += g``, never sharing memory between two ``.grad`` arrays.
 
     ``g`` is adopted without a copy only when it owns its memory and no other
-    ``.grad`` holds it: a view (``reshape``'s, ``sum``'s broadcast) may alias the
-    gradient stored on another leaf, or be read-only, or overlap itself (torch).
+    ``.grad`` (nor the caller) holds it: a view (``reshape``'s, ``sum``'s broadcast)
+    may alias the gradient stored on another leaf, or be read-only, or overlap
+    itself (torch).
     """
     if g.shape != node.data.shape:  # a broken backward rule, not user error
         raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.data.shape)}")
-    if node.grad is not None:
-        node.grad = node.grad + g
+    grad = node.grad
+    if grad is not None:
+        node.grad = grad + g
         return
     if id(g) in stored or not _backend.owns_memory(g):
         g = node._xp.asarray(g, copy=True)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import _backend, _dtypes, autograd
+from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
 
 Backward = Callable[[Any], tuple[Any, ...]]
@@ -21,6 +22,7 @@ Backward = Callable[[Any], tuple[Any, ...]]
 # (an op's output is made after its inputs), which backward() sweeps in reverse.
 _creation_order = itertools.count()
 _SCALARS = (int, float, bool)
+_new = object.__new__
 
 
 class Tensor:
@@ -50,7 +52,7 @@ class Tensor:
         self._retains_grad = False
         self._seq = next(_creation_order)
         self._version = 0
-        self._saved: tuple[int, ...] | None = None
+        self._saved: int | None = None
         self.requires_grad = bool(requires_grad)
         if requires_grad:
             _require_floating(self)
@@ -114,7 +116,7 @@ class Tensor:
 
         ``gradient`` is required when ``self`` is not a scalar: it is ``dL/d self``.
         """
-        autograd.backward(self, gradient)
+        autograd.backward(self, gradient.data if isinstance(gradient, Tensor) else gradient)
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
@@ -376,7 +378,7 @@ def _make(data: Any, xp: Any) -> Tensor:
     t._op = ""
     t._retains_grad = False
     t._seq = next(_creation_order)
-    t._version = 0  # bumped by every in-place update of .data (see autograd.check_saved)
+    t._version = 0  # stamped by every in-place update of .data (see autograd.bump)
     t._saved = None
     return t
 
@@ -386,20 +388,30 @@ def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backw
     """The output of an op: recorded in the graph when grad mode is on and an input needs grad.
 
     ``saves``: whether ``backward`` reads the inputs' (or the output's) values. Then the
-    inputs' versions are noted, so that backward() refuses to use values changed in place
-    since (PyTorch's rule); ops that only route the gradient (add, reshape, ...) pass False.
+    time is noted (``autograd.CLOCK``), so that backward() refuses to use values changed
+    in place since (PyTorch's rule); ops that only route the gradient (add, reshape, ...)
+    pass False.
     """
-    t = _make(data, xp)
+    t = _new(Tensor)
+    t.data = data
+    t._xp = xp
+    t.grad = None
     t._op = op
+    t._retains_grad = False
+    t._seq = next(_creation_order)
+    t._version = 0
     if grad_mode.enabled:
         for p in parents:
             if p.requires_grad:
                 t.requires_grad = True
                 t._parents = parents
                 t._backward = backward
-                if saves:
-                    t._saved = tuple([q._version for q in parents])
-                break
+                t._saved = _CLOCK[0] if saves else None
+                return t
+    t.requires_grad = False
+    t._parents = ()
+    t._backward = None
+    t._saved = None
     return t
 
 

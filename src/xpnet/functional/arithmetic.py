@@ -10,7 +10,7 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import grad_mode
+from ..autograd import bump, grad_mode
 from ._core import (
     SCALARS,
     Tensor,
@@ -30,15 +30,28 @@ def _grad(xp: Any, x: Any, g: Any) -> Any:
     return unbroadcast(xp, g, x.data.shape) if needs_grad(x) else None
 
 
+def _route(g: Any) -> tuple[Any, Any]:
+    """The backward of ``a + b`` for inputs of the output's shape: G to both."""
+    return g, g
+
+
 def add(a: Any, b: Any) -> Tensor:
     """``a + b``.  dL/da = G,  dL/db = G."""
     a, b, xp = operands(a, b, "add")
-    out = value(a) + value(b)
+    av = a.data if isinstance(a, Tensor) else a
+    bv = b.data if isinstance(b, Tensor) else b
+    out = av + bv
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if av.shape == bv.shape == out.shape:  # nothing broadcast: nothing to sum back
+            return make_result(out, xp, (a, b), _route, "add", saves=False)
+        parents = (a, b)
+    else:
+        parents = (node(a), node(b))
 
     def backward(g: Any) -> tuple[Any, Any]:
         return _grad(xp, a, g), _grad(xp, b, g)
 
-    return make_result(out, xp, (node(a), node(b)), backward, "add", saves=False)
+    return make_result(out, xp, parents, backward, "add", saves=False)
 
 
 def sub(a: Any, b: Any) -> Tensor:
@@ -55,8 +68,16 @@ def sub(a: Any, b: Any) -> Tensor:
 def mul(a: Any, b: Any) -> Tensor:
     """``a * b``.  dL/da = G * b,  dL/db = G * a."""
     a, b, xp = operands(a, b, "mul")
-    av, bv = value(a), value(b)
+    a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    av = a.data if a_tensor else a
+    bv = b.data if b_tensor else b
     out = av * bv
+    if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
+
+        def backward_same(g: Any) -> tuple[Any, Any]:
+            return (g * bv if a.requires_grad else None, g * av if b.requires_grad else None)
+
+        return make_result(out, xp, (a, b), backward_same, "mul")
 
     def backward(g: Any) -> tuple[Any, Any]:
         return (_grad(xp, a, g * bv) if needs_grad(a) else None,
@@ -239,5 +260,5 @@ def update_(t: Tensor, other: Any, method: str) -> Tensor:
         getattr(t.data, method)(other)
     else:
         t.data = getattr(t.data, method.replace("__i", "__", 1))(other)
-    t._version += 1  # graphs that saved the old values must not use them (autograd.check_saved)
+    bump(t)  # graphs that saved the old values must not use them (autograd.check_saved)
     return t

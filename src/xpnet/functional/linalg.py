@@ -91,6 +91,17 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None,
     x, weight, bias = linear_operands(x, weight, bias)
     if activation is not None:
         check_activation(activation, negative_slope, "linear")
+    return linear_node(x, weight, bias, activation, negative_slope)
+
+
+def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str | None = None,
+                negative_slope: float = 0.01) -> Tensor:
+    """The node of :func:`linear`, for operands and an activation already checked.
+
+    ``nn.Linear`` calls it after checking its input itself, so that the checks
+    of one layer call run once.
+    """
+    if activation is not None:
         return linear_act_node(x, weight, bias, activation, negative_slope)
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])

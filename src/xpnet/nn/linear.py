@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import functional as F
+from .._backend import numpy_xp as _NUMPY
 from ..creation import zeros
+from ..functional._core import check_same_place
+from ..functional.linalg import linear_node
 from ..tensor import Tensor
 from . import init
 from ._input import layer_input
@@ -56,14 +58,17 @@ class Linear(Module):
 
     def _forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
         """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
-        x = layer_input(x, self.weight, self._name)
+        weight, bias = self.weight, self.bias
+        x = layer_input(x, weight, self._name)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self._name()} got input of shape {x.shape}: the last dimension must be "
                 f"{self.in_features}"
             )
-        return F.linear(x, self.weight, self.bias, activation, negative_slope)
+        if bias is not None and (bias._xp is not weight._xp or weight._xp is not _NUMPY):
+            check_same_place(weight, bias, self._name)
+        return linear_node(x, weight, bias, activation, negative_slope)
 
     def _name(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"

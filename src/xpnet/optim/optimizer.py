@@ -21,8 +21,9 @@ from itertools import chain
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import enable_grad
+from ..autograd import bump, enable_grad
 from ..tensor import Tensor
+from . import _flat
 
 _IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}
 _NEW = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
@@ -67,13 +68,22 @@ class Optimizer:
     Options are read from ``param_groups`` at every step, so a scheduler (or
     you) can change them between steps. ``state[p]`` holds each parameter's
     buffers, created at its first update.
+
+    After its first step, a small group (at most ``_flat.MAX_ELEMENTS`` elements
+    of NumPy, CuPy or torch) is updated as one array: its parameters' ``.data``
+    and state buffers become views of one buffer each, so that a step costs a
+    few calls rather than a few per parameter (:mod:`xpnet.optim._flat`). Set
+    ``flat = False`` on the optimizer to keep every parameter's own array.
     """
+
+    flat = True  # update small groups as one array (see above)
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self._validate(self.defaults)
         self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
         self._placed: dict[Tensor, Any] = {}  # parameter -> the data its state was last used with
+        self._flat_groups: dict[int, tuple[dict[str, Any], _flat.FlatGroup]] = {}  # id(group) -> both
         self.param_groups: list[dict[str, Any]] = []
         if isinstance(params, Tensor):
             raise TypeError(
@@ -158,7 +168,15 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             maximize = group.get("maximize", False)
-            for p in group["params"]:
+            params = group["params"]
+            flat = self._flat_groups.get(id(group))
+            if flat is not None and flat[0] is group and _flat.ready(flat[1], params, self.state):
+                _flat.step(flat[1], self._update, group, maximize, self.state)
+                for p in params:
+                    bump(p)  # a graph built before this step must not reuse the old values
+                continue
+            updated = 0
+            for p in params:
                 if p.grad is None:
                     continue
                 state = self.state[p]
@@ -166,7 +184,14 @@ class Optimizer:
                     self._follow(p, state)
                 self._update(p, -p.grad if maximize else p.grad, state, group)
                 self._placed[p] = p.data
-                p._version += 1  # a graph built before this step must not reuse the old values
+                bump(p)
+                updated += 1
+            if self.flat and updated == len(params):
+                built = _flat.build(params, self.state)
+                if built is not None:
+                    self._flat_groups[id(group)] = (group, built)
+                    for p in params:
+                        self._placed[p] = p.data
         return loss
 
     def _follow(self, p: Tensor, state: dict[str, Any]) -> None:
@@ -241,6 +266,7 @@ class Optimizer:
             groups.append(new)
         self.state = state
         self._placed = {}
+        self._flat_groups = {}
         self.param_groups = groups
 
     def __repr__(self) -> str:

@@ -1,0 +1,150 @@
+"""Small parameter groups updated as one array (``xpnet.optim._flat``): the same numbers, and
+every way of rebinding a parameter or its state is noticed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import xpnet as xn
+from test_optim import OPT_IDS, OPTIMIZERS, _grouped, _loss, _ours, _train_step
+from xpnet import nn, optim
+from xpnet.optim import _flat
+
+FLAT_LIBRARIES = ("numpy", "torch", "cupy")
+
+
+def _flattens(xp) -> bool:
+    return xp.name.split("-")[0] in FLAT_LIBRARIES
+
+
+def _trajectory(xp, make, flat, steps=6, between=None, groups=None):
+    x, y, params = _ours(xp)
+    opt = make(_grouped(params, groups))
+    opt.flat = flat
+    for i in range(steps):
+        _train_step(opt, x, y, params)
+        if between is not None:
+            between(i, opt, params)
+    return opt, params
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS, ids=OPT_IDS)
+@pytest.mark.parametrize("groups", [None, ({"lr": 0.02}, {})], ids=["1group", "2groups"])
+def test_flat_steps_give_the_same_numbers(xp, make, groups):
+    opt, params = _trajectory(xp, make, flat=True, groups=groups)
+    _, reference = _trajectory(xp, make, flat=False, groups=groups)
+    for p, r in zip(params, reference):
+        np.testing.assert_array_equal(xp.numpy(p), xp.numpy(r))
+    flat_groups = [entry[1] for entry in opt._flat_groups.values()]
+    if not _flattens(xp):
+        assert flat_groups == []
+        return
+    assert len(flat_groups) == len(opt.param_groups)
+    for fg in flat_groups:
+        for i, p in enumerate(fg.params):
+            assert p.data is fg.views[i]
+            assert tuple(p.data.shape) == p.shape
+            for name, views in fg.state_views.items():
+                assert opt.state[p][name] is views[i], name
+        # The views share the flat array's memory: a change through the flat array shows.
+        before = xp.numpy(fg.params[0]).copy()
+        fg.flat[0] += 1.0
+        assert xp.numpy(fg.params[0]).reshape(-1)[0] == before.reshape(-1)[0] + 1.0
+
+
+@pytest.mark.parametrize("make", OPTIMIZERS, ids=OPT_IDS)
+def test_rebinding_data_or_state_midway_is_followed(xp, make):
+    """``p.data = ...``, ``load_state_dict`` and state rebound by hand between flat steps: same numbers."""
+    def meddle(i, opt, params):
+        if i == 1:  # rebind one parameter to a copy of its values
+            params[1].data = xp.array(xp.numpy(params[1]).copy(), "float64")
+        if i == 2:  # reload the optimizer's own state: fresh buffers, no views
+            saved = opt.state_dict()
+            opt.load_state_dict({"state": {k: {n: (xp.array(xp.numpy(v).copy(), "float64")
+                                                   if not isinstance(v, (int, float)) else v)
+                                               for n, v in s.items()} for k, s in saved["state"].items()},
+                                 "param_groups": saved["param_groups"]})
+        if i == 3:  # rebind one parameter's state buffers by hand, to other values
+            state = opt.state[params[2]]
+            for name, value in list(state.items()):
+                if not isinstance(value, (int, float)):
+                    state[name] = xp.array(xp.numpy(value) * 0.5, "float64")
+
+    _, params = _trajectory(xp, make, flat=True, between=meddle)
+    _, reference = _trajectory(xp, make, flat=False, between=meddle)
+    for p, r in zip(params, reference):
+        np.testing.assert_array_equal(xp.numpy(p), xp.numpy(r))
+
+
+def test_a_parameter_without_grad_takes_the_per_parameter_path(xp):
+    x, y, params = _ours(xp)
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    for _ in range(3):
+        _train_step(opt, x, y, params)
+    frozen = xp.numpy(params[0]).copy()
+    rest = [xp.numpy(p).copy() for p in params[1:]]
+    opt.zero_grad()
+
+    _loss(x, y, params).backward()
+    params[0].grad = None  # frozen for this step
+    opt.step()
+    np.testing.assert_array_equal(xp.numpy(params[0]), frozen)
+    assert all(not np.array_equal(xp.numpy(p), r) for p, r in zip(params[1:], rest))
+
+
+def test_flat_false_keeps_every_parameters_own_array(xp):
+    x, y, params = _ours(xp)
+    data = [p.data for p in params]
+    opt = optim.Adam(params, lr=0.01)
+    opt.flat = False
+    for _ in range(3):
+        _train_step(opt, x, y, params)
+    assert all(p.data is d for p, d in zip(params, data))
+    assert opt._flat_groups == {}
+
+
+def test_large_groups_are_not_flattened(xp):
+    rng = np.random.default_rng(0)
+    params = [xp.tensor(rng.standard_normal((300, 300)), "float64", requires_grad=True),
+              xp.tensor(rng.standard_normal(300), "float64", requires_grad=True)]
+    assert 300 * 300 + 300 > _flat.MAX_ELEMENTS
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    data = [p.data for p in params]
+    for _ in range(3):
+        opt.zero_grad()
+        ((params[0] * params[0]).sum() + (params[1] * params[1]).sum()).backward()
+        opt.step()
+    assert opt._flat_groups == {}
+    assert all(p.data is d for p, d in zip(params, data))
+
+
+def test_model_to_after_flat_steps_moves_state_and_continues(xp):
+    """``model.to(dtype)`` rebinds every parameter: the next step follows, then flattens again."""
+    def run(flat):
+        xn.manual_seed(0)
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).to(xp.device)
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        opt.flat = flat
+        x, y = xn.randn(8, 3, device=xp.device), xn.randn(8, 2, device=xp.device)
+        for i in range(6):
+            if i == 3:
+                model.to(dtype=xn.float64)
+                x, y = x.to(dtype=xn.float64), y.to(dtype=xn.float64)
+            opt.zero_grad()
+            nn.MSELoss()(model(x), y).backward()
+            opt.step()
+        return opt, [xp.numpy(p) for p in model.parameters()]
+
+    opt, flat = run(True)
+    _, reference = run(False)
+    for a, b in zip(flat, reference):
+        assert a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+    groups = [entry[1] for entry in opt._flat_groups.values()]
+    if not _flattens(xp):
+        assert groups == []
+        return
+    (fg,) = groups
+    assert xp.numpy(fg.flat).dtype == np.float64
+    assert all(opt.state[p]["exp_avg"].dtype == fg.flat.dtype for p in fg.params)
