@@ -93,3 +93,41 @@ def test_a_worker_error_reaches_the_caller(xp, small_blocks):
 
     with pytest.raises(RuntimeError, match="boom"):
         blocked.in_blocks(fail, [p])
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(5, 7), (64, 40)], ids=["small", "bitwise-where"])
+@pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no-bias"])
+def test_bias_act_is_bit_identical_to_the_twin(xp, activation, dtype, shape, with_bias):
+    """Same forward and gradient bits, extremes included (the stable sigmoid's both branches)."""
+    _numpy_only(xp)
+    from xpnet.cpu.activation import bias_act as sibling
+    from xpnet.functional.fused import bias_act as twin
+
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal(shape) * 4
+    z.flat[:6] = [0.0, -0.0, 800.0, -800.0, 40.0, -40.0]
+    z = xp.array(z, dtype)
+    bias = xp.array(rng.standard_normal(shape[-1]), dtype) if with_bias else None
+    g = xp.array(rng.standard_normal(shape), dtype)
+    y, grad = sibling(xp.ns, z.copy(), bias, activation)
+    y_twin, grad_twin = twin(xp.ns, z.copy(), bias, activation)
+    assert y.dtype == y_twin.dtype
+    np.testing.assert_array_equal(y, y_twin)
+    np.testing.assert_array_equal(grad(g), grad_twin(g))
+
+
+def test_bias_act_leaves_what_it_does_not_cover_to_the_twin(xp):
+    _numpy_only(xp)
+    from xpnet.cpu.activation import bias_act as sibling
+
+    z = xp.array(np.ones((3, 4)), "float32")
+    assert sibling(xp.ns, z.copy(), None, "gelu_tanh") is None  # not written: the twin runs
+    assert sibling(xp.ns, z.copy(), None, "leaky_relu") is None
+    assert sibling(xp.ns, z.copy().T, None, "relu") is None  # not C-contiguous
+    assert sibling(xp.ns, xp.array(np.ones((3, 4)), "int64"), None, "relu") is None
+    assert sibling(xp.ns, z.copy(), xp.array(np.ones(4), "float64"), "relu") is None  # mixed dtypes
+    fresh = z.copy()
+    y, _ = sibling(xp.ns, fresh, None, "relu")
+    assert y is fresh  # in place in the fresh GEMM output

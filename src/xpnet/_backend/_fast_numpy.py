@@ -69,6 +69,24 @@ def reshape(x: Any, /, shape: tuple[int, ...], *, copy: bool | None = None) -> A
     return x.reshape(shape)
 
 
+def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
+    """``np.ones_like`` without its Python-level detour (an empty array, filled)."""
+    if device is not None and device != "cpu":
+        return compat_numpy.ones_like(x, dtype=dtype, device=device)
+    if not x.shape:  # a loss: often a NumPy scalar, which empty_like converts slowly
+        return np.array(1, dtype=x.dtype if dtype is None else dtype)
+    out = np.empty_like(x, dtype=dtype)
+    out.fill(1)
+    return out
+
+
+def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
+    """``np.zeros_like`` as one allocation of zeroed memory."""
+    if device is not None and device != "cpu":
+        return compat_numpy.zeros_like(x, dtype=dtype, device=device)
+    return np.zeros(x.shape, dtype=x.dtype if dtype is None else dtype)
+
+
 def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None) -> Any:
     """``array_api_compat.numpy.asarray``, with the copy of an ndarray done directly."""
     if copy and dtype is None and type(obj) is np.ndarray:
@@ -117,13 +135,14 @@ fast_numpy.__dict__.update(
 fast_numpy.__dict__.update(
     asarray=asarray,
     broadcast_to=broadcast_to,
+    concat=np.concatenate,
     matmul=np.matmul,
     matrix_transpose=np.matrix_transpose,
     permute_dims=np.permute_dims,
     reshape=reshape,
     where=where,
-    ones_like=np.ones_like,
-    zeros_like=np.zeros_like,
+    ones_like=ones_like,
+    zeros_like=zeros_like,
     sum=sum,
     mean=mean,
     __array_api_version__=compat_numpy.__array_api_version__,

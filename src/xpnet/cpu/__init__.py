@@ -2,11 +2,14 @@
 
 Today: optimizer updates of large parameters run in cache-sized blocks on
 every core (:mod:`xpnet.cpu.blocked`), and the scatter-add behind the gradient
-of integer-array indexing runs ``np.add.at`` (:mod:`xpnet.cpu.scatter`). Each
+of integer-array indexing runs ``np.add.at`` (:mod:`xpnet.cpu.scatter`), and
+the bias + activation of fused layers runs in place with 0-d constants
+(:mod:`xpnet.cpu.activation`). Each
 sibling returns None where it does not apply, and the generic twin runs instead.
 """
 
+from .activation import bias_act
 from .optim import adam_step, sgd_step
 from .scatter import scatter_add
 
-__all__ = ["adam_step", "scatter_add", "sgd_step"]
+__all__ = ["adam_step", "bias_act", "scatter_add", "sgd_step"]

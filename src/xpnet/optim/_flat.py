@@ -43,10 +43,11 @@ Update = Callable[[Tensor, Any, dict[str, Any], dict[str, Any]], None]
 class FlatGroup:
     """The parameters of one group as views of one array, and their state likewise."""
 
-    __slots__ = ("params", "flat", "views", "param", "state", "buffers", "state_views")
+    __slots__ = ("params", "flat", "views", "param", "state", "buffers", "state_views", "_checks")
 
     def __init__(self, params: list[Tensor], flat: Any, views: list[Any], xp: Any,
-                 state: dict[str, Any], state_views: dict[str, list[Any]]) -> None:
+                 state: dict[str, Any], state_views: dict[str, list[Any]],
+                 states: dict[Tensor, dict[str, Any]]) -> None:
         self.params = params
         self.flat = flat
         self.views = views
@@ -54,6 +55,13 @@ class FlatGroup:
         self.state = state  # name -> flat buffer, or the value every parameter shares (step)
         self.buffers = {name: state[name] for name in state_views}  # the arrays of the views
         self.state_views = state_views  # name -> the buffer's view for each parameter
+        self.remember(states)
+
+    def remember(self, states: dict[Tensor, dict[str, Any]]) -> None:
+        """Note what :func:`ready` compares: each parameter, its view, its state dict and views."""
+        self._checks = [(p, self.views[i], states[p],
+                         tuple((name, parts[i]) for name, parts in self.state_views.items()))
+                        for i, p in enumerate(self.params)]
 
 
 def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGroup | None:
@@ -90,26 +98,26 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
         p.data = views[i]
         for name, parts in state_views.items():
             states[p][name] = parts[i]
-    return FlatGroup(list(params), flat, views, xp, state, state_views)
+    return FlatGroup(list(params), flat, views, xp, state, state_views, states)
 
 
 def ready(group: FlatGroup, params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> bool:
     """Whether ``group`` still describes ``params`` exactly and every one has a gradient."""
     if len(params) != len(group.params):
         return False
-    scalars = [(name, value) for name, value in group.state.items() if name not in group.state_views]
-    for i, (p, q) in enumerate(zip(params, group.params)):
-        if p is not q or p.grad is None or p.data is not group.views[i]:
+    entries = len(group.state)
+    for p, (q, view, state, buffers) in zip(params, group._checks):
+        if (p is not q or p.grad is None or p.data is not view or states.get(p) is not state
+                or len(state) != entries):
             return False
-        state = states.get(p)
-        if state is None or len(state) != len(group.state):
-            return False
-        for name, parts in group.state_views.items():
-            if state.get(name) is not parts[i]:
+        for name, part in buffers:
+            if state.get(name) is not part:
                 return False
-        for name, value in scalars:
-            if state.get(name) != value:
-                return False
+    for name, value in group.state.items():  # the shared values (step counts) are the same
+        if name not in group.buffers:
+            for p in params:
+                if states[p].get(name) != value:
+                    return False
     return True
 
 
@@ -125,6 +133,7 @@ def step(group: FlatGroup, update: Update, options: dict[str, Any], maximize: bo
         group.views = _split(xp, param.data, group.views)
         for p, view in zip(group.params, group.views):
             p.data = view
+        group.remember(states)
     for name, value in group.state.items():
         if not _backend.is_array(value):  # a value all parameters share (the step count)
             for p in group.params:
@@ -134,6 +143,7 @@ def step(group: FlatGroup, update: Update, options: dict[str, Any], maximize: bo
             group.state_views[name] = _split(xp, value, group.views)
             for p, view in zip(group.params, group.state_views[name]):
                 states[p][name] = view
+            group.remember(states)
 
 
 def _shared_state(params: list[Tensor], states: dict[Tensor, dict[str, Any]], dtype: Any
