@@ -110,6 +110,21 @@ def wrap(native: Any) -> DType:
     return _BY_NAME[_name_of_native(native)]
 
 
+_FLOATING: dict[tuple[type, Any], bool] = {}
+
+
+def is_floating(native: Any) -> bool:
+    """Whether a backend dtype object is a floating-point dtype (checked on every op: cached)."""
+    key = (type(native), native)
+    try:
+        return _FLOATING[key]
+    except KeyError:
+        floating = _FLOATING[key] = wrap(native).is_floating_point
+        return floating
+    except TypeError:  # an unhashable dtype
+        return wrap(native).is_floating_point
+
+
 def resolve(dtype: Any, xp: Any, default: str | None = "float32") -> Any:
     """The concrete dtype of namespace ``xp`` for ``dtype``.
 

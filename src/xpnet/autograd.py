@@ -113,6 +113,7 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         return
 
     now = CLOCK[0]
+    owns_memory = _backend.owns_memory
     # Keyed by the tensors themselves: Tensor hashes by identity (its == is elementwise,
     # but a dict compares keys by identity first, and live tensors never share a hash).
     grads: dict[Tensor, Any] = {root: gradient}
@@ -128,8 +129,13 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
             if pg is None or not parent.requires_grad:
                 continue
-            if parent._backward is None:  # a leaf
-                _accumulate(parent, pg, stored)
+            if parent._backward is None:  # a leaf: its first share is adopted when it may be
+                if (parent.grad is None and id(pg) not in stored and pg.shape == parent.data.shape
+                        and owns_memory(pg)):
+                    stored.add(id(pg))
+                    parent.grad = pg
+                else:
+                    _accumulate(parent, pg, stored)
             elif parent in grads:
                 grads[parent] = grads[parent] + pg
             else:
@@ -147,6 +153,13 @@ CLOCK = [0]
 def bump(t: Tensor) -> None:
     """Record that ``t.data`` was just changed in place (graphs made before must not use it)."""
     CLOCK[0] = t._version = next(_ticks)
+
+
+def bump_all(tensors: list[Tensor]) -> None:
+    """:func:`bump` for each of ``tensors``, changed in place at once (one tick for all)."""
+    CLOCK[0] = tick = next(_ticks)
+    for t in tensors:
+        t._version = tick
 
 
 def check_saved(node: Tensor) -> None:

@@ -116,7 +116,7 @@ def _random(kind: str, shape: tuple[Any, ...], dtype: Any, device: Any,
             requires_grad: bool) -> Tensor:
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype, xp)
-    if not _dtypes.wrap(dt).is_floating_point:
+    if not _dtypes.is_floating(dt):
         raise TypeError(f"random tensors are floating point, got dtype {dtype}")
     draw = _backend.normal if kind == "normal" else _backend.uniform
     return _finish(draw(_shape(shape), xp=xp, device=dev, dtype=dt), xp, requires_grad)

@@ -145,7 +145,7 @@ class Tensor:
         value = self._xp.reshape(self.data, ())
         if _dtypes.wrap(value.dtype).name == "bool":
             return bool(value)
-        if _dtypes.wrap(value.dtype).is_floating_point:
+        if _dtypes.is_floating(value.dtype):
             return float(value)
         return int(value)
 
@@ -359,7 +359,7 @@ def _axis(axis: Any, dim: Any) -> Any:
 
 
 def _require_floating(t: Tensor) -> None:
-    if not _dtypes.wrap(t.data.dtype).is_floating_point:
+    if not _dtypes.is_floating(t.data.dtype):
         raise TypeError(
             f"only floating-point tensors can require grad, got {t.dtype}: "
             "create it with dtype=xn.float32 (or float64)"

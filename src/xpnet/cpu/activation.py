@@ -9,8 +9,9 @@ same formulas in the same order (so the same numbers), but:
   converting a Python scalar such as the ``1`` in ``1 + e`` on every call,
   which is most of the cost of a pass on a small layer.
 
-Covers float32/float64 C-contiguous arrays and relu, sigmoid and tanh; None
-(the twin runs) for anything else. ``xp`` is NumPy's namespace: its ``where``
+Covers float32/float64 arrays and relu, sigmoid and tanh; None (the twin
+runs) for anything else. ``z`` is a fresh GEMM output, as the twin requires:
+writeable, and its own. ``xp`` is NumPy's namespace: its ``where``
 is a bitwise select on large arrays.
 """
 
@@ -29,8 +30,7 @@ def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float 
              ) -> tuple[Any, Callable[[Any], Any]] | None:
     """``(Y, grad)`` as :func:`xpnet.functional.fused.bias_act`, or None when not covered."""
     kind = _KINDS.get(activation)
-    if (kind is None or type(z) is not np.ndarray or z.dtype not in _ONE
-            or not z.flags.c_contiguous or not z.flags.writeable):
+    if kind is None or type(z) is not np.ndarray or z.dtype not in _ONE:
         return None
     if bias is not None:
         if type(bias) is not np.ndarray or bias.dtype != z.dtype:

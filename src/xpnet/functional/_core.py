@@ -85,7 +85,7 @@ def require_floating(x: Tensor, op: str) -> None:
 
     NumPy would answer in float64, which is not the float32 default; PyTorch refuses too.
     """
-    if not _dtypes.wrap(x.data.dtype).is_floating_point:
+    if not _dtypes.is_floating(x.data.dtype):
         raise TypeError(f"{op} needs a floating-point tensor, got {x.dtype}: convert it first, "
                         f"e.g. x.to(dtype=xn.float32)")
 

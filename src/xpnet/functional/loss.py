@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
+from ..autograd import _size
 from . import arithmetic, reduction
 from ._core import Tensor, as_tensor, check_same_place, make_result
 
@@ -28,7 +29,7 @@ def _check_reduction(reduction_: str, name: str) -> None:
 
 
 def _floating(x: Tensor, name: str, what: str = "input") -> None:
-    if not _dtypes.wrap(x.data.dtype).is_floating_point:
+    if not _dtypes.is_floating(x.data.dtype):
         raise TypeError(f"{name}: the {what} must be floating point, got {x.dtype}")
 
 
@@ -38,7 +39,7 @@ def loss_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     y = as_tensor(target, name)
     _floating(x, name)
     check_same_place(x, y, name)
-    if tuple(y.data.shape) != tuple(x.data.shape):
+    if y.data.shape != x.data.shape and tuple(y.data.shape) != tuple(x.data.shape):
         raise ValueError(
             f"{name}: target shape {y.shape} does not match input shape {x.shape}: they must "
             f"be equal (reshape one, e.g. target.reshape({', '.join(map(str, x.shape))}))"
@@ -76,10 +77,16 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     x, y = loss_operands(input, target, "mse_loss")
     xp = x._xp
     d = x.data - y.data
-    out, share = _reduce(xp, d * d, reduction)
+    squares = d * d
+    scale = 2.0  # dL/dx = 2 d G, divided by the count for "mean"
+    if reduction == "mean":
+        out = xp.mean(squares)
+        scale /= _size(squares.shape)
+    else:
+        out = squares if reduction == "none" else xp.sum(squares)
 
     def backward(g: Any) -> tuple[Any, Any]:
-        gd = 2 * d * share(g)
+        gd = d * (g * scale)
         return gd, (-gd if y.requires_grad else None)
 
     return make_result(out, xp, (x, y), backward, "mse_loss")
@@ -181,7 +188,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
     w = _class_weight(x, weight, axis, classes, name)
     e = label_smoothing
     logp = _stable_log_softmax(xp, x.data, axis)
-    if _dtypes.wrap(y.data.dtype).is_floating_point:
+    if _dtypes.is_floating(y.data.dtype):
         probs = _probability_target(x, y, ignore_index, name)
         if e:
             probs = probs * (1 - e) + e / classes
@@ -222,7 +229,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
     _check_reduction(reduction, name)
     x, y, axis, classes = _class_operands(input, target, name)
     xp = x._xp
-    if _dtypes.wrap(y.data.dtype).is_floating_point:
+    if _dtypes.is_floating(y.data.dtype):
         raise TypeError(f"{name}: target must hold integer class indices, got {y.dtype} (for "
                         f"class probabilities use cross_entropy on the scores)")
     w = _class_weight(x, weight, axis, classes, name)

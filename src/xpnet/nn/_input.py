@@ -39,7 +39,7 @@ def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
     if t.data.dtype == like.data.dtype:
         return t
     layer = layer if isinstance(layer, str) else layer()
-    if isinstance(x, Tensor) and _dtypes.wrap(t.data.dtype).is_floating_point:
+    if isinstance(x, Tensor) and _dtypes.is_floating(t.data.dtype):
         raise TypeError(
             f"{layer} got a {t.dtype} input but its parameters are {like.dtype}: convert the "
             f"input with x.to(dtype=xn.{like.dtype}), or the model with "

@@ -146,7 +146,7 @@ class Ensemble(Sequential):
             raise ValueError(f"{name}: the prediction must have shape ({k}, N, ...) (the ensemble "
                              f"size first), got {x.shape}")
         y = as_tensor(loss_target(target, x, name), name)
-        member_ndim = x.ndim - 1 - (0 if _dtypes.wrap(y.data.dtype).is_floating_point else 1)
+        member_ndim = x.ndim - 1 - (0 if _dtypes.is_floating(y.data.dtype) else 1)
         if y.ndim == member_ndim:  # shared by every member
             if y.requires_grad:
                 raise ValueError(f"{name}: a target that requires grad must be given per member, "
@@ -178,7 +178,7 @@ def _class_weight_sums(loss_fn: Module, y: Tensor, k: int, dtype: Any) -> Any:
     targets). ``y`` holds the K members' targets, merged: (K*N, ...).
     """
     weight, ignore = getattr(loss_fn, "weight", None), getattr(loss_fn, "ignore_index", None)
-    if (weight is None and ignore is None) or _dtypes.wrap(y.data.dtype).is_floating_point:
+    if (weight is None and ignore is None) or _dtypes.is_floating(y.data.dtype):
         return None
     xp, ids = y._xp, y.data
     kept = ids != ignore if ignore is not None else ids == ids

@@ -77,7 +77,7 @@ def _tensor(t: Any, name: str) -> Tensor:
 def _draw(t: Tensor, kind: str, name: str) -> Any:
     """Samples of U[0, 1) or N(0, 1) shaped and placed like ``t``."""
     _tensor(t, name)
-    if not _dtypes.wrap(t.data.dtype).is_floating_point:
+    if not _dtypes.is_floating(t.data.dtype):
         raise TypeError(f"nn.init.{name} needs a floating-point tensor, got {t.dtype}")
     xp, dtype = t._xp, t.data.dtype
     draw = _backend.uniform if kind == "uniform" else _backend.normal

@@ -164,7 +164,7 @@ class Module:
         plan = []  # everything is converted first, so a failure leaves the model as it was
         for p in self.parameters():
             xp, dev = _backend.resolve(device, like=(p._xp, p.device))
-            cast = dtype is not None and _dtypes.wrap(p.data.dtype).is_floating_point
+            cast = dtype is not None and _dtypes.is_floating(p.data.dtype)
             data = _convert(p.data, xp, dev, dtype if cast else None)
             grad = None if p.grad is None else _convert(p.grad, xp, dev, dtype if cast else None)
             plan.append((p, data, grad))

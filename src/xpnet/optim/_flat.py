@@ -74,7 +74,7 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
         return None
     first = params[0]
     xp, dtype = first._xp, first.data.dtype
-    if _backend.library(xp) not in _LIBRARIES or not _dtypes.wrap(dtype).is_floating_point:
+    if _backend.library(xp) not in _LIBRARIES or not _dtypes.is_floating(dtype):
         return None
     total = 0
     for p in params:
@@ -126,7 +126,7 @@ def step(group: FlatGroup, update: Update, options: dict[str, Any], maximize: bo
     """One update of the whole group: the gradients concatenated, ``update`` called once."""
     param = group.param
     xp = param._xp
-    g = xp.concat([xp.reshape(p.grad, (-1,)) for p in group.params])
+    g = xp.concat([p.grad for p in group.params], axis=None)  # flattened, end to end
     update(param, -g if maximize else g, group.state, options)
     if param.data is not group.flat:  # rebound rather than updated in place: view the new array
         group.flat = param.data

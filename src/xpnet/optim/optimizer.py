@@ -21,7 +21,7 @@ from itertools import chain
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import bump, enable_grad
+from ..autograd import bump, bump_all, enable_grad
 from ..tensor import Tensor
 from . import _flat
 
@@ -172,8 +172,7 @@ class Optimizer:
             flat = self._flat_groups.get(id(group))
             if flat is not None and flat[0] is group and _flat.ready(flat[1], params, self.state):
                 _flat.step(flat[1], self._update, group, maximize, self.state)
-                for p in params:
-                    bump(p)  # a graph built before this step must not reuse the old values
+                bump_all(params)  # a graph built before this step must not reuse the old values
                 continue
             updated = 0
             for p in params:
@@ -206,7 +205,7 @@ class Optimizer:
                 continue
             xp = _backend.namespace(value)
             if (xp is not p._xp or not _backend.same_device(xp, value, p.data)
-                    or (value.dtype != p.data.dtype and _dtypes.wrap(value.dtype).is_floating_point)):
+                    or (value.dtype != p.data.dtype and _dtypes.is_floating(value.dtype))):
                 state[name] = _load_value(p, "", name, value)
 
     # -- saving and loading -------------------------------------------------------------------------
@@ -287,7 +286,7 @@ def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
         raise ValueError(f"loaded state '{name}' of parameter {index} has shape {tuple(value.shape)} "
                          f"but the parameter has shape {p.shape}")
     moved = _backend.move(value, p._xp, p.device)
-    floating = _dtypes.wrap(moved.dtype).is_floating_point
+    floating = _dtypes.is_floating(moved.dtype)
     if floating and moved.dtype != p.data.dtype:
         return p._xp.astype(moved, p.data.dtype)
     return p._xp.asarray(moved, copy=True) if moved is value else moved

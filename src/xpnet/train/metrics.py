@@ -19,7 +19,7 @@ Metric = Callable[[Any, Any], Any]
 
 
 def _float_dtype(xp: Any, output: Any) -> Any:
-    return output.dtype if _dtypes.wrap(output.dtype).is_floating_point else xp.float32
+    return output.dtype if _dtypes.is_floating(output.dtype) else xp.float32
 
 
 def accuracy(output: Any, target: Any) -> Any:
