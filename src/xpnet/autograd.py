@@ -116,11 +116,10 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     owns_memory = _backend.owns_memory
     # Keyed by the tensors themselves: Tensor hashes by identity (its == is elementwise,
     # but a dict compares keys by identity first, and live tensors never share a hash).
-    grads: dict[Tensor, Any] = {root: gradient}
-    pending: list[tuple[int, Tensor]] = [(-root._seq, root)]
-    while pending:
-        node = heappop(pending)[1]
-        g = grads.pop(node)
+    grads: dict[Tensor, Any] = {}
+    pending: list[tuple[int, Tensor]] = []
+    node, g = root, gradient
+    while True:
         if node._retains_grad:
             _accumulate(node, g, stored)
         saved = node._saved
@@ -129,9 +128,10 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
             if pg is None or not parent.requires_grad:
                 continue
-            if parent._backward is None:  # a leaf: its first share is adopted when it may be
-                if (parent.grad is None and id(pg) not in stored and pg.shape == parent.data.shape
-                        and owns_memory(pg)):
+            if parent._backward is None:  # a leaf: its first share is kept (see _accumulate)
+                if parent.grad is None and pg.shape == parent.data.shape:
+                    if id(pg) in stored or not owns_memory(pg):
+                        pg = parent._xp.asarray(pg, copy=True)
                     stored.add(id(pg))
                     parent.grad = pg
                 else:
@@ -141,6 +141,10 @@ def backward(root: Tensor, gradient: Any = None) -> None:
             else:
                 grads[parent] = pg
                 heappush(pending, (-parent._seq, parent))
+        if not pending:
+            return
+        node = heappop(pending)[1]
+        g = grads.pop(node)
 
 
 # In-place changes are stamped with a clock: ``bump(t)`` sets ``t._version`` to the next

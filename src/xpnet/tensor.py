@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _backend, _dtypes, autograd
 from .autograd import CLOCK as _CLOCK
@@ -192,53 +192,42 @@ class Tensor:
         return self.to(dtype="float64")
 
     # -- operators: each is an op of xpnet.functional --------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return F.add(self, other)
+    # ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a @ b``, ``a ** b``, ``-a`` and ``a[i]``
+    # are the functional ops themselves, set below once xpnet.functional exists (a method
+    # calling them would cost one call more on every operator).
+    if TYPE_CHECKING:
+        def __add__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __matmul__(self, other: Any) -> Tensor: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
 
     def __radd__(self, other: Any) -> Tensor:
         return F.add(other, self)
 
-    def __sub__(self, other: Any) -> Tensor:
-        return F.sub(self, other)
-
     def __rsub__(self, other: Any) -> Tensor:
         return F.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return F.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
         return F.mul(other, self)
 
-    def __truediv__(self, other: Any) -> Tensor:
-        return F.div(self, other)
-
     def __rtruediv__(self, other: Any) -> Tensor:
         return F.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return F.pow(self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
         return F.pow(other, self)
 
-    def __matmul__(self, other: Any) -> Tensor:
-        return F.matmul(self, other)
-
     def __rmatmul__(self, other: Any) -> Tensor:
         return F.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return F.neg(self)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
         return F.abs(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return F.getitem(self, index)
 
     # Comparisons give boolean tensors outside the graph, as in PyTorch.
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
@@ -420,3 +409,13 @@ CONSTANT = _make(None, None)
 
 
 from . import functional as F  # noqa: E402  (functional builds on Tensor)
+
+# The operators declared in the class body (see there).
+Tensor.__add__ = F.add  # type: ignore[method-assign]
+Tensor.__sub__ = F.sub  # type: ignore[method-assign]
+Tensor.__mul__ = F.mul  # type: ignore[method-assign]
+Tensor.__truediv__ = F.div  # type: ignore[method-assign]
+Tensor.__matmul__ = F.matmul  # type: ignore[method-assign]
+Tensor.__pow__ = F.pow  # type: ignore[method-assign]
+Tensor.__neg__ = F.neg  # type: ignore[method-assign]
+Tensor.__getitem__ = F.getitem  # type: ignore[method-assign]

@@ -50,7 +50,7 @@ def mean(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
         return np.mean(x, axis=axis, keepdims=keepdims)
     total = _add_reduce(x, axis=axis, keepdims=keepdims)
     if type(total) is not np.ndarray:  # a NumPy scalar (all axes): its own division is quicker
-        out = total / _count(x.shape, axis)
+        out = total / x.size
         if out.dtype == x.dtype:  # NumPy 2 keeps float32; 1.x may promote: then divide below
             return out
     return np.true_divide(total, _count(x.shape, axis), dtype=x.dtype)

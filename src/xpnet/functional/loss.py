@@ -21,6 +21,7 @@ from . import arithmetic, reduction
 from ._core import Tensor, as_tensor, check_same_place, make_result
 
 _REDUCTIONS = ("mean", "sum", "none")
+_NUMPY = _backend.numpy_xp
 
 
 def _check_reduction(reduction_: str, name: str) -> None:
@@ -35,10 +36,11 @@ def _floating(x: Tensor, name: str, what: str = "input") -> None:
 
 def loss_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     """Prediction and target as tensors of one place, one shape and one dtype."""
-    x = as_tensor(input, name)
-    y = as_tensor(target, name)
+    x = input if isinstance(input, Tensor) else as_tensor(input, name)
+    y = target if isinstance(target, Tensor) else as_tensor(target, name)
     _floating(x, name)
-    check_same_place(x, y, name)
+    if x._xp is not _NUMPY or y._xp is not _NUMPY:  # NumPy has one device: nothing to check
+        check_same_place(x, y, name)
     if y.data.shape != x.data.shape and tuple(y.data.shape) != tuple(x.data.shape):
         raise ValueError(
             f"{name}: target shape {y.shape} does not match input shape {x.shape}: they must "

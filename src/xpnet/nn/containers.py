@@ -155,18 +155,20 @@ class Sequential(_Sequence):
             for m in self._store.values():
                 x = m(x)
             return x
-        for layer, act in self._fusion_plan():
+        for call, act in self._fusion_plan():
             if act is None:
-                x = layer(x)
+                x = call(x)
                 continue
             spec = fused_activation(act)  # read now: the activation's options may have changed
-            x = act(layer(x)) if spec is None else layer._forward(x, *spec)
+            x = act(call(x)) if spec is None else call(x, *spec)
         return x
 
     def _fusion_plan(self) -> tuple[tuple[Any, Module | None], ...]:
-        """The members as ``(module, None)`` or ``(linear layer, the activation it absorbs)``.
+        """The members as ``(call, None)`` or ``(linear layer's call, the activation it absorbs)``.
 
-        Computed once and kept until the members change (append, insert, assignment...).
+        ``call`` is the module, or for a stock linear layer its ``_forward`` (what its
+        ``forward`` runs, one call sooner). Computed once and kept until the members
+        change (append, insert, assignment...).
         """
         modules = tuple(self._store.values())
         cached = self.__dict__.get("_fusion")
@@ -176,12 +178,14 @@ class Sequential(_Sequence):
         i = 0
         while i < len(modules):
             m = modules[i]
-            if (type(m) in _FUSING_LAYERS and i + 1 < len(modules)
-                    and type(modules[i + 1]) in FUSABLE):
-                plan.append((m, modules[i + 1]))
+            if type(m) not in _FUSING_LAYERS:
+                plan.append((m, None))
+                i += 1
+            elif i + 1 < len(modules) and type(modules[i + 1]) in FUSABLE:
+                plan.append((m._forward, modules[i + 1]))
                 i += 2
             else:
-                plan.append((m, None))
+                plan.append((m._forward, None))
                 i += 1
         self._fusion = (modules, tuple(plan))
         return self._fusion[1]

@@ -32,8 +32,8 @@ class _Loss(Module):
         self.reduction = reduction
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        x = loss_input(input, type(self).__name__)
-        y = loss_target(target, x, type(self).__name__)
+        x = input if isinstance(input, Tensor) else loss_input(input, type(self).__name__)
+        y = target if isinstance(target, Tensor) else loss_target(target, x, type(self).__name__)
         return type(self)._function(x, y, reduction=self.reduction, **self._options())
 
     def _options(self) -> dict[str, Any]:

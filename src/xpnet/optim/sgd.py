@@ -65,6 +65,6 @@ def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: f
             buf = g if g is not grad else xp.asarray(g, copy=True)
         else:  # b_t = mu b_{t-1} + (1 - tau) g
             buf = apply_(buf, "*", momentum)
-            buf = apply_(buf, "+", (1 - dampening) * g)
+            buf = apply_(buf, "+", g if dampening == 0 else (1 - dampening) * g)
         g = g + momentum * buf if nesterov else buf
     return apply_(param, "-", lr * g), buf  # theta <- theta - gamma g
