@@ -171,6 +171,7 @@ def test_training_with_siblings_equals_generic(kernels, monkeypatch, make_opt):
     """A fused model trained through the siblings follows the generic run."""
     def run(with_siblings: bool) -> list[np.ndarray]:
         monkeypatch.setitem(_siblings._MODULES, kernels.xp, xcuda if with_siblings else None)
+        monkeypatch.setattr(_siblings, "_CHOSEN", {})  # dispatch's choices, made again
         xn.manual_seed(0)
         device = "cuda" if kernels.name == "cupy" else "cpu"
         model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 8), nn.GELU("tanh"),

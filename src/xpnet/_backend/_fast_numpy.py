@@ -111,8 +111,8 @@ def where(condition: Any, x1: Any, x2: Any, /) -> Any:
     float bits with an all-ones or all-zeros mask gives the very same bits
     (infinities and NaNs included, zeros positive) in vectorised passes, 2-10x sooner.
     """
-    if (type(condition) is np.ndarray and condition.dtype == np.bool_
-            and condition.size >= _BITWISE_MIN and type(x1) is np.ndarray
+    if (type(condition) is np.ndarray and condition.size >= _BITWISE_MIN
+            and condition.dtype == np.bool_ and type(x1) is np.ndarray
             and x1.shape == condition.shape):
         ints = _SAME_WIDTH_INT.get(x1.dtype)
         if ints is not None:

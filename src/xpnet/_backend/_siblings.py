@@ -21,7 +21,6 @@ from typing import Any
 from ._devices import library
 
 _MODULES: dict[Any, Any] = {}  # namespace -> module of siblings, or None
-_UNSEEN = object()
 _PACKAGES = {"cupy": "xpnet.cuda", "numpy": "xpnet.cpu"}  # library -> its siblings
 
 
@@ -36,7 +35,7 @@ def sibling(xp: Any, name: str) -> Any:
     return None if module is None else getattr(module, name, None)
 
 
-_CHOSEN: dict[tuple[Any, str], tuple[Any, Any]] = {}  # (module, name) -> (sibling, worth)
+_CHOSEN: dict[tuple[Any, Any], tuple[Any, Any]] = {}  # (namespace, generic) -> (sibling, worth)
 
 
 def dispatch(generic: Callable[..., Any], xp: Any, *args: Any, **kwargs: Any) -> Any:
@@ -45,19 +44,12 @@ def dispatch(generic: Callable[..., Any], xp: Any, *args: Any, **kwargs: Any) ->
     A sibling may carry ``worth(first_argument) -> bool`` (NumPy's blocked steps do:
     only large arrays pay off), checked before calling it at all.
     """
-    module = _MODULES.get(xp, _UNSEEN)
-    if module is _UNSEEN:
-        sibling(xp, generic.__name__)
-        module = _MODULES[xp]
-    if module is None:  # the common case: a library without siblings
-        return generic(xp, *args, **kwargs)
-    key = (module, generic.__name__)
     try:
-        fast, worth = _CHOSEN[key]
+        fast, worth = _CHOSEN[xp, generic]
     except KeyError:
-        fast = getattr(module, generic.__name__, None)
+        fast = sibling(xp, generic.__name__)
         worth = getattr(fast, "worth", None)
-        _CHOSEN[key] = fast, worth
+        _CHOSEN[xp, generic] = fast, worth
     if fast is not None and (worth is None or worth(args[0])):
         result = fast(xp, *args, **kwargs)
         if result is not None:

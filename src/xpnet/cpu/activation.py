@@ -22,21 +22,23 @@ from typing import Any
 
 import numpy as np
 
-_ONE = {np.dtype(t): np.ones((), t) for t in (np.float32, np.float64)}
-_ZERO = {np.dtype(t): np.zeros((), t) for t in (np.float32, np.float64)}
+_CONSTANTS = {np.dtype(t): (np.ones((), t), np.zeros((), t)) for t in (np.float32, np.float64)}
 
 
 def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float = 0.01
              ) -> tuple[Any, Callable[[Any], Any]] | None:
     """``(Y, grad)`` as :func:`xpnet.functional.fused.bias_act`, or None when not covered."""
     kind = _KINDS.get(activation)
-    if kind is None or type(z) is not np.ndarray or z.dtype not in _ONE:
+    if kind is None or type(z) is not np.ndarray:
+        return None
+    constants = _CONSTANTS.get(z.dtype)  # (1, 0) as 0-d arrays of z's dtype
+    if constants is None:
         return None
     if bias is not None:
         if type(bias) is not np.ndarray or bias.dtype != z.dtype:
             return None
         np.add(z, bias, out=z)
-    return kind(xp, z, _ONE[z.dtype], _ZERO[z.dtype])
+    return kind(xp, z, *constants)
 
 
 def _relu(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], Any]]:
@@ -49,13 +51,13 @@ def _relu(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], An
 
 
 def _sigmoid(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], Any]]:
+    y = np.minimum(z, zero)
+    np.exp(y, out=y)  # e**min(Z, 0): 1 where Z >= 0, else e**Z
     e = np.abs(z)
     np.negative(e, out=e)
-    np.exp(e, out=e)  # e = e**-|Z|: never overflows
-    d = np.add(one, e)  # 1 + e
-    r = np.divide(one, d)  # 1 / (1 + e): Y where Z >= 0
-    np.divide(e, d, out=e)  # e / (1 + e): Y where Z < 0
-    y = xp.where(np.greater_equal(z, zero), r, e)
+    np.exp(e, out=e)  # e**-|Z|: never overflows
+    np.add(e, one, out=e)
+    np.divide(y, e, out=y)  # Y = e**min(Z, 0) / (1 + e**-|Z|)
 
     def grad(g: Any) -> Any:  # G * Y * (1 - Y)
         out = np.multiply(g, y)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _backend
 from ._core import Tensor, as_tensor, make_result, require_floating
+from .fused import bias_act
 from ._special import erf
 
 
@@ -37,15 +39,18 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
 def sigmoid(x: Any) -> Tensor:
     """``1 / (1 + e**-x)``.  dL/dx = G * out * (1 - out).
 
-    Computed from ``e**-|x|`` so that no exp overflows for large |x|.
+    Computed as ``e**min(x, 0) / (1 + e**-|x|)`` so that no exp overflows for large
+    |x|: that is ``1 / (1 + e**-x)`` where x >= 0 and ``e**x / (1 + e**x)`` elsewhere.
+    The formulas are those of the fused layers (:func:`xpnet.functional.fused.bias_act`,
+    without a bias), run through the same NumPy and CuPy siblings.
     """
     x = as_tensor(x, "sigmoid")
     xp = x._xp
-    e = xp.exp(-xp.abs(x.data))
-    out = xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+    # bias_act may overwrite its input (CuPy's kernel does): it gets a copy
+    out, act_grad = _backend.dispatch(bias_act, xp, xp.asarray(x.data, copy=True), None, "sigmoid")
 
     def backward(g: Any) -> tuple[Any]:
-        return (g * out * (1 - out),)
+        return (act_grad(g),)
 
     return make_result(out, xp, (x,), backward, "sigmoid")
 

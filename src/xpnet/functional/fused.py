@@ -12,7 +12,7 @@ The activations and their derivatives (``s`` = ``negative_slope``,
 
     relu        Y = max(Z, 0)                  act' = [Y > 0]
     leaky_relu  Y = Z if Z > 0 else s Z        act' = 1 if Y > 0 else s   (s >= 0; else a mask)
-    sigmoid     Y = 1 / (1 + e**-Z)            act' = Y (1 - Y)
+    sigmoid     Y = e**min(Z, 0) / (1 + e**-|Z|)  act' = Y (1 - Y)   (= 1 / (1 + e**-Z), overflow-free)
     tanh        Y = tanh(Z)                    act' = 1 - Y**2
     gelu_tanh   Y = Z (1 + t) / 2              act' = (1 + t)/2 + c (1 - t**2) S (1 + 3*0.044715 c**2)/2
 
@@ -77,8 +77,9 @@ def _leaky_relu(xp: Any, z: Any, s: float) -> tuple[Any, ActGrad]:
 
 
 def _sigmoid(xp: Any, z: Any, s: float) -> tuple[Any, ActGrad]:
-    e = xp.exp(-xp.abs(z))  # e**-|Z| never overflows
-    y = xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    # Y = 1 / (1 + e**-Z) as e**min(Z, 0) / (1 + e**-|Z|): where Z >= 0 that is
+    # 1 / (1 + e**-Z), else e**Z / (1 + e**Z); no exp overflows, and no select is needed.
+    y = xp.exp(xp.minimum(z, 0.0)) / (1 + xp.exp(-xp.abs(z)))
     return y, lambda g: g * y * (1 - y)
 
 

@@ -27,23 +27,23 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b, xp = operands(a, b, "matmul")
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul needs two tensors or arrays, not a Python number")
-    a_ndim, b_ndim = len(a.data.shape), len(b.data.shape)
+    ad, bd = a.data, b.data
+    a_ndim, b_ndim = len(ad.shape), len(bd.shape)
+    if a_ndim == 2 and b_ndim == 2 and ad.shape[1] == bd.shape[0]:  # the common case, at once
+        def backward_2d(g: Any) -> tuple[Any, Any]:
+            return (xp.matmul(g, bd.T) if a.requires_grad else None,  # dL/dA = G B^T
+                    xp.matmul(ad.T, g) if b.requires_grad else None)  # dL/dB = A^T G
+
+        return make_result(xp.matmul(ad, bd), xp, (a, b), backward_2d, "matmul")
     if a_ndim == 0 or b_ndim == 0:
         raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
-    if a.data.shape[-1] != b.data.shape[-2 if b_ndim > 1 else 0]:
+    if ad.shape[-1] != bd.shape[-2 if b_ndim > 1 else 0]:
         raise ValueError(
             f"matmul: shapes {a.shape} and {b.shape} do not line up: the last dimension of the "
-            f"first ({a.data.shape[-1]}) must equal the "
-            f"{'second-to-last' if b.ndim > 1 else 'only'} dimension of the second"
+            f"first ({ad.shape[-1]}) must equal the "
+            f"{'second-to-last' if b_ndim > 1 else 'only'} dimension of the second"
         )
-    out = xp.matmul(a.data, b.data)
-    if a_ndim == 2 and b_ndim == 2:  # the common case, without the batch bookkeeping below
-
-        def backward_2d(g: Any) -> tuple[Any, Any]:
-            return (xp.matmul(g, b.data.T) if a.requires_grad else None,  # dL/dA = G B^T
-                    xp.matmul(a.data.T, g) if b.requires_grad else None)  # dL/dB = A^T G
-
-        return make_result(out, xp, (a, b), backward_2d, "matmul")
+    out = xp.matmul(ad, bd)
 
     def backward(g: Any) -> tuple[Any, Any]:
         a2 = a.data if a.ndim > 1 else xp.reshape(a.data, (1, -1))
