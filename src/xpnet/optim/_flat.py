@@ -28,6 +28,7 @@ to write into them).
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from .. import _backend, _dtypes
@@ -36,6 +37,8 @@ from ..tensor import Tensor, _make
 
 MAX_ELEMENTS = 1 << 16  # above this the per-parameter calls cost little next to the arithmetic
 _LIBRARIES = ("numpy", "cupy", "torch")  # libraries whose slices and reshapes are views
+
+_GRAD = attrgetter("grad")
 
 Update = Callable[[Tensor, Any, dict[str, Any], dict[str, Any]], None]
 
@@ -126,7 +129,7 @@ def step(group: FlatGroup, update: Update, options: dict[str, Any], maximize: bo
     """One update of the whole group: the gradients concatenated, ``update`` called once."""
     param = group.param
     xp = param._xp
-    g = xp.concat([p.grad for p in group.params], axis=None)  # flattened, end to end
+    g = xp.concat(list(map(_GRAD, group.params)), axis=None)  # flattened, end to end
     update(param, -g if maximize else g, group.state, options)
     if param.data is not group.flat:  # rebound rather than updated in place: view the new array
         group.flat = param.data
@@ -134,12 +137,15 @@ def step(group: FlatGroup, update: Update, options: dict[str, Any], maximize: bo
         for p, view in zip(group.params, group.views):
             p.data = view
         group.remember(states)
+    buffers = group.buffers
     for name, value in group.state.items():
+        if value is buffers.get(name):  # updated in place: its views are still right
+            continue
         if not _backend.is_array(value):  # a value all parameters share (the step count)
             for p in group.params:
                 states[p][name] = value
-        elif value is not group.buffers.get(name):  # a buffer made anew: view it
-            group.buffers[name] = value
+        else:  # a buffer made anew: view it
+            buffers[name] = value
             group.state_views[name] = _split(xp, value, group.views)
             for p, view in zip(group.params, group.state_views[name]):
                 states[p][name] = view
