@@ -78,8 +78,6 @@ def test_blocked_update_is_in_place_and_reports_use(xp, small_blocks):
     out = cpu.sgd_step(xp.ns, p, g, b, **SGD_OPTIONS[1])
     assert out is not None and out[0] is p and out[1] is b
     assert not np.array_equal(p, before)
-    small = xp.array(np.ones(10), "float32")
-    assert cpu.sgd_step(xp.ns, small, small, small, **SGD_OPTIONS[1]) is None  # below MIN_SIZE
     assert cpu.sgd_step(xp.ns, p, g, None, **SGD_OPTIONS[1]) is None  # first momentum step
     assert cpu.sgd_step(xp.ns, p.T, g.T, b.T, **SGD_OPTIONS[1]) is None  # not C-contiguous
 
@@ -130,3 +128,23 @@ def test_bias_act_leaves_what_it_does_not_cover_to_the_twin(xp):
     fresh = z.copy()
     y, _ = sibling(xp.ns, fresh, None, "relu")
     assert y is fresh  # in place in the fresh GEMM output
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("options", SGD_OPTIONS)
+def test_small_sgd_in_place_is_bit_identical_to_the_twin(xp, options, dtype):
+    """Below the block size the sibling runs the twin's passes in place, checked once."""
+    _numpy_only(xp)
+    import xpnet.cpu as cpu
+
+    p, g, b, _ = _arrays(xp, dtype, shape=(3, 5))
+    p2, b2 = p.copy(), b.copy()
+    for _ in range(3):
+        out = cpu.sgd_step(xp.ns, p, g, b, **options)
+        assert out is not None and out[0] is p and out[1] is b  # in place: the same arrays
+        p2, b2 = sgd_step(xp.ns, p2, g, b2, **options)
+    assert np.array_equal(p, p2) and np.array_equal(b, b2)
+    assert cpu.sgd_step(xp.ns, p, g, None, **SGD_OPTIONS[1]) is None  # first momentum step
+    read_only = p.copy()
+    read_only.flags.writeable = False
+    assert cpu.sgd_step(xp.ns, read_only, g, b, **options) is None  # the twin rebinds it

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..optim.adam import adam_step as adam_twin
 from ..optim.sgd import sgd_step as sgd_twin
 from . import blocked
@@ -17,15 +19,34 @@ from .blocked import applies, in_blocks
 
 
 def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any] | None:
-    """:func:`xpnet.optim.sgd.sgd_step` in cache-sized blocks on every core."""
-    if param.size < blocked.MIN_SIZE:  # the common case for small nets: decide at once
-        return None
+    """:func:`xpnet.optim.sgd.sgd_step` in cache-sized blocks on every core (large parameters),
+    or in place pass by pass (small ones: a whole small network's flat group)."""
+    if param.size < blocked.MIN_SIZE:
+        return _sgd_in_place(param, grad, buf, **options)
     if options["momentum"] != 0 and buf is None:
         return None  # the first momentum step allocates the buffer: the twin does it
     updated = [param] if buf is None else [param, buf]
     if not applies(updated, [grad]):
         return None
     in_blocks(lambda p, g, b: sgd_twin(xp, p, g, b, **options), [param, grad, buf])
+    return param, buf
+
+
+def _sgd_in_place(param: Any, grad: Any, buf: Any, *, lr: float, momentum: float, dampening: float,
+                  weight_decay: float, nesterov: bool) -> tuple[Any, Any] | None:
+    """The twin's passes, in place on writeable NumPy arrays checked once (the twin checks
+    every pass, which on a small parameter costs more than the arithmetic)."""
+    if (type(param) is not np.ndarray or type(grad) is not np.ndarray or not param.flags.writeable
+            or (momentum != 0 and (type(buf) is not np.ndarray or not buf.flags.writeable))):
+        return None  # also the first momentum step, which creates the buffer: the twin does it
+    g = grad
+    if weight_decay != 0:
+        g = g + weight_decay * param  # g <- g + lambda theta
+    if momentum != 0:
+        buf *= momentum  # b_t = mu b_{t-1} + (1 - tau) g
+        buf += g if dampening == 0 else (1 - dampening) * g
+        g = g + momentum * buf if nesterov else buf
+    param -= lr * g  # theta <- theta - gamma g
     return param, buf
 
 
@@ -47,5 +68,4 @@ def _large(param: Any) -> bool:
     return bool(param.size >= blocked.MIN_SIZE)
 
 
-sgd_step.worth = _large  # type: ignore[attr-defined]
 adam_step.worth = _large  # type: ignore[attr-defined]

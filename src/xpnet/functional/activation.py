@@ -7,8 +7,8 @@ from typing import Any
 
 from .. import _backend
 from ._core import Tensor, as_tensor, make_result, require_floating
-from .fused import bias_act
 from ._special import erf
+from .fused import bias_act
 
 
 def relu(x: Any) -> Tensor:

@@ -38,7 +38,8 @@ def loss_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     """Prediction and target as tensors of one place, one shape and one dtype."""
     x = input if isinstance(input, Tensor) else as_tensor(input, name)
     y = target if isinstance(target, Tensor) else as_tensor(target, name)
-    _floating(x, name)
+    if not _dtypes.is_floating(x.data.dtype):
+        _floating(x, name)
     if x._xp is not _NUMPY or y._xp is not _NUMPY:  # NumPy has one device: nothing to check
         check_same_place(x, y, name)
     if y.data.shape != x.data.shape and tuple(y.data.shape) != tuple(x.data.shape):
@@ -75,7 +76,8 @@ def _reduce_tensor(loss: Tensor, reduction_: str) -> Tensor:
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Mean squared error ``(x - y)**2``.  dL/dx = 2 (x - y) G,  dL/dy = -2 (x - y) G."""
-    _check_reduction(reduction, "mse_loss")
+    if reduction not in _REDUCTIONS:
+        _check_reduction(reduction, "mse_loss")
     x, y = loss_operands(input, target, "mse_loss")
     xp = x._xp
     d = x.data - y.data

@@ -59,7 +59,9 @@ class Linear(Module):
     def _forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
         """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
         weight, bias = self.weight, self.bias
-        x = layer_input(x, weight, self._name)
+        if not (isinstance(x, Tensor) and x._xp is _NUMPY and weight._xp is _NUMPY
+                and x.data.dtype == weight.data.dtype):  # else: checked, wrapped or cast
+            x = layer_input(x, weight, self._name)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
