@@ -114,6 +114,7 @@ def backward(root: Tensor, gradient: Any = None) -> None:
 
     now = CLOCK[0]
     owns_memory = _backend.owns_memory
+    ndarray = _backend.NUMPY_ARRAY  # a fresh NumPy result owns its memory: .base is None
     # Keyed by the tensors themselves: Tensor hashes by identity (its == is elementwise,
     # but a dict compares keys by identity first, and live tensors never share a hash).
     grads: dict[Tensor, Any] = {}
@@ -130,7 +131,8 @@ def backward(root: Tensor, gradient: Any = None) -> None:
                 continue
             if parent._backward is None:  # a leaf: its first share is kept (see _accumulate)
                 if parent.grad is None and pg.shape == parent.data.shape:
-                    if id(pg) in stored or not owns_memory(pg):
+                    if id(pg) in stored or not (pg.base is None if type(pg) is ndarray
+                                                else owns_memory(pg)):
                         pg = parent._xp.asarray(pg, copy=True)
                     stored.add(id(pg))
                     parent.grad = pg

@@ -18,9 +18,10 @@ from ._devices import (
 )
 from ._random import manual_seed, normal, permutation, uniform
 from ._siblings import dispatch, sibling
-from ._transfer import is_writeable, move, owns_memory, to_numpy
+from ._transfer import NUMPY_ARRAY, is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
+    "NUMPY_ARRAY",
     "cuda_available", "describe", "device", "dispatch", "is_array", "is_writeable", "library",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",

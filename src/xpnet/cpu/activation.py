@@ -37,12 +37,12 @@ def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float 
     if bias is not None:
         if type(bias) is not np.ndarray or bias.dtype != z.dtype:
             return None
-        np.add(z, bias, out=z)
+        np.add(z, bias, z)
     return kind(xp, z, *constants)
 
 
 def _relu(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], Any]]:
-    y = np.maximum(z, zero, out=z)  # Y = max(Z, 0)
+    y = np.maximum(z, zero, out=z)  # Y = max(Z, 0), in place (maximum takes out= by keyword only)
 
     def grad(g: Any) -> Any:  # G where Y > 0, else 0 (xp.where: a bitwise select when large)
         return xp.where(np.greater(y, zero), g, 0.0)
@@ -52,27 +52,26 @@ def _relu(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], An
 
 def _sigmoid(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], Any]]:
     y = np.minimum(z, zero)
-    np.exp(y, out=y)  # e**min(Z, 0): 1 where Z >= 0, else e**Z
-    e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)  # e**-|Z|: never overflows
-    np.add(e, one, out=e)
-    np.divide(y, e, out=y)  # Y = e**min(Z, 0) / (1 + e**-|Z|)
+    np.exp(y, y)  # e**min(Z, 0): 1 where Z >= 0, else e**Z
+    e = np.copysign(z, -one)  # -|Z|
+    np.exp(e, e)  # e**-|Z|: never overflows
+    np.add(e, one, e)
+    np.divide(y, e, y)  # Y = e**min(Z, 0) / (1 + e**-|Z|)
 
     def grad(g: Any) -> Any:  # G * Y * (1 - Y)
         out = np.multiply(g, y)
-        return np.multiply(out, np.subtract(one, y), out=out)
+        return np.multiply(out, np.subtract(one, y), out)
 
     return y, grad
 
 
 def _tanh(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], Any]]:
-    y = np.tanh(z, out=z)
+    y = np.tanh(z, z)
 
     def grad(g: Any) -> Any:  # G * (1 - Y**2)
         t = np.multiply(y, y)
-        np.subtract(one, t, out=t)
-        return np.multiply(g, t, out=t)
+        np.subtract(one, t, t)
+        return np.multiply(g, t, t)
 
     return y, grad
 

@@ -1,9 +1,10 @@
-"""Optimizer steps for large NumPy parameters: the generic twins, run in blocks.
+"""Optimizer steps on NumPy: large parameters run the generic twins in blocks; SGD's small ones
+run in place.
 
 Each function has the signature and the results of its twin in
-:mod:`xpnet.optim`; it returns None (the twin then runs) for small or
-non-contiguous parameters and for a first step that still has to create its
-state buffers.
+:mod:`xpnet.optim`; it returns None (the twin then runs) where it does not
+apply (Adam's small parameters, non-contiguous or read-only arrays) and for a
+first step that still has to create its state buffers.
 """
 
 from __future__ import annotations
@@ -18,24 +19,14 @@ from . import blocked
 from .blocked import applies, in_blocks
 
 
-def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any] | None:
+def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: float,
+             dampening: float, weight_decay: float, nesterov: bool) -> tuple[Any, Any] | None:
     """:func:`xpnet.optim.sgd.sgd_step` in cache-sized blocks on every core (large parameters),
-    or in place pass by pass (small ones: a whole small network's flat group)."""
-    if param.size < blocked.MIN_SIZE:
-        return _sgd_in_place(param, grad, buf, **options)
-    if options["momentum"] != 0 and buf is None:
-        return None  # the first momentum step allocates the buffer: the twin does it
-    updated = [param] if buf is None else [param, buf]
-    if not applies(updated, [grad]):
-        return None
-    in_blocks(lambda p, g, b: sgd_twin(xp, p, g, b, **options), [param, grad, buf])
-    return param, buf
-
-
-def _sgd_in_place(param: Any, grad: Any, buf: Any, *, lr: float, momentum: float, dampening: float,
-                  weight_decay: float, nesterov: bool) -> tuple[Any, Any] | None:
-    """The twin's passes, in place on writeable NumPy arrays checked once (the twin checks
-    every pass, which on a small parameter costs more than the arithmetic)."""
+    or its passes in place, writeability checked once (small ones, such as a whole small
+    network's flat group: there the twin's check on every pass costs more than the arithmetic)."""
+    if param.size >= blocked.MIN_SIZE:
+        return _sgd_blocked(xp, param, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
+                            weight_decay=weight_decay, nesterov=nesterov)
     if (type(param) is not np.ndarray or type(grad) is not np.ndarray or not param.flags.writeable
             or (momentum != 0 and (type(buf) is not np.ndarray or not buf.flags.writeable))):
         return None  # also the first momentum step, which creates the buffer: the twin does it
@@ -47,6 +38,16 @@ def _sgd_in_place(param: Any, grad: Any, buf: Any, *, lr: float, momentum: float
         buf += g if dampening == 0 else (1 - dampening) * g
         g = g + momentum * buf if nesterov else buf
     param -= lr * g  # theta <- theta - gamma g
+    return param, buf
+
+
+def _sgd_blocked(xp: Any, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any] | None:
+    if options["momentum"] != 0 and buf is None:
+        return None  # the first momentum step allocates the buffer: the twin does it
+    updated = [param] if buf is None else [param, buf]
+    if not applies(updated, [grad]):
+        return None
+    in_blocks(lambda p, g, b: sgd_twin(xp, p, g, b, **options), [param, grad, buf])
     return param, buf
 
 

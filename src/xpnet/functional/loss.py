@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import _size
 from . import arithmetic, reduction
 from ._core import Tensor, as_tensor, check_same_place, make_result
 
@@ -85,7 +84,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     scale = 2.0  # dL/dx = 2 d G, divided by the count for "mean"
     if reduction == "mean":
         out = xp.mean(squares)
-        scale /= _size(squares.shape)
+        scale /= math.prod(squares.shape)
     else:
         out = squares if reduction == "none" else xp.sum(squares)
 

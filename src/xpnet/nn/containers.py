@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..tensor import Tensor
-from .activation import FUSABLE, fused_activation
+from .activation import FUSABLE, ReLU, Sigmoid, Tanh, fused_activation
 from .ensemble_linear import EnsembleLinear
 from .linear import Linear
 from .module import Module
@@ -155,37 +155,42 @@ class Sequential(_Sequence):
             for m in self._store.values():
                 x = m(x)
             return x
-        for call, act in self._fusion_plan():
+        cached = self.__dict__.get("_fusion")  # (modules, plan); tuples compare modules by identity
+        plan = cached[1] if cached is not None and cached[0] == tuple(self._store.values()) \
+            else self._fusion_plan()
+        for call, act, spec in plan:
             if act is None:
                 x = call(x)
                 continue
-            spec = fused_activation(act)  # read now: the activation's options may have changed
+            if spec is None:  # an activation with options: read them now, they may have changed
+                spec = fused_activation(act)
             x = act(call(x)) if spec is None else call(x, *spec)
         return x
 
-    def _fusion_plan(self) -> tuple[tuple[Any, Module | None], ...]:
-        """The members as ``(call, None)`` or ``(linear layer's call, the activation it absorbs)``.
+    def _fusion_plan(self) -> tuple[tuple[Any, Module | None, Any], ...]:
+        """The members as ``(call, None, None)`` or ``(linear layer's call, the activation it
+        absorbs, its fixed fused spec or None)``.
 
         ``call`` is the module, or for a stock linear layer its ``_forward`` (what its
-        ``forward`` runs, one call sooner). Computed once and kept until the members
-        change (append, insert, assignment...).
+        ``forward`` runs, one call sooner). The spec is kept for activations without
+        options (ReLU, Sigmoid, Tanh); the others are read at every call. Built here and
+        kept with the modules it was built for: ``forward`` builds it again when the
+        members change (append, insert, assignment...).
         """
         modules = tuple(self._store.values())
-        cached = self.__dict__.get("_fusion")
-        if cached is not None and cached[0] == modules:  # compares the modules by identity
-            return cached[1]
-        plan: list[tuple[Any, Module | None]] = []
+        plan: list[tuple[Any, Module | None, Any]] = []
         i = 0
         while i < len(modules):
             m = modules[i]
             if type(m) not in _FUSING_LAYERS:
-                plan.append((m, None))
+                plan.append((m, None, None))
                 i += 1
             elif i + 1 < len(modules) and type(modules[i + 1]) in FUSABLE:
-                plan.append((m._forward, modules[i + 1]))
+                act = modules[i + 1]
+                plan.append((m._forward, act, fused_activation(act) if type(act) in _FIXED else None))
                 i += 2
             else:
-                plan.append((m._forward, None))
+                plan.append((m._forward, None, None))
                 i += 1
         self._fusion = (modules, tuple(plan))
         return self._fusion[1]
@@ -298,6 +303,7 @@ class ParameterDict(_Dict):
 
 
 _FUSING_LAYERS = (Linear, EnsembleLinear)  # exactly these classes: a subclass may change forward
+_FIXED = (ReLU, Sigmoid, Tanh)  # activations without options: their fused spec never changes
 
 
 def _module(value: Any, container: str) -> Module:

@@ -8,6 +8,7 @@ from typing import Any
 from .._backend import numpy_xp as _NUMPY
 from ..creation import zeros
 from ..functional._core import check_same_place
+from ..functional.fused import linear_act_node
 from ..functional.linalg import linear_node
 from ..tensor import Tensor
 from . import init
@@ -70,7 +71,9 @@ class Linear(Module):
             )
         if bias is not None and (bias._xp is not weight._xp or weight._xp is not _NUMPY):
             check_same_place(weight, bias, self._name)
-        return linear_node(x, weight, bias, activation, negative_slope)
+        if activation is not None:
+            return linear_act_node(x, weight, bias, activation, negative_slope)
+        return linear_node(x, weight, bias)
 
     def _name(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"

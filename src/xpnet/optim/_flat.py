@@ -13,7 +13,7 @@ The first step of a group is taken parameter by parameter (it creates the
 state); the flat group is built after it, when the group qualifies:
 parameters of one library with views (NumPy, CuPy, torch), one device, one
 floating dtype, writeable, at most :data:`MAX_ELEMENTS` elements in all,
-every one with a gradient. Before each later step :func:`ready` checks that
+every one with a gradient. Before each later step :func:`step` checks that
 nothing was rebound: ``p.data`` is still its view and every state entry is
 still its view (or the shared step count). ``model.to(...)``, ``p.data = ...``
 or ``load_state_dict`` rebind them; that step is then taken parameter by
@@ -61,7 +61,7 @@ class FlatGroup:
         self.remember(states)
 
     def remember(self, states: dict[Tensor, dict[str, Any]]) -> None:
-        """Note what :func:`ready` compares: each parameter, its view, its state dict and views."""
+        """Note what :func:`step` compares: each parameter, its view, its state dict and views."""
         self._checks = [(p, self.views[i], states[p],
                          tuple((name, parts[i]) for name, parts in self.state_views.items()))
                         for i, p in enumerate(self.params)]
@@ -104,8 +104,14 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
     return FlatGroup(list(params), flat, views, xp, state, state_views, states)
 
 
-def ready(group: FlatGroup, params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> bool:
-    """Whether ``group`` still describes ``params`` exactly and every one has a gradient."""
+def step(group: FlatGroup, params: list[Tensor], update: Update, options: dict[str, Any],
+         maximize: bool, states: dict[Tensor, dict[str, Any]]) -> bool:
+    """One update of the whole group: the gradients concatenated, ``update`` called once.
+
+    First checks that ``group`` still describes ``params`` exactly (each parameter's data
+    and state entries are still its views, the shared step counts agree) and that every
+    one has a gradient; returns False, having done nothing, when not.
+    """
     if len(params) != len(group.params):
         return False
     entries = len(group.state)
@@ -121,12 +127,6 @@ def ready(group: FlatGroup, params: list[Tensor], states: dict[Tensor, dict[str,
             for p in params:
                 if states[p].get(name) != value:
                     return False
-    return True
-
-
-def step(group: FlatGroup, update: Update, options: dict[str, Any], maximize: bool,
-         states: dict[Tensor, dict[str, Any]]) -> None:
-    """One update of the whole group: the gradients concatenated, ``update`` called once."""
     param = group.param
     xp = param._xp
     g = xp.concat(list(map(_GRAD, group.params)), axis=None)  # flattened, end to end
@@ -137,19 +137,20 @@ def step(group: FlatGroup, update: Update, options: dict[str, Any], maximize: bo
         for p, view in zip(group.params, group.views):
             p.data = view
         group.remember(states)
-    buffers = group.buffers
+    kept = group.buffers
     for name, value in group.state.items():
-        if value is buffers.get(name):  # updated in place: its views are still right
+        if value is kept.get(name):  # updated in place: its views are still right
             continue
         if not _backend.is_array(value):  # a value all parameters share (the step count)
             for p in group.params:
                 states[p][name] = value
         else:  # a buffer made anew: view it
-            buffers[name] = value
+            kept[name] = value
             group.state_views[name] = _split(xp, value, group.views)
             for p, view in zip(group.params, group.state_views[name]):
                 states[p][name] = view
             group.remember(states)
+    return True
 
 
 def _shared_state(params: list[Tensor], states: dict[Tensor, dict[str, Any]], dtype: Any

@@ -170,8 +170,8 @@ class Optimizer:
             maximize = group.get("maximize", False)
             params = group["params"]
             flat = self._flat_groups.get(id(group))
-            if flat is not None and flat[0] is group and _flat.ready(flat[1], params, self.state):
-                _flat.step(flat[1], self._update, group, maximize, self.state)
+            if flat is not None and flat[0] is group and _flat.step(flat[1], params, self._update,
+                                                                    group, maximize, self.state):
                 bump_all(params)  # a graph built before this step must not reuse the old values
                 continue
             updated = 0
