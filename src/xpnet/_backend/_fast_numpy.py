@@ -41,14 +41,14 @@ def sum(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = Fals
     """``np.sum`` without its Python layer (floating inputs: the same pairwise sum)."""
     if dtype is None and x.dtype.kind in "biu":
         return np.sum(x, axis=axis, keepdims=keepdims)  # the standard's integer upcast rules
-    return _add_reduce(x, axis=axis, dtype=dtype, keepdims=keepdims)
+    return _add_reduce(x, axis, dtype, None, keepdims)  # positional: NumPy parses them sooner
 
 
 def mean(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     """``np.mean`` for floating arrays: the sum in the input's dtype, divided by the count."""
     if x.dtype.kind != "f":
         return np.mean(x, axis=axis, keepdims=keepdims)
-    total = _add_reduce(x, axis=axis, keepdims=keepdims)
+    total = _add_reduce(x, axis, None, None, keepdims)
     if type(total) is not np.ndarray:  # a NumPy scalar (all axes): its own division is quicker
         out = total / x.size
         if out.dtype == x.dtype:  # NumPy 2 keeps float32; 1.x may promote: then divide below
@@ -78,8 +78,8 @@ def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     if device is not None and device != "cpu":
         return compat_numpy.ones_like(x, dtype=dtype, device=device)
     if not x.shape:  # a loss: often a NumPy scalar, which empty_like converts slowly
-        return np.array(1, dtype=x.dtype if dtype is None else dtype)
-    out = np.empty_like(x, dtype=dtype)
+        return np.array(1, x.dtype if dtype is None else dtype)  # (positional: parsed sooner)
+    out = np.empty_like(x, dtype)
     out.fill(1)
     return out
 
@@ -88,7 +88,7 @@ def zeros_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """``np.zeros_like`` as one allocation of zeroed memory."""
     if device is not None and device != "cpu":
         return compat_numpy.zeros_like(x, dtype=dtype, device=device)
-    return np.zeros(x.shape, dtype=x.dtype if dtype is None else dtype)
+    return np.zeros(x.shape, x.dtype if dtype is None else dtype)
 
 
 def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None) -> Any:
