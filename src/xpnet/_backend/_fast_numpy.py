@@ -77,8 +77,9 @@ def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """``np.ones_like`` without its Python-level detour (an empty array, filled)."""
     if device is not None and device != "cpu":
         return compat_numpy.ones_like(x, dtype=dtype, device=device)
-    if not x.shape:  # a loss: often a NumPy scalar, which empty_like converts slowly
-        return np.array(1, x.dtype if dtype is None else dtype)  # (positional: parsed sooner)
+    if not x.shape:  # a loss, which NumPy's reductions give as a NumPy scalar: one of those
+        dt = x.dtype if dtype is None else np.dtype(dtype)
+        return dt.type(1) if isinstance(x, np.generic) else np.array(1, dt)
     out = np.empty_like(x, dtype)
     out.fill(1)
     return out
