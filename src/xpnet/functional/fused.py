@@ -123,7 +123,8 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    y, act_grad = _backend.dispatch(bias_act, xp, xp.matmul(x2, weight.data.T),
+    mm = _backend.matmul_2d(xp)  # x2 and the weight are 2-D
+    y, act_grad = _backend.dispatch(bias_act, xp, mm(x2, weight.data.T),
                                     None if bias is None else bias.data, activation, negative_slope)
     if len(lead) != 1:
         y = xp.reshape(y, lead + (weight.data.shape[0],))
@@ -132,11 +133,11 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
         d = act_grad(g if len(lead) == 1 else xp.reshape(g, (-1, g.shape[-1])))  # D = G act'(Z)
         gx = gw = gb = None
         if x.requires_grad:  # dL/dx = D W
-            gx = xp.matmul(d, weight.data)
+            gx = mm(d, weight.data)
             if len(lead) != 1:
                 gx = xp.reshape(gx, x.data.shape)
         if weight.requires_grad:  # dL/dW = D^T X
-            gw = xp.matmul(d.T, x2)
+            gw = mm(d.T, x2)
         if bias is not None and bias.requires_grad:  # dL/db = sum of D over rows
             gb = xp.sum(d, axis=0)
         return gx, gw, gb

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _backend
 from ._core import (
     CONSTANT,
     Tensor,
@@ -30,11 +31,13 @@ def matmul(a: Any, b: Any) -> Tensor:
     ad, bd = a.data, b.data
     a_ndim, b_ndim = len(ad.shape), len(bd.shape)
     if a_ndim == 2 and b_ndim == 2 and ad.shape[1] == bd.shape[0]:  # the common case, at once
-        def backward_2d(g: Any) -> tuple[Any, Any]:
-            return (xp.matmul(g, bd.T) if a.requires_grad else None,  # dL/dA = G B^T
-                    xp.matmul(ad.T, g) if b.requires_grad else None)  # dL/dB = A^T G
+        mm = _backend.matmul_2d(xp)
 
-        return make_result(xp.matmul(ad, bd), xp, (a, b), backward_2d, "matmul")
+        def backward_2d(g: Any) -> tuple[Any, Any]:
+            return (mm(g, bd.T) if a.requires_grad else None,  # dL/dA = G B^T
+                    mm(ad.T, g) if b.requires_grad else None)  # dL/dB = A^T G
+
+        return make_result(mm(ad, bd), xp, (a, b), backward_2d, "matmul")
     if a_ndim == 0 or b_ndim == 0:
         raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
     if ad.shape[-1] != bd.shape[-2 if b_ndim > 1 else 0]:
@@ -106,7 +109,8 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    out = xp.matmul(x2, weight.data.T)
+    mm = _backend.matmul_2d(xp)  # x2 and the weight are 2-D
+    out = mm(x2, weight.data.T)
     if bias is not None:
         out += bias.data  # in place: ``out`` is fresh, so no second (N, out) buffer
     if len(lead) != 1:
@@ -116,11 +120,11 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
         g2 = g if len(lead) == 1 else xp.reshape(g, (-1, g.shape[-1]))
         gx = gw = gb = None
         if x.requires_grad:
-            gx = xp.matmul(g2, weight.data)
+            gx = mm(g2, weight.data)
             if len(lead) != 1:
                 gx = xp.reshape(gx, x.data.shape)
         if weight.requires_grad:
-            gw = xp.matmul(g2.T, x2)
+            gw = mm(g2.T, x2)
         if bias is not None and bias.requires_grad:
             gb = xp.sum(g2, axis=0)
         return gx, gw, gb
