@@ -8,7 +8,8 @@ device, so a timer around one call measures the work, not the launch.
 Frameworks: ``"xpnet"`` (NumPy on ``"cpu"``, CuPy on ``"cuda"``), ``"torch"``
 (PyTorch eager on the same device, the peer reference) and, for single ops,
 ``"raw"``: the array library itself (NumPy / CuPy) computing the same forward
-and backward formulas with no graph, so that xpnet's overhead is the difference.
+and backward formulas with no graph (xpnet's overflow-free sigmoid included), so
+that xpnet's overhead is the difference.
 This is a measuring tool: it imports NumPy, CuPy and torch directly.
 """
 
@@ -276,13 +277,13 @@ def _raw_op(op: str, device: str, size: int, sync: Callable[[], None]) -> Callab
         out = lib.maximum(a, 0.0)
         return lib.where(out > 0, g, 0.0)
 
-    def sigmoid() -> Any:  # dA = G s (1 - s)
-        s = 1 / (1 + lib.exp(-a))
+    def sigmoid() -> Any:  # s = 1 / (1 + e**-a) without overflow, as xpnet computes it; dA = G s (1 - s)
+        s = lib.exp(lib.minimum(a, 0)) / (1 + lib.exp(-lib.abs(a)))
         return g * s * (1 - s)
 
-    def sum_() -> Any:  # dA = 1 broadcast
+    def sum_() -> Any:  # dA = 1 in a's shape (times the incoming 1)
         out = lib.sum(a)
-        return lib.broadcast_to(lib.ones_like(out), a.shape)
+        return lib.ones_like(a) * lib.ones_like(out)
 
     fn = {"add": add, "mul": mul, "matmul": matmul, "relu": relu, "sigmoid": sigmoid, "sum": sum_}[op]
 
