@@ -187,3 +187,14 @@ def test_sequential_replans_when_its_layers_change(xp):
     assert model(x).grad_fn == "linear+gelu_tanh"
     gelu.approximate = "none"  # options are read at each call
     assert model(x).grad_fn == "gelu"
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax", "log_softmax"])
+def test_activations_leave_their_input_unchanged(xp, name):
+    """Ops may compute in place only into arrays of their own (the sigmoid hands its input
+    straight to the NumPy sibling, which must not write it)."""
+    values = np.array([[-800.0, -3.0, -0.0, 0.0], [0.5, 2.0, 40.0, 800.0]])
+    x = xp.tensor(values.copy(), "float64", requires_grad=True)  # NumPy would share `values`
+    out = getattr(xn.functional, name)(x)
+    out.backward(xn.Tensor(xp.ns.ones_like(out.data)))
+    np.testing.assert_array_equal(xp.numpy(x), values)

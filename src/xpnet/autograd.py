@@ -131,8 +131,10 @@ def backward(root: Tensor, gradient: Any = None) -> None:
                 continue
             if parent._backward is None:  # a leaf: its first share is kept (see _accumulate)
                 if parent.grad is None and pg.shape == parent.data.shape:
-                    if id(pg) in stored or not (pg.base is None if type(pg) is ndarray
-                                                else owns_memory(pg)):
+                    if type(pg) is ndarray:  # NumPy: tested and copied inline
+                        if id(pg) in stored or pg.base is not None:
+                            pg = pg.copy()
+                    elif id(pg) in stored or not owns_memory(pg):
                         pg = parent._xp.asarray(pg, copy=True)
                     stored.add(id(pg))
                     parent.grad = pg
