@@ -38,7 +38,8 @@ def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float 
         if type(bias) is not np.ndarray or bias.dtype != z.dtype:
             return None
         np.add(z, bias, z)
-    return kind(xp, z, *constants)
+    one, zero = constants
+    return kind(xp, z, one, zero)
 
 
 def _relu(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], Any]]:

@@ -100,6 +100,8 @@ def _gelu_tanh(xp: Any, z: Any, s: float) -> tuple[Any, ActGrad]:
     return y, grad
 
 
+_OP_NAMES = {name: f"linear+{name}" for name in ACTIVATIONS}  # the nodes' names (grad_fn)
+
 _ACT: dict[str, Callable[[Any, Any, float], tuple[Any, ActGrad]]] = {
     "relu": _relu, "leaky_relu": _leaky_relu, "sigmoid": _sigmoid, "tanh": _tanh,
     "gelu_tanh": _gelu_tanh,
@@ -122,19 +124,20 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
     """The node of :func:`linear_act`, for operands already checked (``linear_operands``)."""
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
-    x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))
+    rows = len(lead) == 1  # x is (N, in): no reshaping
+    x2 = x.data if rows else xp.reshape(x.data, (-1, x.data.shape[-1]))
     mm = _backend.matmul_2d(xp)  # x2 and the weight are 2-D
     y, act_grad = _backend.dispatch(bias_act, xp, mm(x2, weight.data.T),
                                     None if bias is None else bias.data, activation, negative_slope)
-    if len(lead) != 1:
+    if not rows:
         y = xp.reshape(y, lead + (weight.data.shape[0],))
 
     def backward(g: Any) -> tuple[Any, Any, Any]:
-        d = act_grad(g if len(lead) == 1 else xp.reshape(g, (-1, g.shape[-1])))  # D = G act'(Z)
+        d = act_grad(g if rows else xp.reshape(g, (-1, g.shape[-1])))  # D = G act'(Z)
         gx = gw = gb = None
         if x.requires_grad:  # dL/dx = D W
             gx = mm(d, weight.data)
-            if len(lead) != 1:
+            if not rows:
                 gx = xp.reshape(gx, x.data.shape)
         if weight.requires_grad:  # dL/dW = D^T X
             gw = mm(d.T, x2)
@@ -143,4 +146,4 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
         return gx, gw, gb
 
     return make_result(y, xp, (x, weight, bias if bias is not None else CONSTANT),
-                       backward, f"linear+{activation}")
+                       backward, _OP_NAMES[activation])
