@@ -154,10 +154,9 @@ fast_numpy.__dict__.update(
 )
 
 
-def matmul_2d(xp: Any) -> Any:
-    """The product of two 2-D arrays of namespace ``xp``, as fast as that library has it.
-
-    NumPy's ``dot`` is its ``matmul`` for 2-D operands (the same BLAS call) with less
-    setup per call, which is most of the cost of a small layer; other libraries: ``xp.matmul``.
-    """
-    return np.dot if xp is fast_numpy else xp.matmul
+# Faster spellings of two things small layers do on every call, by namespace (others: use
+# the standard ``xp.matmul`` / ``xp.sum(a, axis=0)``). NumPy's ``dot`` is its ``matmul`` for
+# 2-D operands (the same BLAS call) with less setup; ``add.reduce`` is its sum of a floating
+# array over an axis without ``sum``'s Python layer. Looked up with ``dict.get``: no call.
+MATMUL_2D = {fast_numpy: np.dot}  # the product of two 2-D arrays
+SUM_AXIS = {fast_numpy: _add_reduce}  # f(a, axis): the sum of a floating array over one axis

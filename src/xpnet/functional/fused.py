@@ -126,7 +126,8 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
     lead = tuple(x.data.shape[:-1])
     rows = len(lead) == 1  # x is (N, in): no reshaping
     x2 = x.data if rows else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    mm = _backend.matmul_2d(xp)  # x2 and the weight are 2-D
+    mm = _backend.MATMUL_2D.get(xp) or xp.matmul  # x2 and the weight are 2-D
+    sum_axis = _backend.SUM_AXIS.get(xp)
     y, act_grad = _backend.dispatch(bias_act, xp, mm(x2, weight.data.T),
                                     None if bias is None else bias.data, activation, negative_slope)
     if not rows:
@@ -142,7 +143,7 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
         if weight.requires_grad:  # dL/dW = D^T X
             gw = mm(d.T, x2)
         if bias is not None and bias.requires_grad:  # dL/db = sum of D over rows
-            gb = xp.sum(d, axis=0)
+            gb = xp.sum(d, axis=0) if sum_axis is None else sum_axis(d, 0)
         return gx, gw, gb
 
     return make_result(y, xp, (x, weight, bias if bias is not None else CONSTANT),

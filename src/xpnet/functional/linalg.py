@@ -31,7 +31,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     ad, bd = a.data, b.data
     a_ndim, b_ndim = len(ad.shape), len(bd.shape)
     if a_ndim == 2 and b_ndim == 2 and ad.shape[1] == bd.shape[0]:  # the common case, at once
-        mm = _backend.matmul_2d(xp)
+        mm = _backend.MATMUL_2D.get(xp) or xp.matmul
 
         def backward_2d(g: Any) -> tuple[Any, Any]:
             return (mm(g, bd.T) if a.requires_grad else None,  # dL/dA = G B^T
@@ -109,7 +109,8 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    mm = _backend.matmul_2d(xp)  # x2 and the weight are 2-D
+    mm = _backend.MATMUL_2D.get(xp) or xp.matmul  # x2 and the weight are 2-D
+    sum_axis = _backend.SUM_AXIS.get(xp)
     out = mm(x2, weight.data.T)
     if bias is not None:
         out += bias.data  # in place: ``out`` is fresh, so no second (N, out) buffer
@@ -126,7 +127,7 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
         if weight.requires_grad:
             gw = mm(g2.T, x2)
         if bias is not None and bias.requires_grad:
-            gb = xp.sum(g2, axis=0)
+            gb = xp.sum(g2, axis=0) if sum_axis is None else sum_axis(g2, 0)
         return gx, gw, gb
 
     return make_result(out, xp, (x, weight, bias if bias is not None else CONSTANT),
