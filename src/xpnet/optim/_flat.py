@@ -61,8 +61,8 @@ class FlatGroup:
         self.remember(states)
 
     def remember(self, states: dict[Tensor, dict[str, Any]]) -> None:
-        """Note what :func:`step` compares: each parameter, its view, its state dict and views."""
-        self._checks = [(p, self.views[i], states[p],
+        """Note what :func:`step` compares: each parameter, its view and its state's views."""
+        self._checks = [(p, self.views[i],
                          tuple((name, parts[i]) for name, parts in self.state_views.items()))
                         for i, p in enumerate(self.params)]
 
@@ -115,9 +115,12 @@ def step(group: FlatGroup, params: list[Tensor], update: Update, options: dict[s
     if len(params) != len(group.params):
         return False
     entries = len(group.state)
-    for p, (q, view, state, buffers) in zip(params, group._checks):
-        if (p is not q or p.grad is None or p.data is not view or states.get(p) is not state
-                or len(state) != entries):
+    state_of = states.get
+    for p, (q, view, buffers) in zip(params, group._checks):
+        if p is not q or p.grad is None or p.data is not view:
+            return False
+        state = state_of(p)  # the dict there now (it may have been replaced)
+        if state is None or len(state) != entries:
             return False
         for name, part in buffers:
             if state.get(name) is not part:
