@@ -16,7 +16,7 @@ from ._devices import (
     same_device,
     scalar_value,
 )
-from ._fast_numpy import MATMUL_2D, SUM_AXIS
+from ._fast_numpy import SMALL_GEMM, SMALL_MATMUL, SUM_AXIS
 from ._random import manual_seed, normal, permutation, uniform
 from ._siblings import dispatch, sibling
 from ._transfer import NUMPY_ARRAY, is_writeable, move, owns_memory, to_numpy
@@ -24,7 +24,7 @@ from ._transfer import NUMPY_ARRAY, is_writeable, move, owns_memory, to_numpy
 __all__ = [
     "NUMPY_ARRAY",
     "cuda_available", "describe", "device", "dispatch", "is_array", "is_writeable", "library",
-    "MATMUL_2D", "SUM_AXIS",
+    "SMALL_GEMM", "SMALL_MATMUL", "SUM_AXIS",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",
     "resolve", "same_device", "scalar_value", "sibling", "to_numpy", "uniform",

@@ -155,8 +155,11 @@ fast_numpy.__dict__.update(
 
 
 # Faster spellings of two things small layers do on every call, by namespace (others: use
-# the standard ``xp.matmul`` / ``xp.sum(a, axis=0)``). NumPy's ``dot`` is its ``matmul`` for
-# 2-D operands (the same BLAS call) with less setup; ``add.reduce`` is its sum of a floating
-# array over an axis without ``sum``'s Python layer. Looked up with ``dict.get``: no call.
-MATMUL_2D = {fast_numpy: np.dot}  # the product of two 2-D arrays
+# the standard ``xp.matmul`` / ``xp.sum(a, axis=0)``). Looked up with ``dict.get``: no call.
+# NumPy's ``dot`` is its ``matmul`` for 2-D operands (the same BLAS GEMM) with less setup per
+# call, and it handles a single row far better; on large products its ``matmul`` is a few
+# percent quicker here, so ``dot`` is for products of at most SMALL_GEMM multiply-adds, or of
+# one row. ``add.reduce`` is the sum of a floating array over an axis without ``sum``'s layer.
+SMALL_GEMM = 1 << 20  # m * k * n
+SMALL_MATMUL = {fast_numpy: np.dot}  # the product of two small 2-D arrays
 SUM_AXIS = {fast_numpy: _add_reduce}  # f(a, axis): the sum of a floating array over one axis

@@ -126,7 +126,10 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
     lead = tuple(x.data.shape[:-1])
     rows = len(lead) == 1  # x is (N, in): no reshaping
     x2 = x.data if rows else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    mm = _backend.MATMUL_2D.get(xp) or xp.matmul  # x2 and the weight are 2-D
+    mm = xp.matmul  # x2 and the weight are 2-D; small products have a quicker spelling
+    n, (outs, ins) = x2.shape[0], weight.data.shape
+    if n == 1 or n * outs * ins <= _backend.SMALL_GEMM:
+        mm = _backend.SMALL_MATMUL.get(xp, mm)
     sum_axis = _backend.SUM_AXIS.get(xp)
     y, act_grad = _backend.dispatch(bias_act, xp, mm(x2, weight.data.T),
                                     None if bias is None else bias.data, activation, negative_slope)

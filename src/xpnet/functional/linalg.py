@@ -31,7 +31,9 @@ def matmul(a: Any, b: Any) -> Tensor:
     ad, bd = a.data, b.data
     a_ndim, b_ndim = len(ad.shape), len(bd.shape)
     if a_ndim == 2 and b_ndim == 2 and ad.shape[1] == bd.shape[0]:  # the common case, at once
-        mm = _backend.MATMUL_2D.get(xp) or xp.matmul
+        mm = xp.matmul  # small products have a quicker spelling
+        if ad.shape[0] == 1 or ad.shape[0] * ad.shape[1] * bd.shape[1] <= _backend.SMALL_GEMM:
+            mm = _backend.SMALL_MATMUL.get(xp, mm)
 
         def backward_2d(g: Any) -> tuple[Any, Any]:
             return (mm(g, bd.T) if a.requires_grad else None,  # dL/dA = G B^T
@@ -109,7 +111,10 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    mm = _backend.MATMUL_2D.get(xp) or xp.matmul  # x2 and the weight are 2-D
+    mm = xp.matmul  # x2 and the weight are 2-D; small products have a quicker spelling
+    n, (outs, ins) = x2.shape[0], weight.data.shape
+    if n == 1 or n * outs * ins <= _backend.SMALL_GEMM:
+        mm = _backend.SMALL_MATMUL.get(xp, mm)
     sum_axis = _backend.SUM_AXIS.get(xp)
     out = mm(x2, weight.data.T)
     if bias is not None:
