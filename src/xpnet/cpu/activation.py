@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 _CONSTANTS = {np.dtype(t): (np.ones((), t), np.zeros((), t)) for t in (np.float32, np.float64)}
+_MINUS_ONE = {np.dtype(t): -np.ones((), t) for t in (np.float32, np.float64)}
 
 
 def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float = 0.01
@@ -54,7 +55,7 @@ def _relu(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], An
 def _sigmoid(xp: Any, z: Any, one: Any, zero: Any) -> tuple[Any, Callable[[Any], Any]]:
     y = np.minimum(z, zero)
     np.exp(y, y)  # e**min(Z, 0): 1 where Z >= 0, else e**Z
-    e = np.copysign(z, -one)  # -|Z|
+    e = np.copysign(z, _MINUS_ONE[z.dtype])  # -|Z|
     np.exp(e, e)  # e**-|Z|: never overflows
     np.add(e, one, e)
     np.divide(y, e, y)  # Y = e**min(Z, 0) / (1 + e**-|Z|)
