@@ -113,8 +113,6 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         return
 
     now = CLOCK[0]
-    owns_memory = _backend.owns_memory
-    ndarray = _backend.NUMPY_ARRAY  # a fresh NumPy result owns its memory: .base is None
     # Keyed by the tensors themselves: Tensor hashes by identity (its == is elementwise,
     # but a dict compares keys by identity first, and live tensors never share a hash).
     grads: dict[Tensor, Any] = {}
@@ -129,15 +127,9 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
             if pg is None or not parent.requires_grad:
                 continue
-            if parent._backward is None:  # a leaf: its first share is kept (see _accumulate)
-                if parent.grad is None and pg.shape == parent.data.shape:
-                    if type(pg) is ndarray:  # NumPy: tested and copied inline
-                        if id(pg) in stored or pg.base is not None:
-                            pg = pg.copy()
-                    elif id(pg) in stored or not owns_memory(pg):
-                        pg = parent._xp.asarray(pg, copy=True)
-                    stored.add(id(pg))
-                    parent.grad = pg
+            if parent._backward is None:  # a leaf: no rule to wait for
+                if parent.grad is None and pg.shape == parent.data.shape:  # its first share:
+                    parent.grad = _kept(parent, pg, stored)  # (_accumulate's path, one call less)
                 else:
                     _accumulate(parent, pg, stored)
             elif parent in grads:
@@ -199,13 +191,15 @@ def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
     if g.shape != node.data.shape:  # a broken backward rule, not user error
         raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.data.shape)}")
     grad = node.grad
-    if grad is not None:
-        node.grad = grad + g
-        return
+    node.grad = grad + g if grad is not None else _kept(node, g, stored)
+
+
+def _kept(node: Tensor, g: Any, stored: set[int]) -> Any:
+    """``g`` to keep as ``node``'s first ``.grad``: itself, or a copy when it may be shared."""
     if id(g) in stored or not _backend.owns_memory(g):
         g = node._xp.asarray(g, copy=True)
     stored.add(id(g))
-    node.grad = g
+    return g
 
 
 def _gradient_array(root: Tensor, gradient: Any) -> Any:

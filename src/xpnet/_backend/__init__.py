@@ -16,15 +16,14 @@ from ._devices import (
     same_device,
     scalar_value,
 )
-from ._fast_numpy import SMALL_GEMM, SMALL_MATMUL, SUM_AXIS
+from ._fast_numpy import SUM_AXIS, matmul_2d
 from ._random import manual_seed, normal, permutation, uniform
 from ._siblings import dispatch, sibling
-from ._transfer import NUMPY_ARRAY, is_writeable, move, owns_memory, to_numpy
+from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
-    "NUMPY_ARRAY",
     "cuda_available", "describe", "device", "dispatch", "is_array", "is_writeable", "library",
-    "SMALL_GEMM", "SMALL_MATMUL", "SUM_AXIS",
+    "SUM_AXIS", "matmul_2d",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",
     "resolve", "same_device", "scalar_value", "sibling", "to_numpy", "uniform",

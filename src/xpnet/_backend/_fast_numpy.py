@@ -154,12 +154,22 @@ fast_numpy.__dict__.update(
 )
 
 
-# Faster spellings of two things small layers do on every call, by namespace (others: use
-# the standard ``xp.matmul`` / ``xp.sum(a, axis=0)``). Looked up with ``dict.get``: no call.
-# NumPy's ``dot`` is its ``matmul`` for 2-D operands (the same BLAS GEMM) with less setup per
-# call, and it handles a single row far better; on large products its ``matmul`` is a few
-# percent quicker here, so ``dot`` is for products of at most SMALL_GEMM multiply-adds, or of
-# one row. ``add.reduce`` is the sum of a floating array over an axis without ``sum``'s layer.
-SMALL_GEMM = 1 << 20  # m * k * n
-SMALL_MATMUL = {fast_numpy: np.dot}  # the product of two small 2-D arrays
-SUM_AXIS = {fast_numpy: _add_reduce}  # f(a, axis): the sum of a floating array over one axis
+SMALL_GEMM = 1 << 20  # m * k * n multiply-adds: below this NumPy's dot beats its matmul here
+
+
+def matmul_2d(xp: Any, m: int, k: int, n: int) -> Any:
+    """The quickest product of an (m, k) and a (k, n) array of namespace ``xp``.
+
+    NumPy's ``dot`` is its ``matmul`` for 2-D operands (the same BLAS GEMM) with less
+    setup per call, which is most of the cost of a small layer, and it handles a single
+    row far better; on large products ``matmul`` is a few percent quicker here. Other
+    libraries: ``xp.matmul``.
+    """
+    if xp is fast_numpy and (m == 1 or m * k * n <= SMALL_GEMM):
+        return np.dot
+    return xp.matmul
+
+
+# The sum of a floating array over one axis, ``f(a, axis)``, by namespace (others:
+# ``xp.sum(a, axis=...)``): NumPy's ``add.reduce`` without ``sum``'s Python layer.
+SUM_AXIS = {fast_numpy: _add_reduce}

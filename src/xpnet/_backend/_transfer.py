@@ -52,9 +52,6 @@ def move(array: Any, xp: Any, dev: Any) -> Any:
     return xp.asarray(host, device=dev)
 
 
-NUMPY_ARRAY = np.ndarray  # the array type whose ownership callers may test inline (``.base is None``)
-
-
 def owns_memory(array: Any) -> bool:
     """Whether ``array`` is known to own its (writeable) memory: no view of another array.
 

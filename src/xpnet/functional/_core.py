@@ -13,7 +13,6 @@ __all__ = ["CONSTANT", "SCALARS", "Tensor", "as_tensor", "check_same_place", "ma
            "operands", "unbroadcast", "value"]
 
 SCALARS = (int, float, bool)
-_NUMPY = _backend.numpy_xp
 
 
 def as_tensor(obj: Any, op: str = "op") -> Tensor:
@@ -57,10 +56,8 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     ``np.float64(0.5)``, become Python numbers first, as in PyTorch).
     """
     if isinstance(a, Tensor) and isinstance(b, Tensor):  # the common case, checked at once
-        xp = a._xp
-        if xp is not _NUMPY or b._xp is not _NUMPY:
-            check_same_place(a, b, op)
-        return a, b, xp
+        check_same_place(a, b, op)
+        return a, b, a._xp
     if not isinstance(a, Tensor):
         a = python_number(a)
     if not isinstance(b, Tensor):

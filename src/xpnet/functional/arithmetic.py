@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from .._backend import numpy_xp as _NUMPY
 from ..autograd import bump, grad_mode
 from ._core import (
     SCALARS,
@@ -38,19 +37,14 @@ def _route(g: Any) -> tuple[Any, Any]:
 
 def add(a: Any, b: Any) -> Tensor:
     """``a + b``.  dL/da = G,  dL/db = G."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):  # the common case, checked at once
-        xp = a._xp
-        if xp is not _NUMPY or b._xp is not _NUMPY:
-            check_same_place(a, b, "add")
-        av, bv = a.data, b.data
-        out = av + bv
-        if av.shape == bv.shape == out.shape:  # nothing broadcast: nothing to sum back
-            return make_result(out, xp, (a, b), _route, "add", saves=False)
-        parents = (a, b)
-    else:
-        a, b, xp = operands(a, b, "add")
-        out = value(a) + value(b)
-        parents = (node(a), node(b))
+    a, b, xp = operands(a, b, "add")
+    a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
+    av = a.data if a_tensor else a
+    bv = b.data if b_tensor else b
+    out = av + bv
+    if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
+        return make_result(out, xp, (a, b), _route, "add", saves=False)
+    parents = (node(a), node(b))
 
     def backward(g: Any) -> tuple[Any, Any]:
         return _grad(xp, a, g), _grad(xp, b, g)

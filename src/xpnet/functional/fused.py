@@ -116,28 +116,38 @@ def linear_act(x: Any, weight: Any, bias: Any, activation: str, negative_slope: 
     check_activation(activation, negative_slope, "linear")
     from .linalg import linear_operands
 
-    return linear_act_node(*linear_operands(x, weight, bias), activation, negative_slope)
+    return linear_node(*linear_operands(x, weight, bias), activation, negative_slope)
 
 
-def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
-                    negative_slope: float) -> Tensor:
-    """The node of :func:`linear_act`, for operands already checked (``linear_operands``)."""
+def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str | None = None,
+                negative_slope: float = 0.01) -> Tensor:
+    """The node of :func:`xpnet.functional.linear` and :func:`linear_act`, for operands and an
+    activation already checked (``linear_operands``, or ``nn.Linear`` itself).
+
+    Without an activation the bias is added in place to the fresh GEMM output and
+    ``D = G``; with one, :func:`bias_act` adds it and ``D = G act'(Z)``.
+    """
     xp = weight._xp
     lead = tuple(x.data.shape[:-1])
     rows = len(lead) == 1  # x is (N, in): no reshaping
     x2 = x.data if rows else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    mm = xp.matmul  # x2 and the weight are 2-D; small products have a quicker spelling
-    n, (outs, ins) = x2.shape[0], weight.data.shape
-    if n == 1 or n * outs * ins <= _backend.SMALL_GEMM:
-        mm = _backend.SMALL_MATMUL.get(xp, mm)
+    outs, ins = weight.data.shape
+    mm = _backend.matmul_2d(xp, x2.shape[0], ins, outs)
     sum_axis = _backend.SUM_AXIS.get(xp)
-    y, act_grad = _backend.dispatch(bias_act, xp, mm(x2, weight.data.T),
-                                    None if bias is None else bias.data, activation, negative_slope)
+    y = mm(x2, weight.data.T)
+    act_grad = None
+    if activation is not None:
+        y, act_grad = _backend.dispatch(bias_act, xp, y, None if bias is None else bias.data,
+                                        activation, negative_slope)
+    elif bias is not None:
+        y += bias.data  # in place: ``y`` is fresh, so no second (N, out) buffer
     if not rows:
-        y = xp.reshape(y, lead + (weight.data.shape[0],))
+        y = xp.reshape(y, lead + (outs,))
 
     def backward(g: Any) -> tuple[Any, Any, Any]:
-        d = act_grad(g if rows else xp.reshape(g, (-1, g.shape[-1])))  # D = G act'(Z)
+        d = g if rows else xp.reshape(g, (-1, g.shape[-1]))
+        if act_grad is not None:
+            d = act_grad(d)  # D = G act'(Z)
         gx = gw = gb = None
         if x.requires_grad:  # dL/dx = D W
             gx = mm(d, weight.data)
@@ -149,5 +159,5 @@ def linear_act_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: 
             gb = xp.sum(d, axis=0) if sum_axis is None else sum_axis(d, 0)
         return gx, gw, gb
 
-    return make_result(y, xp, (x, weight, bias if bias is not None else CONSTANT),
-                       backward, _OP_NAMES[activation])
+    return make_result(y, xp, (x, weight, bias if bias is not None else CONSTANT), backward,
+                       "linear" if activation is None else _OP_NAMES[activation])

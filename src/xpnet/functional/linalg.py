@@ -6,7 +6,6 @@ from typing import Any
 
 from .. import _backend
 from ._core import (
-    CONSTANT,
     Tensor,
     as_tensor,
     check_same_place,
@@ -15,7 +14,7 @@ from ._core import (
     operands,
     unbroadcast,
 )
-from .fused import check_activation, linear_act_node
+from .fused import check_activation, linear_node
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -31,9 +30,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     ad, bd = a.data, b.data
     a_ndim, b_ndim = len(ad.shape), len(bd.shape)
     if a_ndim == 2 and b_ndim == 2 and ad.shape[1] == bd.shape[0]:  # the common case, at once
-        mm = xp.matmul  # small products have a quicker spelling
-        if ad.shape[0] == 1 or ad.shape[0] * ad.shape[1] * bd.shape[1] <= _backend.SMALL_GEMM:
-            mm = _backend.SMALL_MATMUL.get(xp, mm)
+        mm = _backend.matmul_2d(xp, ad.shape[0], ad.shape[1], bd.shape[1])
 
         def backward_2d(g: Any) -> tuple[Any, Any]:
             return (mm(g, bd.T) if a.requires_grad else None,  # dL/dA = G B^T
@@ -97,43 +94,3 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None,
     if activation is not None:
         check_activation(activation, negative_slope, "linear")
     return linear_node(x, weight, bias, activation, negative_slope)
-
-
-def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str | None = None,
-                negative_slope: float = 0.01) -> Tensor:
-    """The node of :func:`linear`, for operands and an activation already checked.
-
-    ``nn.Linear`` calls it after checking its input itself, so that the checks
-    of one layer call run once.
-    """
-    if activation is not None:
-        return linear_act_node(x, weight, bias, activation, negative_slope)
-    xp = weight._xp
-    lead = tuple(x.data.shape[:-1])
-    x2 = x.data if len(lead) == 1 else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    mm = xp.matmul  # x2 and the weight are 2-D; small products have a quicker spelling
-    n, (outs, ins) = x2.shape[0], weight.data.shape
-    if n == 1 or n * outs * ins <= _backend.SMALL_GEMM:
-        mm = _backend.SMALL_MATMUL.get(xp, mm)
-    sum_axis = _backend.SUM_AXIS.get(xp)
-    out = mm(x2, weight.data.T)
-    if bias is not None:
-        out += bias.data  # in place: ``out`` is fresh, so no second (N, out) buffer
-    if len(lead) != 1:
-        out = xp.reshape(out, lead + (weight.data.shape[0],))
-
-    def backward(g: Any) -> tuple[Any, Any, Any]:
-        g2 = g if len(lead) == 1 else xp.reshape(g, (-1, g.shape[-1]))
-        gx = gw = gb = None
-        if x.requires_grad:
-            gx = mm(g2, weight.data)
-            if len(lead) != 1:
-                gx = xp.reshape(gx, x.data.shape)
-        if weight.requires_grad:
-            gw = mm(g2.T, x2)
-        if bias is not None and bias.requires_grad:
-            gb = xp.sum(g2, axis=0) if sum_axis is None else sum_axis(g2, 0)
-        return gx, gw, gb
-
-    return make_result(out, xp, (x, weight, bias if bias is not None else CONSTANT),
-                       backward, "linear")

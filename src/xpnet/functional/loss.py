@@ -20,7 +20,6 @@ from . import arithmetic, reduction
 from ._core import Tensor, as_tensor, check_same_place, make_result
 
 _REDUCTIONS = ("mean", "sum", "none")
-_NUMPY = _backend.numpy_xp
 
 
 def _check_reduction(reduction_: str, name: str) -> None:
@@ -37,10 +36,8 @@ def loss_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     """Prediction and target as tensors of one place, one shape and one dtype."""
     x = input if isinstance(input, Tensor) else as_tensor(input, name)
     y = target if isinstance(target, Tensor) else as_tensor(target, name)
-    if not _dtypes.is_floating(x.data.dtype):
-        _floating(x, name)
-    if x._xp is not _NUMPY or y._xp is not _NUMPY:  # NumPy has one device: nothing to check
-        check_same_place(x, y, name)
+    _floating(x, name)
+    check_same_place(x, y, name)
     if y.data.shape != x.data.shape and tuple(y.data.shape) != tuple(x.data.shape):
         raise ValueError(
             f"{name}: target shape {y.shape} does not match input shape {x.shape}: they must "

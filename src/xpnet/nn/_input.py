@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _dtypes
-from .._backend import numpy_xp as _NUMPY
 from ..creation import _python_dtype, tensor
 from ..functional._core import as_tensor, check_same_place
 from ..tensor import Tensor
@@ -36,8 +35,7 @@ def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
         t = x
     else:
         t = as_tensor(x, layer if isinstance(layer, str) else layer())
-    if t._xp is not _NUMPY or like._xp is not _NUMPY:  # NumPy has one device: nothing to check
-        check_same_place(t, like, layer)
+    check_same_place(t, like, layer)
     if t.data.dtype == like.data.dtype:
         return t
     layer = layer if isinstance(layer, str) else layer()

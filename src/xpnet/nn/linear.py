@@ -5,11 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .._backend import numpy_xp as _NUMPY
 from ..creation import zeros
 from ..functional._core import check_same_place
-from ..functional.fused import linear_act_node
-from ..functional.linalg import linear_node
+from ..functional.fused import linear_node
 from ..tensor import Tensor
 from . import init
 from ._input import layer_input
@@ -60,20 +58,16 @@ class Linear(Module):
     def _forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
         """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
         weight, bias = self.weight, self.bias
-        if not (isinstance(x, Tensor) and x._xp is _NUMPY and weight._xp is _NUMPY
-                and x.data.dtype == weight.data.dtype):  # else: checked, wrapped or cast
-            x = layer_input(x, weight, self._name)
+        x = layer_input(x, weight, self._name)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self._name()} got input of shape {x.shape}: the last dimension must be "
                 f"{self.in_features}"
             )
-        if bias is not None and (bias._xp is not weight._xp or weight._xp is not _NUMPY):
+        if bias is not None:
             check_same_place(weight, bias, self._name)
-        if activation is not None:
-            return linear_act_node(x, weight, bias, activation, negative_slope)
-        return linear_node(x, weight, bias)
+        return linear_node(x, weight, bias, activation, negative_slope)
 
     def _name(self) -> str:
         return f"Linear({self.in_features} -> {self.out_features})"

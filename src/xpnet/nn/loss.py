@@ -34,8 +34,6 @@ class _Loss(Module):
     def forward(self, input: Any, target: Any) -> Tensor:
         x = input if isinstance(input, Tensor) else loss_input(input, type(self).__name__)
         y = target if isinstance(target, Tensor) else loss_target(target, x, type(self).__name__)
-        if type(self)._options is _Loss._options:  # a loss without options of its own
-            return type(self)._function(x, y, reduction=self.reduction)
         return type(self)._function(x, y, reduction=self.reduction, **self._options())
 
     def _options(self) -> dict[str, Any]:
