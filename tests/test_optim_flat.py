@@ -148,3 +148,25 @@ def test_model_to_after_flat_steps_moves_state_and_continues(xp):
     (fg,) = groups
     assert xp.numpy(fg.flat).dtype == np.float64
     assert all(opt.state[p]["exp_avg"].dtype == fg.flat.dtype for p in fg.params)
+
+
+@pytest.mark.parametrize("flat", [True, False], ids=["flat", "per-parameter"])
+def test_a_gradient_of_the_wrong_shape_raises_and_changes_nothing(xp, flat):
+    """A ``.grad`` set by hand that would broadcast (shape (1,) for a (8,) bias) is refused before
+    any parameter or state moves, flat group or not."""
+    x, y, params = _ours(xp)
+    opt = optim.SGD(params, lr=0.1, momentum=0.9)
+    opt.flat = flat
+    for _ in range(3):
+        _train_step(opt, x, y, params)
+    opt.zero_grad()
+    _loss(x, y, params).backward()
+    bias = next(p for p in params if len(p.shape) == 1 and p.shape[0] > 1)
+    bias.grad = xp.array(xp.numpy(bias.grad)[:1], "float64")
+    values = [xp.numpy(p).copy() for p in params]
+    buffers = [xp.numpy(opt.state[p]["momentum_buffer"]).copy() for p in params]
+    with pytest.raises(ValueError, match=r"\.grad of shape \(1,\)"):
+        opt.step()
+    for p, v, b in zip(params, values, buffers):
+        np.testing.assert_array_equal(xp.numpy(p), v)
+        np.testing.assert_array_equal(xp.numpy(opt.state[p]["momentum_buffer"]), b)

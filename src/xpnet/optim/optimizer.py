@@ -103,7 +103,11 @@ class Optimizer:
         """Raise ValueError for invalid options in ``group`` (every option is present)."""
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        """Update ``p.data`` (and ``state``) from the gradient ``g`` (already negated for maximize)."""
+        """Update ``p.data`` (and ``state``) from the gradient ``g`` (already negated for maximize).
+
+        ``g`` is only read, never changed nor kept in ``state``: it may be ``p.grad`` itself,
+        or a buffer that a flat group (:mod:`._flat`) refills on every step.
+        """
         raise NotImplementedError
 
     # -- parameter groups ---------------------------------------------------------------------------
@@ -174,6 +178,7 @@ class Optimizer:
                                                                     group, maximize, self.state):
                 bump_all(params)  # a graph built before this step must not reuse the old values
                 continue
+            _check_grad_shapes(params)  # before any update: a bad one raises, having changed nothing
             updated = 0
             for p in params:
                 if p.grad is None:
@@ -274,6 +279,15 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join([*lines, ")"])
+
+
+def _check_grad_shapes(params: list[Tensor]) -> None:
+    for p in params:
+        grad = p.grad
+        if grad is not None and tuple(grad.shape) != tuple(p.data.shape):
+            raise ValueError(f"step(): a parameter of shape {tuple(p.data.shape)} has a .grad of shape "
+                             f"{tuple(grad.shape)}: set .grad to an array of the parameter's shape "
+                             "(or None)")
 
 
 def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
