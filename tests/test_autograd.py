@@ -102,6 +102,43 @@ def test_diamond_graph_sums_its_paths(xp):
     np.testing.assert_allclose(xp.numpy(w.grad), 2 * host)
 
 
+def _counted(t):
+    """Wrap ``t``'s backward rule to count its runs."""
+    runs = []
+    rule = t._backward
+
+    def counting(g):
+        runs.append(1)
+        return rule(g)
+
+    t._backward = counting
+    return runs
+
+
+@pytest.mark.parametrize("graph", ["exp(a) + a", "a + exp(a)", "a * a", "branches"])
+def test_each_node_runs_once_with_its_whole_gradient(xp, graph):
+    """The sweep takes a chain's next node at once (no heap) only while no other node waits.
+    Whatever the order the parents come in, each inner node's rule runs once, after every
+    consumer has sent its share (running it early would still sum right, but twice)."""
+    host = np.array([0.25, -0.5, 1.0], dtype=np.float32)
+    x = xp.tensor(host, requires_grad=True)
+    a = x * 3.0
+    if graph == "exp(a) + a":
+        out, expected = a.exp() + a, 3 * (np.exp(3 * host) + 1)
+    elif graph == "a + exp(a)":
+        out, expected = a + a.exp(), 3 * (np.exp(3 * host) + 1)
+    elif graph == "a * a":
+        out, expected = (a * a).tanh(), 18 * host * (1 - np.tanh(9 * host ** 2) ** 2)
+    else:  # two branches from the sum; the newer one (tanh(a)) also needs a
+        b = a * 2.0
+        out = b.exp() + a.tanh()
+        expected = 6 * np.exp(6 * host) + 3 * (1 - np.tanh(3 * host) ** 2)
+    runs = _counted(a)
+    out.sum().backward()
+    np.testing.assert_allclose(xp.numpy(x.grad), expected, rtol=1e-5, atol=1e-6)
+    assert len(runs) == 1
+
+
 def _independent(xp, a, b):
     """Whether the two ``.grad`` arrays are separate memory: writing one leaves the other."""
     before = xp.numpy(b).copy()

@@ -83,12 +83,19 @@ class enable_grad(_SetGradMode):
 def backward(root: Tensor, gradient: Any = None) -> None:
     """Accumulate ``d root / d leaf`` into ``leaf.grad`` for every leaf that requires grad.
 
+    ``gradient`` (an array or Tensor of ``root``'s shape) is ``dL/d root``; it may be
+    left out when ``root`` is a scalar (then it is 1). This is ``Tensor.backward``.
+
     Every tensor is numbered when it is made (``_seq``), and an op's output is
     always made after its inputs, so creation order is a topological order.
     The sweep pops the newest pending node from a max-heap: by then every
     consumer of that node (all newer) has sent its share of the gradient, so
     the node's gradient is complete when its backward rule runs. A leaf has no
     rule to wait for: each share is added to its ``.grad`` as it arrives.
+
+    A chain (an MLP: each node feeds one inner node) skips the heap: when the node
+    just run leaves exactly one inner node waiting, that node's consumers have all
+    run (any other consumer would be waiting too), so it runs next directly.
     """
     if not root.requires_grad:
         raise RuntimeError(
@@ -105,6 +112,8 @@ def backward(root: Tensor, gradient: Any = None) -> None:
             )
         gradient = root._xp.ones_like(data)
     else:
+        if isinstance(gradient, type(root)):  # a Tensor (root's class is Tensor, or a subclass)
+            gradient = gradient.data
         if type(gradient) is not type(data) or gradient.shape != data.shape:
             gradient = _gradient_array(root, gradient)
         stored.add(id(gradient))
@@ -124,23 +133,37 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         saved = node._saved
         if saved is not None and saved != now:  # something was changed in place since
             check_saved(node)
+        after = after_g = None  # the one inner node waiting, while no other is
         for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
-            if pg is None or not parent.requires_grad:
+            if pg is None:
                 continue
             if parent._backward is None:  # a leaf: no rule to wait for
-                if parent.grad is None and pg.shape == parent.data.shape:  # its first share:
-                    parent.grad = _kept(parent, pg, stored)  # (_accumulate's path, one call less)
+                if not parent.requires_grad:
+                    continue
+                if parent.grad is None:  # its first share (_accumulate's path, one call less)
+                    parent.grad = _kept(parent, pg, stored)
                 else:
                     _accumulate(parent, pg, stored)
+            elif parent is after:
+                after_g = after_g + pg
             elif parent in grads:
                 grads[parent] = grads[parent] + pg
-            else:
+            elif after is None and not pending:
+                after, after_g = parent, pg
+            else:  # a second inner node waits: both go on the heap
+                if after is not None:
+                    grads[after] = after_g
+                    heappush(pending, (-after._seq, after))
+                    after = None
                 grads[parent] = pg
                 heappush(pending, (-parent._seq, parent))
-        if not pending:
+        if after is not None:
+            node, g = after, after_g
+        elif pending:
+            node = heappop(pending)[1]
+            g = grads.pop(node)
+        else:
             return
-        node = heappop(pending)[1]
-        g = grads.pop(node)
 
 
 # In-place changes are stamped with a clock: ``bump(t)`` sets ``t._version`` to the next

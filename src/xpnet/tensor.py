@@ -111,12 +111,9 @@ class Tensor:
             "array(", "").replace("), device", ", device")
 
     # -- autograd -----------------------------------------------------------------------
-    def backward(self, gradient: Any = None) -> None:
-        """Compute ``d self / d leaf`` and add it to ``leaf.grad`` for every leaf needing it.
-
-        ``gradient`` is required when ``self`` is not a scalar: it is ``dL/d self``.
-        """
-        autograd.backward(self, gradient.data if isinstance(gradient, Tensor) else gradient)
+    # ``t.backward(gradient=None)``: the sweep itself, with no method frame in between
+    # (a small network's step is mostly such frames).
+    backward = autograd.backward
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""

@@ -73,8 +73,15 @@ def reshape(x: Any, /, shape: tuple[int, ...], *, copy: bool | None = None) -> A
     return x.reshape(shape)
 
 
+# NumPy's floating scalar types -> their 1: immutable, so one of each serves every call.
+_SCALAR_ONES = {t: t(1) for t in (np.float16, np.float32, np.float64, np.longdouble)}
+
+
 def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
     """``np.ones_like`` without its Python-level detour (an empty array, filled)."""
+    one = _SCALAR_ONES.get(type(x))  # a loss, which NumPy's reductions give as a NumPy scalar
+    if one is not None and dtype is None and device is None:
+        return one
     if device is not None and device != "cpu":
         return compat_numpy.ones_like(x, dtype=dtype, device=device)
     if not x.shape:  # a loss, which NumPy's reductions give as a NumPy scalar: one of those
