@@ -170,3 +170,38 @@ def test_a_gradient_of_the_wrong_shape_raises_and_changes_nothing(xp, flat):
     for p, v, b in zip(params, values, buffers):
         np.testing.assert_array_equal(xp.numpy(p), v)
         np.testing.assert_array_equal(xp.numpy(opt.state[p]["momentum_buffer"]), b)
+
+
+SGD_OPTIONS = {
+    "plain": {},
+    "momentum": {"momentum": 0.9},
+    "dampening": {"momentum": 0.9, "dampening": 0.3},
+    "nesterov+wd": {"momentum": 0.9, "nesterov": True, "weight_decay": 0.1},
+    "maximize": {"momentum": 0.5, "maximize": True},
+}
+
+
+@pytest.mark.parametrize("options", SGD_OPTIONS.values(), ids=SGD_OPTIONS.keys())
+def test_sgd_plans_follow_option_changes_bit_for_bit(xp, options):
+    """A flat SGD group runs a plan made for its option values (NumPy); a changed lr every
+    step, and momentum switched on midway (no buffer yet), give the per-parameter numbers."""
+    used = []
+
+    def change(i, opt, params):
+        for group in opt.param_groups:
+            used.append(group["lr"])  # the value the step just taken ran with
+            group["lr"] = 0.1 / (i + 2)  # a schedule: a new value every step
+            if i == 2 and group["momentum"] == 0:
+                group["momentum"] = 0.8  # the plan has no buffer to use: the update makes it
+
+    def make(ps):
+        return optim.SGD(ps, lr=0.1, **options)
+
+    opt, params = _trajectory(xp, make, flat=True, between=change)
+    _, reference = _trajectory(xp, make, flat=False, between=change)
+    for p, r in zip(params, reference):
+        np.testing.assert_array_equal(xp.numpy(p), xp.numpy(r))
+    if xp.name == "numpy":  # the flat group ran a plan, made for the last option values
+        (_, group), = opt._flat_groups.values()
+        assert group.plan is not None
+        assert group.plan_key[0] == used[-1] == 0.1 / 6

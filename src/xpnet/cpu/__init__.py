@@ -9,7 +9,7 @@ sibling returns None where it does not apply, and the generic twin runs instead.
 """
 
 from .activation import bias_act
-from .optim import adam_step, sgd_step
+from .optim import adam_step, sgd_plan, sgd_step
 from .scatter import scatter_add
 
-__all__ = ["adam_step", "bias_act", "scatter_add", "sgd_step"]
+__all__ = ["adam_step", "bias_act", "scatter_add", "sgd_plan", "sgd_step"]

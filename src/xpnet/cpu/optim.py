@@ -9,6 +9,7 @@ first step that still has to create its state buffers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,36 @@ def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: f
         g = g + momentum * buf if nesterov else buf
     param -= lr * g  # theta <- theta - gamma g
     return param, buf
+
+
+def sgd_plan(dtype: Any, lr: float, momentum: float, dampening: float, weight_decay: float,
+             nesterov: bool) -> Callable[[Any, Any, dict[str, Any]], bool] | None:
+    """:func:`xpnet.optim.sgd.sgd_step` for a flat group's arrays (one optimizer's own, of one
+    float dtype, writeable and contiguous), its options fixed: NumPy converts each Python
+    number in ``buf * 0.9`` on every call, so the numbers are made 0-d arrays of ``dtype``
+    once here (the same values: NumPy rounds the number to the dtype either way).
+    None for another dtype; the plan returns False for a group without its momentum buffer
+    yet (a momentum switched on midway: ``sgd_step`` makes it).
+    """
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        return None
+    lr_, mu, wd, keep = (np.array(v, dtype) for v in (lr, momentum, weight_decay, 1 - dampening))
+
+    def plan(param: Any, grad: Any, state: dict[str, Any]) -> bool:
+        buf: Any = state.get("momentum_buffer")
+        if momentum != 0 and buf is None:
+            return False
+        g = grad
+        if weight_decay != 0:
+            g = g + np.multiply(wd, param)  # g <- g + lambda theta
+        if momentum != 0:
+            np.multiply(buf, mu, buf)  # b_t = mu b_{t-1} + (1 - tau) g
+            np.add(buf, g if dampening == 0 else np.multiply(keep, g), buf)
+            g = g + np.multiply(mu, buf) if nesterov else buf
+        np.subtract(param, np.multiply(lr_, g), param)  # theta <- theta - gamma g
+        return True
+
+    return plan
 
 
 def _sgd_blocked(xp: Any, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any] | None:

@@ -40,14 +40,14 @@ _LIBRARIES = ("numpy", "cupy", "torch")  # libraries whose slices and reshapes a
 
 _GRAD = attrgetter("grad")
 
-Update = Callable[[Tensor, Any, dict[str, Any], dict[str, Any]], None]
+Plan = Callable[[Any, Any, dict[str, Any]], bool]  # (flat param array, gradient, state) -> done
 
 
 class FlatGroup:
     """The parameters of one group as views of one array, and their state likewise."""
 
     __slots__ = ("params", "flat", "views", "param", "state", "buffers", "state_views", "grads",
-                 "grad_views", "_checks", "_shared")
+                 "grad_views", "plan", "plan_key", "_checks", "_shared")
 
     def __init__(self, params: list[Tensor], flat: Any, views: list[Any], xp: Any,
                  state: dict[str, Any], state_views: dict[str, list[Any]],
@@ -63,6 +63,8 @@ class FlatGroup:
         # ``concatenate``, which flattens each input through an iterator); others concatenate.
         self.grads = xp.empty_like(flat) if xp is _backend.numpy_xp else None
         self.grad_views = None if self.grads is None else _split(xp, self.grads, views)
+        self.plan: Plan | None = None  # the optimizer's plan for the option values ``plan_key``
+        self.plan_key: tuple[Any, ...] | None = None
         self.remember(states)
 
     def remember(self, states: dict[Tensor, dict[str, Any]]) -> None:
@@ -145,19 +147,31 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
     return FlatGroup(list(params), flat, views, xp, state, state_views, states)
 
 
-def step(group: FlatGroup, params: list[Tensor], update: Update, options: dict[str, Any],
-         maximize: bool, states: dict[Tensor, dict[str, Any]]) -> bool:
-    """One update of the whole group: the gradients end to end in one array, ``update`` called once.
+def step(group: FlatGroup, optimizer: Any, params: list[Tensor], options: dict[str, Any],
+         maximize: bool) -> bool:
+    """One update of the whole group: the gradients end to end in one array, the update made once.
 
-    Returns False, having done nothing, when ``group`` no longer stands for ``params``
-    (:meth:`FlatGroup.gather`).
+    The update is the optimizer's plan for the group's current option values where it
+    makes one (``Optimizer._flat_plan``), else its ``_update``. Returns False, having done
+    nothing, when ``group`` no longer stands for ``params`` (:meth:`FlatGroup.gather`).
     """
+    states = optimizer.state
     g = group.gather(params, states)
     if g is None:
         return False
+    if maximize:
+        g = -g
+    plan_options = optimizer._plan_options
+    if plan_options is not None:
+        key = plan_options(options)
+        if key != group.plan_key:  # first step, or an option changed (a schedule's lr)
+            group.plan = optimizer._flat_plan(group.param._xp, group.flat.dtype, key)
+            group.plan_key = key
+        if group.plan is not None and group.plan(group.flat, g, group.state):
+            return True  # in place: every view still stands
     param = group.param
     xp = param._xp
-    update(param, -g if maximize else g, group.state, options)
+    optimizer._update(param, g, group.state, options)
     if param.data is not group.flat:  # rebound rather than updated in place: view the new array
         group.flat = param.data
         group.views = _split(xp, param.data, group.views)

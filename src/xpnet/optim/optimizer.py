@@ -110,6 +110,20 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    # The options a flat-group plan is made for (an ``itemgetter`` of the group), or None
+    # when the optimizer makes no plans.
+    _plan_options: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None
+
+    def _flat_plan(self, xp: Any, dtype: Any, options: tuple[Any, ...]) -> _flat.Plan | None:
+        """A quicker ``_update`` for a whole flat group with these option values fixed, or None.
+
+        ``plan(param_array, g, state) -> bool`` does what ``_update`` does to the flat
+        arrays, in place (no array may be rebound), or returns False having changed nothing
+        (``_update`` then runs). Made once per group and option values: on a small network
+        the step is mostly the Python around the arithmetic, which a plan does once.
+        """
+        return None
+
     # -- parameter groups ---------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters with its own options (useful to unfreeze layers while training)."""
@@ -174,8 +188,8 @@ class Optimizer:
             maximize = group.get("maximize", False)
             params = group["params"]
             flat = self._flat_groups.get(id(group))
-            if flat is not None and flat[0] is group and _flat.step(flat[1], params, self._update,
-                                                                    group, maximize, self.state):
+            if flat is not None and flat[0] is group and _flat.step(flat[1], self, params, group,
+                                                                    maximize):
                 bump_all(params)  # a graph built before this step must not reuse the old values
                 continue
             _check_grad_shapes(params)  # before any update: a bad one raises, having changed nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from .. import _backend
@@ -39,6 +40,13 @@ class SGD(Optimizer):
         require(not group["nesterov"] or (momentum > 0 and group["dampening"] == 0),
                 "Nesterov momentum requires a momentum and zero dampening: set momentum > 0 "
                 f"and dampening=0 (got momentum={momentum}, dampening={group['dampening']})")
+
+    _plan_options = itemgetter("lr", "momentum", "dampening", "weight_decay", "nesterov")
+
+    def _flat_plan(self, xp: Any, dtype: Any, options: tuple[Any, ...]) -> Any:
+        """NumPy's :func:`xpnet.cpu.sgd_plan` (``sgd_step`` with the options made once)."""
+        make = _backend.sibling(xp, "sgd_plan")
+        return None if make is None else make(dtype, *options)
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         p.data, buf = _backend.dispatch(sgd_step, p._xp, p.data, g, state.get("momentum_buffer"),
