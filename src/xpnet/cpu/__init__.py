@@ -4,7 +4,8 @@ Today: optimizer updates of large parameters run in cache-sized blocks on
 every core (:mod:`xpnet.cpu.blocked`), and the scatter-add behind the gradient
 of integer-array indexing runs ``np.add.at`` (:mod:`xpnet.cpu.scatter`), and
 the bias + activation of fused layers runs in place with 0-d constants
-(:mod:`xpnet.cpu.activation`). Each
+(:mod:`xpnet.cpu.activation`), and a small network's whole SGD step runs as a
+plan with its options made 0-d arrays once (:func:`sgd_plan`). Each
 sibling returns None where it does not apply, and the generic twin runs instead.
 """
 

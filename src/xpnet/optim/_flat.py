@@ -7,15 +7,19 @@ keeps the parameters of a group as views of one 1-D array, and each state
 buffer (``momentum_buffer``, ``exp_avg``, ...) as views of one 1-D array too,
 so the optimizer's own ``_update`` runs once for the whole group on the
 concatenation. The update is elementwise, so every element gets exactly the
-numbers it would get on its own array.
+numbers it would get on its own array. An optimizer may go further and make
+a *plan* (``Optimizer._flat_plan``): its update with the group's current option
+values made once (SGD on NumPy: :func:`xpnet.cpu.sgd_plan`), made again when an
+option changes.
 
 The first step of a group is taken parameter by parameter (it creates the
 state); the flat group is built after it, when the group qualifies:
 parameters of one library with views (NumPy, CuPy, torch), one device, one
 floating dtype, writeable, at most :data:`MAX_ELEMENTS` elements in all,
-every one with a gradient. Before each later step :func:`step` checks that
-nothing was rebound: ``p.data`` is still its view and every state entry is
-still its view (or the shared step count). ``model.to(...)``, ``p.data = ...``
+every one with a gradient. Before each later step :func:`step` checks, in the
+loop that gathers the gradients, that nothing was rebound: ``p.data`` is still
+its view, every state entry is still its view (or the shared step count), each
+``.grad`` has its parameter's shape. ``model.to(...)``, ``p.data = ...``
 or ``load_state_dict`` rebind them; that step is then taken parameter by
 parameter again (the state follows the data as always) and the group is
 flattened anew after it.
