@@ -27,6 +27,14 @@ def _compare(xp, torch, ours, theirs, x_host, target_ours, target_torch, reducti
     np.testing.assert_allclose(xp.numpy(x.grad), xt.grad.numpy(), rtol=0, atol=1e-10)
 
 
+def _their_cross_entropy(torch, *weight, **options):
+    """torch's cross_entropy with these options, called as ``_compare`` calls ``theirs``."""
+    def theirs(x, y, reduction):
+        return torch.nn.functional.cross_entropy(x, y, *weight, reduction=reduction, **options)
+
+    return theirs
+
+
 REGRESSION = [
     ("MSELoss", {}, "mse_loss", {}),
     ("L1Loss", {}, "l1_loss", {}),
@@ -75,11 +83,7 @@ def test_cross_entropy_indices_match_torch(xp, torch, shape, reduction, smoothin
     x_host = rng.standard_normal(shape) * 3
     y_host = rng.integers(0, shape[1], (shape[0],) + shape[2:])
     ours = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)
-
-    def theirs(x, y, reduction):
-        return torch.nn.functional.cross_entropy(x, y, reduction=reduction,
-                                                 label_smoothing=smoothing)
-
+    theirs = _their_cross_entropy(torch, label_smoothing=smoothing)
     _compare(xp, torch, ours, theirs, x_host, xp.array(y_host, "int64"),
              torch.from_numpy(y_host), reduction)
 
@@ -91,11 +95,7 @@ def test_cross_entropy_probabilities_match_torch(xp, torch, reduction, smoothing
     x_host = rng.standard_normal((5, 3))
     y_host = rng.dirichlet(np.ones(3), 5)
     ours = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)
-
-    def theirs(x, y, reduction):
-        return torch.nn.functional.cross_entropy(x, y, reduction=reduction,
-                                                 label_smoothing=smoothing)
-
+    theirs = _their_cross_entropy(torch, label_smoothing=smoothing)
     _compare(xp, torch, ours, theirs, x_host, xp.array(y_host, "float64"),
              torch.from_numpy(y_host), reduction)
 
@@ -112,12 +112,8 @@ def test_cross_entropy_weight_ignore_index_match_torch(xp, torch, shape, ignore_
     y_host.flat[::3] = ignore_index
     ours = nn.CrossEntropyLoss(xp.array(w_host, "float64"), ignore_index=ignore_index,
                                reduction=reduction, label_smoothing=smoothing)
-
-    def theirs(x, y, reduction):
-        return torch.nn.functional.cross_entropy(x, y, torch.from_numpy(w_host),
-                                                 ignore_index=ignore_index, reduction=reduction,
-                                                 label_smoothing=smoothing)
-
+    theirs = _their_cross_entropy(torch, torch.from_numpy(w_host), ignore_index=ignore_index,
+                                  label_smoothing=smoothing)
     _compare(xp, torch, ours, theirs, x_host, xp.array(y_host, "int64"),
              torch.from_numpy(y_host), reduction)
 
@@ -131,11 +127,7 @@ def test_cross_entropy_probabilities_weight_match_torch(xp, torch, reduction, sm
     y_host = rng.dirichlet(np.ones(3), 5)
     ours = nn.CrossEntropyLoss(xp.array(w_host, "float64"), reduction=reduction,
                                label_smoothing=smoothing)
-
-    def theirs(x, y, reduction):
-        return torch.nn.functional.cross_entropy(x, y, torch.from_numpy(w_host),
-                                                 reduction=reduction, label_smoothing=smoothing)
-
+    theirs = _their_cross_entropy(torch, torch.from_numpy(w_host), label_smoothing=smoothing)
     _compare(xp, torch, ours, theirs, x_host, xp.array(y_host, "float64"),
              torch.from_numpy(y_host), reduction)
 
