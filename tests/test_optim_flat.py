@@ -205,3 +205,20 @@ def test_sgd_plans_follow_option_changes_bit_for_bit(xp, options):
         (_, group), = opt._flat_groups.values()
         assert group.plan is not None
         assert group.plan_key[0] == used[-1] == 0.1 / 6
+
+
+def test_a_subclass_with_its_own_update_is_not_bypassed_by_a_plan(xp):
+    """A flat group of an SGD subclass that overrides ``_update`` keeps calling it."""
+    calls = []
+
+    class Halved(optim.SGD):
+        def _update(self, p, g, state, group):
+            calls.append(p.shape)
+            super()._update(p, g * 0.5, state, group)
+
+    x, y, params = _ours(xp)
+    opt = Halved(params, lr=0.1, momentum=0.9)
+    for _ in range(4):
+        _train_step(opt, x, y, params)
+    per_step = len(params) if not _flattens(xp) else 1  # one call for the whole flat group
+    assert len(calls) == len(params) + 3 * per_step

@@ -44,7 +44,10 @@ class SGD(Optimizer):
     _plan_options = itemgetter("lr", "momentum", "dampening", "weight_decay", "nesterov")
 
     def _flat_plan(self, xp: Any, dtype: Any, options: tuple[Any, ...]) -> Any:
-        """NumPy's :func:`xpnet.cpu.sgd_plan` (``sgd_step`` with the options made once)."""
+        """NumPy's :func:`xpnet.cpu.sgd_plan` (``sgd_step`` with the options made once); None
+        for a subclass with its own ``_update``, which the plan would bypass."""
+        if type(self)._update is not SGD._update:
+            return None
         make = _backend.sibling(xp, "sgd_plan")
         return None if make is None else make(dtype, *options)
 
