@@ -354,22 +354,10 @@ def _require_floating(t: Tensor) -> None:
 
 def _make(data: Any, xp: Any) -> Tensor:
     """A new leaf tensor around ``data`` with namespace ``xp`` (no lookup)."""
-    t = Tensor.__new__(Tensor)
-    t.data = data
-    t._xp = xp
-    t.grad = None
-    t.requires_grad = False
-    t._parents = ()
-    t._backward = None
-    t._op = ""
-    t._retains_grad = False
-    t._seq = next(_creation_order)
-    t._version = 0  # stamped by every in-place update of .data (see autograd.bump)
-    t._saved = None
-    return t
+    return make_result(data, xp, (), None, "")
 
 
-def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward,
+def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward | None,
                 op: str, saves: bool = True) -> Tensor:
     """The output of an op: recorded in the graph when grad mode is on and an input needs grad.
 
@@ -385,7 +373,7 @@ def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backw
     t._op = op
     t._retains_grad = False
     t._seq = next(_creation_order)
-    t._version = 0
+    t._version = 0  # stamped by every in-place update of .data (see autograd.bump)
     if grad_mode.enabled:
         for p in parents:
             if p.requires_grad:
