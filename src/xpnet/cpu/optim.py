@@ -31,14 +31,9 @@ def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: f
     if (type(param) is not np.ndarray or type(grad) is not np.ndarray or not param.flags.writeable
             or (momentum != 0 and (type(buf) is not np.ndarray or not buf.flags.writeable))):
         return None  # also the first momentum step, which creates the buffer: the twin does it
-    g = grad
-    if weight_decay != 0:
-        g = g + weight_decay * param  # g <- g + lambda theta
-    if momentum != 0:
-        buf *= momentum  # b_t = mu b_{t-1} + (1 - tau) g
-        buf += g if dampening == 0 else (1 - dampening) * g
-        g = g + momentum * buf if nesterov else buf
-    param -= lr * g  # theta <- theta - gamma g
+    _sgd_in_place(param, grad, buf if momentum != 0 else None, lr, momentum,
+                  weight_decay if weight_decay != 0 else None,
+                  1 - dampening if dampening != 0 else None, nesterov)
     return param, buf
 
 
@@ -54,22 +49,35 @@ def sgd_plan(dtype: Any, lr: float, momentum: float, dampening: float, weight_de
     if np.dtype(dtype) not in (np.float32, np.float64):
         return None
     lr_, mu, wd, keep = (np.array(v, dtype) for v in (lr, momentum, weight_decay, 1 - dampening))
+    wd_ = wd if weight_decay != 0 else None
+    keep_ = keep if dampening != 0 else None
 
     def plan(param: Any, grad: Any, state: dict[str, Any]) -> bool:
-        buf: Any = state.get("momentum_buffer")
+        buf = state.get("momentum_buffer") if momentum != 0 else None
         if momentum != 0 and buf is None:
             return False
-        g = grad
-        if weight_decay != 0:
-            g = g + np.multiply(wd, param)  # g <- g + lambda theta
-        if momentum != 0:
-            np.multiply(buf, mu, buf)  # b_t = mu b_{t-1} + (1 - tau) g
-            np.add(buf, g if dampening == 0 else np.multiply(keep, g), buf)
-            g = g + np.multiply(mu, buf) if nesterov else buf
-        np.subtract(param, np.multiply(lr_, g), param)  # theta <- theta - gamma g
+        _sgd_in_place(param, grad, buf, lr_, mu, wd_, keep_, nesterov)
         return True
 
     return plan
+
+
+def _sgd_in_place(param: Any, grad: Any, buf: Any, lr: Any, mu: Any, wd: Any, keep: Any,
+                  nesterov: bool) -> None:
+    """The passes of :func:`xpnet.optim.sgd.sgd_step` on writeable NumPy arrays, in place.
+
+    ``buf`` None: no momentum; ``wd`` None: no weight decay; ``keep`` (1 - dampening)
+    None: no dampening. The numbers are Python numbers or 0-d arrays of the arrays'
+    dtype: the same results (NumPy rounds a Python number to the dtype either way).
+    """
+    g = grad
+    if wd is not None:
+        g = g + np.multiply(wd, param)  # g <- g + lambda theta
+    if buf is not None:
+        np.multiply(buf, mu, buf)  # b_t = mu b_{t-1} + (1 - tau) g
+        np.add(buf, g if keep is None else np.multiply(keep, g), buf)
+        g = g + np.multiply(mu, buf) if nesterov else buf
+    np.subtract(param, np.multiply(lr, g), param)  # theta <- theta - gamma g
 
 
 def _sgd_blocked(xp: Any, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any] | None:
