@@ -84,7 +84,7 @@ def ones_like(x: Any, /, *, dtype: Any = None, device: Any = None) -> Any:
         return one
     if device is not None and device != "cpu":
         return compat_numpy.ones_like(x, dtype=dtype, device=device)
-    if not x.shape:  # a loss, which NumPy's reductions give as a NumPy scalar: one of those
+    if not x.shape:  # 0-d: a scalar stays a scalar of the dtype asked (an array, an array)
         dt = x.dtype if dtype is None else np.dtype(dtype)
         return dt.type(1) if isinstance(x, np.generic) else np.array(1, dt)
     out = np.empty_like(x, dtype)
