@@ -21,7 +21,8 @@ def main(device: Any = "cpu", steps: int = 200, lr: float = 0.1, seed: int = 0,
          update: str = "data", verbose: bool = False) -> dict[str, Any]:
     """Fit on ``device``; return the learned w and b and the loss per step.
 
-    ``update="data"`` changes the raw arrays (``w.data -= lr * w.grad``);
+    ``update="data"`` changes the values through ``.data`` (``w.data -= lr * w.grad.data``,
+    the tutorial's own words: ``.data`` shares memory and is not recorded);
     ``update="no_grad"`` updates the tensors with grad mode off, PyTorch's other spelling.
     """
     xn.manual_seed(seed)
@@ -34,10 +35,10 @@ def main(device: Any = "cpu", steps: int = 200, lr: float = 0.1, seed: int = 0,
     history = []  # the losses stay arrays (on the device) until the end
     for step in range(steps):
         loss = ((x @ w + b - y) ** 2).mean()  # forward: the graph is recorded
-        loss.backward()  # backward: w.grad = dL/dw, b.grad = dL/db (native arrays)
+        loss.backward()  # backward: w.grad = dL/dw, b.grad = dL/db (Tensors)
         if update == "data":
-            w.data -= lr * w.grad  # update the raw array: no graph, no autograd
-            b.data -= lr * b.grad
+            w.data -= lr * w.grad.data  # .data: the same memory, cut from the graph
+            b.data -= lr * b.grad.data
         else:
             with xn.no_grad():  # in-place ops on tensors that require grad, not recorded
                 w -= lr * w.grad
@@ -56,7 +57,7 @@ if __name__ == "__main__":
     parser.add_argument("--device", default="cpu", help="cpu (NumPy) or cuda / cuda:N (CuPy)")
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--update", choices=["data", "no_grad"], default="data",
-                        help="w.data -= lr * w.grad, or w -= lr * w.grad under xn.no_grad()")
+                        help="w.data -= lr * w.grad.data, or w -= lr * w.grad under xn.no_grad()")
     args = parser.parse_args()
     result = main(args.device, steps=args.steps, update=args.update, verbose=True)
     w1, w2 = result["w"]

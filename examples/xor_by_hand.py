@@ -69,9 +69,9 @@ def autograd_gradients(params: dict[str, Any], x: Any, y: Any) -> dict[str, Any]
         "2.weight": xn.asarray(params["W2"]).T, "2.bias": params["b2"],
     })
     nn.MSELoss()(model(x), y).backward()
-    first, last = model[0], model[2]  # .grad is a native array of the same library
-    return {"W1": xn.asarray(first.weight.grad).T.data, "b1": first.bias.grad,
-            "W2": xn.asarray(last.weight.grad).T.data, "b2": last.bias.grad}
+    first, last = model[0], model[2]  # .grad is a Tensor; .array is its native array
+    return {"W1": first.weight.grad.T.array, "b1": first.bias.grad.array,
+            "W2": last.weight.grad.T.array, "b2": last.bias.grad.array}
 
 
 def allclose(xp: Any, a: Any, b: Any, rtol: float = 1e-4, atol: float = 1e-6) -> bool:
@@ -81,7 +81,7 @@ def allclose(xp: Any, a: Any, b: Any, rtol: float = 1e-4, atol: float = 1e-6) ->
 def main(device: Any = "cpu", epochs: int = 1000, lr: float = 0.1,
          verbose: bool = False) -> dict[str, Any]:
     """Train XOR by hand on ``device``; return the predictions and the first-step gradient check."""
-    x = xn.tensor(INPUTS, device=device).data  # a native array of the device's library
+    x = xn.tensor(INPUTS, device=device).array  # a native array of the device's library
     xp = array_api_compat.array_namespace(x)  # ... and that library's Array API namespace
     dev = array_api_compat.device(x)
 

@@ -188,7 +188,7 @@ def run(xp: Any, case: Case, dtype: str) -> tuple[xn.Tensor, list[xn.Tensor]]:
 def _check_place(xp: Any, case: Case, what: str, obj: Any, dtype: str,
                  shape: tuple[int, ...]) -> None:
     assert xp.same_place(obj), f"{case.id}: {what} left the {xp.name} backend or its device"
-    native = obj.data if isinstance(obj, xn.Tensor) else obj
+    native = obj.array if isinstance(obj, xn.Tensor) else obj
     assert native.dtype == getattr(xp.ns, dtype), f"{case.id}: {what} has dtype {native.dtype}"
     assert tuple(native.shape) == shape, f"{case.id}: {what} has shape {tuple(native.shape)}"
 

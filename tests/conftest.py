@@ -48,7 +48,7 @@ class Backend:
 
     def numpy(self, obj: Any) -> np.ndarray:
         """Host NumPy copy of a Tensor or native array."""
-        data = obj.data if isinstance(obj, xn.Tensor) else obj
+        data = obj.array if isinstance(obj, xn.Tensor) else obj
         from xpnet._backend import to_numpy
 
         return np.asarray(to_numpy(data))
@@ -57,7 +57,7 @@ class Backend:
         """Whether a Tensor/array lives in this backend's namespace and on its device."""
         from xpnet import _backend
 
-        data = obj.data if isinstance(obj, xn.Tensor) else obj
+        data = obj.array if isinstance(obj, xn.Tensor) else obj
         if _backend.namespace(data) is not self.ns:
             return False
         return bool(self.name == "numpy" or _backend.device(data) == self.expected_device)

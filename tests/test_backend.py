@@ -16,8 +16,8 @@ from xpnet import functional as F
 def test_cpu_is_numpy():
     for spec in ("cpu", "CPU", None):
         t = xn.zeros(2, device=spec)
-        assert isinstance(t.data, np.ndarray) and t.device == "cpu"
-    assert isinstance(xn.tensor([1.0], device="cpu").data, np.ndarray)
+        assert isinstance(t.array, np.ndarray) and t.device == "cpu"
+    assert isinstance(xn.tensor([1.0], device="cpu").array, np.ndarray)
     assert _backend.resolve("cpu") == (_backend.numpy_xp, "cpu")
 
 
@@ -36,9 +36,9 @@ def test_unknown_device_objects_are_rejected():
 
 def test_torch_device_selects_torch(torch):
     t = xn.randn(2, 3, device=torch.device("cpu"))
-    assert isinstance(t.data, torch.Tensor) and t.device == torch.device("cpu")
+    assert isinstance(t.array, torch.Tensor) and t.device == torch.device("cpu")
     assert t.dtype == xn.float32
-    assert isinstance(xn.tensor([1.0], device=torch.device("cpu")).data, torch.Tensor)
+    assert isinstance(xn.tensor([1.0], device=torch.device("cpu")).array, torch.Tensor)
 
 
 def test_strict_device_selects_array_api_strict():
@@ -46,7 +46,7 @@ def test_strict_device_selects_array_api_strict():
     for name in ("CPU_DEVICE", "device1"):
         dev = strict.Device(name)
         t = xn.ones(2, device=dev)
-        assert _backend.namespace(t.data) is strict and t.device == dev
+        assert _backend.namespace(t.array) is strict and t.device == dev
 
 
 def test_cuda_without_cupy_names_the_extra():
@@ -62,11 +62,11 @@ def test_cuda_without_cupy_names_the_extra():
 
 def test_strings_are_read_by_the_library_of_the_tensor(torch):
     t = xn.tensor([1.0], device=torch.device("cpu"))
-    assert isinstance(t.to("cpu").data, torch.Tensor)  # a torch tensor's "cpu" stays torch
+    assert isinstance(t.to("cpu").array, torch.Tensor)  # a torch tensor's "cpu" stays torch
     strict = pytest.importorskip("array_api_strict")
     s = xn.tensor([1.0], device=strict.Device("CPU_DEVICE"))
     moved = s.to("device1")
-    assert _backend.namespace(moved.data) is strict and moved.device == strict.Device("device1")
+    assert _backend.namespace(moved.array) is strict and moved.device == strict.Device("device1")
     assert moved.to("cpu").device == strict.Device("CPU_DEVICE")
 
 
@@ -92,7 +92,7 @@ def test_mixing_array_libraries_is_an_error(torch, name, op):
             op(x, y)
         assert ".to(" in str(e.value)
     with pytest.raises(RuntimeError, match="array libraries"):
-        a + b.data  # a raw array of another library is no different
+        a + b.array  # a raw array of another library is no different
 
 
 @pytest.mark.parametrize(("name", "op"), _mixed_ops(), ids=[n for n, _ in _mixed_ops()])
@@ -120,15 +120,15 @@ def test_to_moves_between_libraries_and_gradients_come_back(torch):
     host = np.array([[1.5, -2.0], [0.25, 4.0]], dtype=np.float32)
     x = xn.tensor(host, requires_grad=True)
     on_torch = x.to(torch.device("cpu"))
-    assert isinstance(on_torch.data, torch.Tensor) and on_torch.grad_fn == "to"
+    assert isinstance(on_torch.array, torch.Tensor) and on_torch.grad_fn == "to"
     np.testing.assert_array_equal(on_torch.numpy(), host)
     on_strict = (on_torch * 2.0).to(strict.Device("device1"))
-    assert _backend.namespace(on_strict.data) is strict
+    assert _backend.namespace(on_strict.array) is strict
     assert on_strict.device == strict.Device("device1")
     np.testing.assert_array_equal(on_strict.numpy(), 2 * host)
     weights = xn.tensor(np.arange(4.0).reshape(2, 2), device=strict.Device("device1"))
     (on_strict * weights).sum().backward()
-    assert isinstance(x.grad, np.ndarray) and x.grad.dtype == np.float32
+    assert isinstance(x.grad.array, np.ndarray) and x.grad.array.dtype == np.float32
     np.testing.assert_array_equal(x.grad, 2 * np.arange(4.0).reshape(2, 2))
 
 
@@ -136,7 +136,7 @@ def test_to_from_each_backend_into_torch_and_back(xp, torch):
     host = np.array([1.0, -3.0, 0.5], dtype=np.float32)
     x = xp.tensor(host, requires_grad=True)
     y = x.to(torch.device("cpu"), dtype="float64")
-    assert isinstance(y.data, torch.Tensor) and y.dtype == xn.float64
+    assert isinstance(y.array, torch.Tensor) and y.dtype == xn.float64
     np.testing.assert_array_equal(y.numpy(), host)
     (y * y).sum().backward()
     assert xp.same_place(x.grad) and x.grad.dtype == xp.float32
@@ -148,7 +148,7 @@ def test_to_into_array_api_strict_and_back(xp):
     host = np.array([2.0, -1.0], dtype=np.float32)
     x = xp.tensor(host, requires_grad=True)
     y = x.to(strict.Device("device1"))
-    assert _backend.namespace(y.data) is strict and y.device == strict.Device("device1")
+    assert _backend.namespace(y.array) is strict and y.device == strict.Device("device1")
     np.testing.assert_array_equal(y.numpy(), host)
     (y * 3.0).sum().backward()
     assert xp.same_place(x.grad)
@@ -165,7 +165,7 @@ def test_numpy_of_any_device_is_a_host_copy(xp):
 def test_every_backend_tensor_knows_its_namespace(xp):
     t = xp.tensor([1.0])
     assert t.xp is xp.ns
-    assert _backend.is_array(t.data) and not _backend.is_array([1.0])
+    assert _backend.is_array(t.array) and not _backend.is_array([1.0])
     with pytest.raises(TypeError, match="Array API library"):
         _backend.namespace([1.0])
 
@@ -173,7 +173,7 @@ def test_every_backend_tensor_knows_its_namespace(xp):
 def test_numpy_device_string_is_the_way_back_from_any_library(xp):
     t = xp.tensor([1.0, 2.0], requires_grad=True)
     back = t.to("numpy")
-    assert isinstance(back.data, np.ndarray)
+    assert isinstance(back.array, np.ndarray)
     (back * 3.0).sum().backward()
     assert xp.same_place(t.grad)
     np.testing.assert_array_equal(xp.numpy(t.grad), [3.0, 3.0])

@@ -184,7 +184,7 @@ def test_training_with_siblings_equals_generic(kernels, monkeypatch, make_opt):
             opt.zero_grad()
             nn.MSELoss()(model(x), y).backward()
             opt.step()
-        return [kernels.host(p.data) for p in model.parameters()]
+        return [kernels.host(p.array) for p in model.parameters()]
 
     for a, b in zip(run(True), run(False)):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)

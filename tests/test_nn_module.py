@@ -57,10 +57,10 @@ def test_parameter_wraps_without_copy(xp):
     arr = xp.array([[1.0, 2.0]])
     p = nn.Parameter(arr)
     assert isinstance(p, xn.Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is arr and xp.same_place(p)
+    assert p.array is arr and xp.same_place(p)
     t = xp.tensor([3.0])
     q = nn.Parameter(t, requires_grad=False)
-    assert q.data is t.data and not q.requires_grad
+    assert q.array is t.array and not q.requires_grad
     assert repr(p).startswith("Parameter containing:\ntensor(")
     assert type(p * 2) is xn.Tensor  # ops give plain tensors
 
@@ -153,13 +153,13 @@ def test_train_eval_propagate(xp):
 def test_zero_grad_both_ways(xp):
     model = _net(xp)
     model(xp.array(np.ones((5, 3)))).sum().backward()
-    grads = {n: p.grad for n, p in model.named_parameters()}
+    grads = {n: p.grad.array for n, p in model.named_parameters()}
     assert all(g is not None for g in grads.values())
     kept = xp.numpy(grads["layers.0.weight"]).copy()
     model.zero_grad(set_to_none=False)
     for name, p in model.named_parameters():
-        assert p.grad is not grads[name]  # rebound, not zeroed in place
-        assert xp.same_place(p.grad) and p.grad.dtype == p.data.dtype
+        assert p.grad.array is not grads[name]  # rebound, not zeroed in place
+        assert xp.same_place(p.grad) and p.grad.array.dtype == p.array.dtype
         np.testing.assert_array_equal(xp.numpy(p.grad), np.zeros(p.shape))
     np.testing.assert_array_equal(xp.numpy(grads["layers.0.weight"]), kept)
     assert np.abs(kept).sum() > 0
@@ -188,7 +188,7 @@ def test_state_dict_round_trip(xp):
     sd = a.state_dict()
     assert isinstance(sd, OrderedDict)
     assert list(sd) == [n for n, _ in a.named_parameters()]
-    assert all(sd[n] is p.data for n, p in a.named_parameters())
+    assert all(sd[n] is p.array for n, p in a.named_parameters())
     x = xp.array(np.random.default_rng(0).standard_normal((4, 3)))
     assert not np.allclose(xp.numpy(a(x)), xp.numpy(b(x)))
     result = b.load_state_dict(sd)
@@ -217,7 +217,7 @@ def test_load_torch_state_dict_matches_torch(xp, torch):
     model.load_state_dict(ref.state_dict(keep_vars=True))
     model.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
     np.testing.assert_allclose(xp.numpy(model(xp.array(x, "float64"))), expected, atol=1e-10)
-    assert all(not getattr(p.data, "requires_grad", False) for p in model.parameters())
+    assert all(not getattr(p.array, "requires_grad", False) for p in model.parameters())
 
 
 def test_load_casts_to_the_parameter_dtype(xp):
@@ -229,12 +229,12 @@ def test_load_casts_to_the_parameter_dtype(xp):
 
 
 def _snapshot(model, xp):
-    return {n: (p.data, xp.numpy(p).copy()) for n, p in model.named_parameters()}
+    return {n: (p.array, xp.numpy(p).copy()) for n, p in model.named_parameters()}
 
 
 def _unchanged(model, xp, snap):
     for n, p in model.named_parameters():
-        assert p.data is snap[n][0]
+        assert p.array is snap[n][0]
         np.testing.assert_array_equal(xp.numpy(p), snap[n][1])
 
 
@@ -281,7 +281,7 @@ def test_to_dtype_keeps_parameter_objects(xp):
     assert model.to(dtype=xn.float64) is model
     assert [id(p) for p in model.parameters()] == [id(p) for p in params]
     for p in params:
-        assert p.dtype == xn.float64 and p.grad.dtype == p.data.dtype
+        assert p.dtype == xn.float64 and p.grad.dtype == p.array.dtype
         assert xp.same_place(p) and xp.same_place(p.grad)
     out = model(xp.array(np.ones((2, 3)), "float64"))
     assert out.dtype == xn.float64
@@ -333,4 +333,4 @@ def test_failed_move_changes_nothing(xp):
     with pytest.raises(ValueError, match="unknown device"):
         model.to("tpu")
     _unchanged(model, xp, snap)
-    assert all(_backend.namespace(p.data) is xp.ns for p in model.parameters())
+    assert all(_backend.namespace(p.array) is xp.ns for p in model.parameters())

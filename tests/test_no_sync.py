@@ -47,7 +47,7 @@ def test_meta_tensors_hold_no_values(torch, meta):
     with pytest.raises((RuntimeError, NotImplementedError)):
         float(t.sum())
     with pytest.raises((RuntimeError, NotImplementedError)):
-        bool((t > 0).data.any())
+        bool((t > 0).array.any())
 
 
 @pytest.mark.parametrize("fuse", [True, False], ids=["fused", "layer-by-layer"])
@@ -58,8 +58,8 @@ def test_mlp_mse_step_never_reads_values(torch, meta, opt, fuse):
     model.fuse_activations = fuse
     loss = _train(model, nn.MSELoss(), _empty(torch, meta, 8, 3), _empty(torch, meta, 8, 2),
                   OPTIMIZERS[opt])
-    assert loss.data.device.type == "meta"
-    assert all(p.data.device.type == "meta" for p in model.parameters())
+    assert loss.array.device.type == "meta"
+    assert all(p.array.device.type == "meta" for p in model.parameters())
 
 
 @pytest.mark.parametrize("opt", list(OPTIMIZERS))
@@ -68,7 +68,7 @@ def test_cross_entropy_step_never_reads_values(torch, meta, opt):
     y = _empty(torch, meta, 8, dtype=torch.int64)  # class indices: their range is not checked here
     loss = _train(model, nn.CrossEntropyLoss(label_smoothing=0.1), _empty(torch, meta, 8, 3), y,
                   OPTIMIZERS[opt])
-    assert loss.data.device.type == "meta"
+    assert loss.array.device.type == "meta"
 
 
 @pytest.mark.parametrize("loss_fn", [nn.BCEWithLogitsLoss(), nn.HuberLoss(), nn.L1Loss()],
@@ -83,4 +83,4 @@ def test_ensemble_step_never_reads_values(torch, meta, opt):
     ens = nn.Ensemble(4, lambda: nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))).to(meta)
     _train(ens, lambda pred, y: ens.loss(nn.MSELoss(), pred, y), _empty(torch, meta, 16, 2),
            _empty(torch, meta, 16, 1), OPTIMIZERS[opt])
-    assert ens[0].weight.data.device.type == "meta"
+    assert ens[0].weight.array.device.type == "meta"

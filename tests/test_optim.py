@@ -118,20 +118,20 @@ def test_trajectory_matches_torch(xp, torch, case):
 
 
 def test_rebinds_when_arrays_are_not_writeable(xp, torch, monkeypatch):
-    """Where arrays are immutable (JAX), updates rebind ``p.data``: the same trajectory."""
+    """Where arrays are immutable (JAX), updates rebind ``p.array``: the same trajectory."""
     monkeypatch.setattr(_backend, "is_writeable", lambda array: False)
     x, y, params = _ours(xp)
     tx, ty, tparams = _theirs(torch)
     opt = optim.Adam(params, lr=0.05, amsgrad=True)
     ref = torch.optim.Adam(tparams, lr=0.05, amsgrad=True)
     for _ in range(5):
-        before = [p.data for p in params]
+        before = [p.array for p in params]
         exp_avgs = [opt.state[p].get("exp_avg") for p in params]
         _train_step(opt, x, y, params)
         ref.zero_grad()
         _torch_loss(torch, tx, ty, tparams).backward()
         ref.step()
-        assert all(p.data is not b for p, b in zip(params, before))
+        assert all(p.array is not b for p, b in zip(params, before))
         assert all(opt.state[p]["exp_avg"] is not m for p, m in zip(params, exp_avgs))
     for p, tp in zip(params, tparams):
         np.testing.assert_allclose(xp.numpy(p), tp.detach().numpy(), rtol=1e-9, atol=1e-9)
@@ -156,7 +156,7 @@ def test_updates_in_place_and_state_keeps_place(xp, make):
     x, y, params = _ours(xp)
     opt = make(params)
     _train_step(opt, x, y, params)
-    data = [p.data for p in params]
+    data = [p.array for p in params]
     buffers = {id(p): {k: v for k, v in opt.state[p].items() if not isinstance(v, int)} for p in params}
     assert all(buffers.values()), "every parameter has state buffers after a step"
     for _ in range(3):
@@ -164,11 +164,11 @@ def test_updates_in_place_and_state_keeps_place(xp, make):
         _train_step(opt, x, y, params)
         assert all(g is not p.grad for g, p in zip(grads, params))  # fresh grads each step
     for p, d in zip(params, data):
-        assert p.data is d  # updated in place: no new parameter arrays
+        assert p.array is d  # updated in place: no new parameter arrays
         for name, buf in buffers[id(p)].items():
             assert opt.state[p][name] is buf, name
             assert xp.same_place(buf), name
-            assert buf.dtype == p.data.dtype and tuple(buf.shape) == p.shape, name
+            assert buf.dtype == p.array.dtype and tuple(buf.shape) == p.shape, name
 
 
 @pytest.mark.parametrize("make", OPTIMIZERS, ids=OPT_IDS)
@@ -179,7 +179,7 @@ def test_float32_stays_float32_and_grads_are_not_mutated(xp, make):
         grad = xp.array([[0.1, -0.2], [0.3, 0.4]], "float32")
         p.grad = grad
         opt.step()
-        assert p.grad is grad
+        assert p.grad.array is grad
         np.testing.assert_array_equal(xp.numpy(grad), np.array([[0.1, -0.2], [0.3, 0.4]], "float32"))
     assert p.dtype == xn.float32 and xp.same_place(p)
     for value in opt.state[p].values():
@@ -217,7 +217,7 @@ def test_state_dict_round_trip_continues_identically(xp, make):
 
     _, _, clones = _ours(xp)
     for c, p in zip(clones, params):
-        c.data = xp.array(xp.numpy(p).copy(), "float64")  # a copy: NumPy would share p's memory
+        c.array = xp.array(xp.numpy(p).copy(), "float64")  # a copy: NumPy would share p's memory
     resumed = make(_grouped(clones, ({"lr": 0.5}, {})))
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["lr"] == 0.02
@@ -251,7 +251,7 @@ def test_load_state_dict_of_torch_optimizer_moves_and_casts_state(xp, torch):
         state = opt.state[p]
         assert state["step"] == 3 and type(state["step"]) is int
         for name in ("exp_avg", "exp_avg_sq"):
-            assert xp.same_place(state[name]) and state[name].dtype == p.data.dtype
+            assert xp.same_place(state[name]) and state[name].dtype == p.array.dtype
             np.testing.assert_allclose(xp.numpy(state[name]), ref.state[tp][name].numpy(), rtol=1e-6)
     x, y = xp.tensor(tx.numpy(), "float32"), xp.tensor(ty.numpy(), "float32")
     _train_step(opt, x, y, params)
@@ -293,10 +293,10 @@ def test_zero_grad_to_none_or_zeros(xp):
     x, y, params = _ours(xp)
     opt = optim.SGD(params, lr=0.1)
     _loss(x, y, params).backward()
-    old = [p.grad for p in params]
+    old = [p.grad.array for p in params]
     opt.zero_grad(set_to_none=False)
     for p, g in zip(params, old):
-        assert p.grad is not g  # rebound: the old array (maybe shared) is left alone
+        assert p.grad.array is not g  # rebound: the old array (maybe shared) is left alone
         assert xp.same_place(p.grad) and tuple(p.grad.shape) == p.shape
         assert not xp.numpy(p.grad).any()
     assert xp.numpy(old[0]).any()
@@ -428,7 +428,7 @@ def test_step_never_reads_array_values(xp, torch):
         for _ in range(2):
             p.grad = torch.empty((3, 2), dtype=torch.float32, device="meta")
             opt.step()
-        assert p.data.device.type == "meta"
+        assert p.array.device.type == "meta"
 
 
 @pytest.mark.parametrize("make", [lambda ps: xn.optim.SGD(ps, lr=0.1, momentum=0.9),
@@ -450,4 +450,4 @@ def test_state_follows_the_model_after_to(xp, make):
     for p in model.parameters():
         for value in opt.state[p].values():
             if hasattr(value, "shape"):
-                assert xp.same_place(value) and value.dtype == p.data.dtype
+                assert xp.same_place(value) and value.dtype == p.array.dtype

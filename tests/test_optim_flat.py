@@ -43,8 +43,8 @@ def test_flat_steps_give_the_same_numbers(xp, make, groups):
     assert len(flat_groups) == len(opt.param_groups)
     for fg in flat_groups:
         for i, p in enumerate(fg.params):
-            assert p.data is fg.views[i]
-            assert tuple(p.data.shape) == p.shape
+            assert p.array is fg.views[i]
+            assert tuple(p.array.shape) == p.shape
             for name, views in fg.state_views.items():
                 assert opt.state[p][name] is views[i], name
         # The views share the flat array's memory: a change through the flat array shows.
@@ -55,10 +55,10 @@ def test_flat_steps_give_the_same_numbers(xp, make, groups):
 
 @pytest.mark.parametrize("make", OPTIMIZERS, ids=OPT_IDS)
 def test_rebinding_data_or_state_midway_is_followed(xp, make):
-    """``p.data = ...``, ``load_state_dict`` and state rebound by hand between flat steps: same numbers."""
+    """``p.array = ...``, ``load_state_dict`` and state rebound by hand between flat steps: same numbers."""
     def meddle(i, opt, params):
         if i == 1:  # rebind one parameter to a copy of its values
-            params[1].data = xp.array(xp.numpy(params[1]).copy(), "float64")
+            params[1].array = xp.array(xp.numpy(params[1]).copy(), "float64")
         if i == 2:  # reload the optimizer's own state: fresh buffers, no views
             saved = opt.state_dict()
             opt.load_state_dict({"state": {k: {n: (xp.array(xp.numpy(v).copy(), "float64")
@@ -95,12 +95,12 @@ def test_a_parameter_without_grad_takes_the_per_parameter_path(xp):
 
 def test_flat_false_keeps_every_parameters_own_array(xp):
     x, y, params = _ours(xp)
-    data = [p.data for p in params]
+    data = [p.array for p in params]
     opt = optim.Adam(params, lr=0.01)
     opt.flat = False
     for _ in range(3):
         _train_step(opt, x, y, params)
-    assert all(p.data is d for p, d in zip(params, data))
+    assert all(p.array is d for p, d in zip(params, data))
     assert opt._flat_groups == {}
 
 
@@ -110,13 +110,13 @@ def test_large_groups_are_not_flattened(xp):
               xp.tensor(rng.standard_normal(300), "float64", requires_grad=True)]
     assert 300 * 300 + 300 > _flat.MAX_ELEMENTS
     opt = optim.SGD(params, lr=0.1, momentum=0.9)
-    data = [p.data for p in params]
+    data = [p.array for p in params]
     for _ in range(3):
         opt.zero_grad()
         ((params[0] * params[0]).sum() + (params[1] * params[1]).sum()).backward()
         opt.step()
     assert opt._flat_groups == {}
-    assert all(p.data is d for p, d in zip(params, data))
+    assert all(p.array is d for p, d in zip(params, data))
 
 
 def test_model_to_after_flat_steps_moves_state_and_continues(xp):
@@ -162,7 +162,10 @@ def test_a_gradient_of_the_wrong_shape_raises_and_changes_nothing(xp, flat):
     opt.zero_grad()
     _loss(x, y, params).backward()
     bias = next(p for p in params if len(p.shape) == 1 and p.shape[0] > 1)
-    bias.grad = xp.array(xp.numpy(bias.grad)[:1], "float64")
+    short = xp.array(xp.numpy(bias.grad)[:1], "float64")
+    with pytest.raises(RuntimeError, match="assigned grad has data of a different size"):
+        bias.grad = short  # refused at once, as torch does
+    bias.grad.array = short  # the native array rebound by hand: step() still refuses it
     values = [xp.numpy(p).copy() for p in params]
     buffers = [xp.numpy(opt.state[p]["momentum_buffer"]).copy() for p in params]
     with pytest.raises(ValueError, match=r"\.grad of shape \(1,\)"):

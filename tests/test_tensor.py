@@ -22,8 +22,8 @@ def test_tensor_from_python_data_follows_pytorch_dtypes(xp):
     mixed = xn.tensor([1, 2.5], device=xp.device)
     flags = xn.tensor([True, False], device=xp.device)
     scalar = xn.tensor(2.5, device=xp.device)
-    assert floats.dtype == xn.float32 and floats.data.dtype == xp.float32
-    assert ints.dtype == xn.int64 and ints.data.dtype == xp.int64
+    assert floats.dtype == xn.float32 and floats.array.dtype == xp.float32
+    assert ints.dtype == xn.int64 and ints.array.dtype == xp.int64
     assert mixed.dtype == xn.float32
     assert flags.dtype == xn.bool_
     assert scalar.shape == () and scalar.dtype == xn.float32
@@ -36,7 +36,7 @@ def test_tensor_from_python_data_follows_pytorch_dtypes(xp):
 def test_tensor_dtype_argument_in_every_spelling(xp):
     for spelling in native_dtypes(xp, "float64"):
         t = xn.tensor([1, 2], dtype=spelling, device=xp.device)
-        assert t.dtype == xn.float64 and t.data.dtype == xp.float64 and xp.same_place(t)
+        assert t.dtype == xn.float64 and t.array.dtype == xp.float64 and xp.same_place(t)
     t = xn.tensor([1.7, 2.2], dtype="int32", device=xp.device)
     assert t.dtype == xn.int32
 
@@ -44,12 +44,12 @@ def test_tensor_dtype_argument_in_every_spelling(xp):
 def test_tensor_copies_an_array_and_keeps_its_place(xp):
     native = xp.array([1.0, 2.0, 3.0], dtype="float64")
     t = xn.tensor(native)
-    assert t.data is not native
+    assert t.array is not native
     assert xp.same_place(t) and t.dtype == xn.float64
     native[0] = 100.0
     assert xp.numpy(t)[0] == 1.0
     again = xn.tensor(t)
-    assert again.data is not t.data and not again.requires_grad
+    assert again.array is not t.array and not again.requires_grad
     cast = xn.tensor(native, dtype="float32")
     assert cast.dtype == xn.float32 and xp.same_place(cast)
 
@@ -68,7 +68,7 @@ def test_asarray_wraps_without_copy(xp):
     for dtype in ("float32", "float64", "int64"):
         native = xp.array([[1, 2], [3, 4]], dtype=dtype)
         t = xn.asarray(native)
-        assert t.data is native
+        assert t.array is native
         assert t.dtype == dtype and xp.same_place(t) and t.xp is xp.ns
     native = xp.array([1.0, 2.0])
     t = xn.asarray(native)
@@ -76,8 +76,8 @@ def test_asarray_wraps_without_copy(xp):
         t += 1.0
     np.testing.assert_array_equal(xp.numpy(native), [2.0, 3.0])  # one array, two names
     assert xn.asarray(t) is t
-    assert xn.asarray(native, dtype=native.dtype).data is native
-    assert xn.asarray(native, device=xp.device).data is native
+    assert xn.asarray(native, dtype=native.dtype).array is native
+    assert xn.asarray(native, device=xp.device).array is native
 
 
 def test_asarray_casts_or_converts_when_asked(xp):
@@ -85,7 +85,7 @@ def test_asarray_casts_or_converts_when_asked(xp):
     t = xn.asarray(native, dtype="float64")
     assert t.dtype == xn.float64 and xp.same_place(t)
     grad = xn.asarray(native, requires_grad=True)
-    assert grad.requires_grad and grad.data is native
+    assert grad.requires_grad and grad.array is native
     listed = xn.asarray([1.0, 2.0], device=xp.device)
     assert listed.dtype == xn.float32 and xp.same_place(listed)
 
@@ -102,7 +102,7 @@ def test_zeros_ones(xp, fill):
     assert make([4], device=xp.device).shape == (4,)
     for spelling in native_dtypes(xp, "float64"):
         t = make(3, dtype=spelling, device=xp.device)
-        assert t.data.dtype == xp.float64 and xp.same_place(t)
+        assert t.array.dtype == xp.float64 and xp.same_place(t)
     assert make(2, dtype="int64", device=xp.device).dtype == xn.int64
     assert make(2, device=xp.device, requires_grad=True).requires_grad
     with pytest.raises(ValueError, match="non-negative ints"):
@@ -122,7 +122,7 @@ def test_random_creation(xp, draw):
         assert abs(values.mean()) < 0.1 and abs(values.std() - 1.0) < 0.1
     for spelling in native_dtypes(xp, "float64"):
         t = make(3, dtype=spelling, device=xp.device)
-        assert t.data.dtype == xp.float64 and xp.same_place(t)
+        assert t.array.dtype == xp.float64 and xp.same_place(t)
     with pytest.raises(TypeError, match="floating point"):
         make(2, dtype="int64", device=xp.device)
 
@@ -153,7 +153,7 @@ def test_float16_random_where_the_backend_has_it(xp):
         pytest.skip(f"{xp.name} has no float16")
     for draw in (xn.rand, xn.randn):
         t = draw(4, dtype="float16", device=xp.device)
-        assert t.data.dtype == xp.float16 and xp.same_place(t)
+        assert t.array.dtype == xp.float16 and xp.same_place(t)
 
 
 def test_arange(xp):
@@ -165,7 +165,7 @@ def test_arange(xp):
     np.testing.assert_allclose(xp.numpy(floats), [0.0, 0.25, 0.5, 0.75])
     for spelling in native_dtypes(xp, "float64"):
         t = xn.arange(2, 8, 2, dtype=spelling, device=xp.device)
-        assert t.data.dtype == xp.float64 and xp.same_place(t)
+        assert t.array.dtype == xp.float64 and xp.same_place(t)
         np.testing.assert_array_equal(xp.numpy(t), [2.0, 4.0, 6.0])
 
 
@@ -214,7 +214,7 @@ def test_detach_shares_data_and_leaves_the_graph(xp):
     x = xp.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
     d = y.detach()
-    assert d.data is y.data and not d.requires_grad and d.is_leaf
+    assert d.array is y.array and not d.requires_grad and d.is_leaf
     assert xp.same_place(d)
 
 
@@ -256,12 +256,12 @@ def test_in_place_under_no_grad(xp, method, ref):
     other = np.array([0.5, 4.0, 2.0], dtype=np.float32)
     expected = ref(ref(host, other), np.float32(2.0))
     w = xp.tensor(host.copy(), requires_grad=True)
-    before = w.data
+    before = w.array
     with xn.no_grad():
         result = getattr(w, method)(xp.tensor(other))
         result = getattr(result, method)(2.0)
     assert result is w and w.requires_grad
-    assert w.data is before  # in place: every backend here has writeable arrays
+    assert w.array is before  # in place: every backend here has writeable arrays
     assert w.dtype == xn.float32 and xp.same_place(w)
     np.testing.assert_allclose(xp.numpy(w), expected, rtol=1e-6)
 
@@ -297,7 +297,7 @@ def test_python_scalars_keep_float32(xp, op, scalar):
     host = np.array([0.5, 1.5, 2.0], dtype=np.float32)
     t = xp.tensor(host, requires_grad=True)
     for got, want in [(op(t, scalar), op(host, scalar)), (op(scalar, t), op(scalar, host))]:
-        assert got.dtype == xn.float32 and got.data.dtype == xp.float32 and xp.same_place(got)
+        assert got.dtype == xn.float32 and got.array.dtype == xp.float32 and xp.same_place(got)
         np.testing.assert_allclose(xp.numpy(got), want, rtol=1e-6)
         t.grad = None
         got.sum().backward()
@@ -325,7 +325,7 @@ def test_xn_dtypes_equal_native_dtypes(xp):
     assert xn.float32 != xp.float64
     assert xn.float32 == "float32" and xn.float32 != "float64"
     t = xp.tensor([1.0])
-    assert t.dtype == xn.float32 and t.dtype == t.data.dtype
+    assert t.dtype == xn.float32 and t.dtype == t.array.dtype
     assert hash(xn.float32) == hash(xn.DType("float32"))
     assert xn.float32.is_floating_point and not xn.int64.is_floating_point
 

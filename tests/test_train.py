@@ -77,10 +77,10 @@ def test_the_epoch_loss_follows_the_loss_reduction(xp, reduction):
     model = nn.Linear(2, 1).to(xp.device)
     if reduction == "callable":  # no reduction attribute: taken as a batch mean
         loss_fn = lambda out, target: ((out - target) ** 2).mean()  # noqa: E731
-        expected = float(xp.numpy(nn.MSELoss()(model(x), y).data))
+        expected = float(xp.numpy(nn.MSELoss()(model(x), y).array))
     else:
         loss_fn = nn.MSELoss(reduction=reduction)
-        expected = float(xp.numpy(loss_fn(model(x), y).data))
+        expected = float(xp.numpy(loss_fn(model(x), y).array))
     for batch_size in (5, 4):  # equal batches, and 4 + 4 + 2
         history = fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.0), (x, y), epochs=1,
                       batch_size=batch_size, val_data=(x, y), metrics=None, verbose=0, shuffle=False)

@@ -102,7 +102,7 @@ def backward(root: Tensor, gradient: Any = None) -> None:
             "backward() on a tensor that does not require grad: none of the tensors it was "
             "computed from has requires_grad=True (or it was computed under no_grad())"
         )
-    data = root.data
+    data = root.array
     stored: set[int] = set()  # arrays the caller or a .grad keeps: never adopt them as a .grad
     if gradient is None:
         if data.shape and _size(data.shape) != 1:
@@ -113,7 +113,7 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         gradient = root._xp.ones_like(data)
     else:
         if isinstance(gradient, type(root)):  # a Tensor (root's class is Tensor, or a subclass)
-            gradient = gradient.data
+            gradient = gradient.array
         if type(gradient) is not type(data) or gradient.shape != data.shape:
             gradient = _gradient_array(root, gradient)
         stored.add(id(gradient))
@@ -140,8 +140,8 @@ def backward(root: Tensor, gradient: Any = None) -> None:
             if parent._backward is None:  # a leaf: no rule to wait for
                 if not parent.requires_grad:
                     continue
-                if parent.grad is None:  # its first share (_accumulate's path, one call less)
-                    parent.grad = _kept(parent, pg, stored)
+                if parent._grad is None:  # its first share (_accumulate's path, one call less)
+                    parent._grad = wrap(_kept(parent, pg, stored), parent._xp)
                 else:
                     _accumulate(parent, pg, stored)
             elif parent is after:
@@ -174,7 +174,7 @@ CLOCK = [0]
 
 
 def bump(t: Tensor) -> None:
-    """Record that ``t.data`` was just changed in place (graphs made before must not use it)."""
+    """Record that ``t.array`` was just changed in place (graphs made before must not use it)."""
     CLOCK[0] = t._version = next(_ticks)
 
 
@@ -195,7 +195,7 @@ def check_saved(node: Tensor) -> None:
     saved = node._saved or 0
     changed = [p for p in (*node._parents, node) if p._version > saved]
     if changed:
-        shapes = ", ".join(f"a tensor of shape {tuple(t.data.shape)}" for t in changed)
+        shapes = ", ".join(f"a tensor of shape {tuple(t.array.shape)}" for t in changed)
         raise RuntimeError(
             f"backward() through '{node._op}': {shapes} that it needs was modified in place "
             "after the forward pass (an optimizer step or a `t -= ...` update): compute the "
@@ -211,10 +211,18 @@ def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
     may alias the gradient stored on another leaf, or be read-only, or overlap
     itself (torch).
     """
-    if g.shape != node.data.shape:  # a broken backward rule, not user error
-        raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.data.shape)}")
-    grad = node.grad
-    node.grad = grad + g if grad is not None else _kept(node, g, stored)
+    if g.shape != node.array.shape:  # a broken backward rule, not user error
+        raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.array.shape)}")
+    grad = node._grad
+    if grad is None:
+        node._grad = wrap(_kept(node, g, stored), node._xp)
+    else:  # the same Tensor, as torch accumulates into it: a kept ``t.grad`` sees the sum
+        grad.array = grad.array + g
+
+
+def wrap(data: Any, xp: Any) -> Tensor:
+    """A new leaf Tensor around ``data``: :mod:`xpnet.tensor` replaces this with its maker."""
+    raise AssertionError("xpnet.tensor sets autograd.wrap when it is imported")
 
 
 def _kept(node: Tensor, g: Any, stored: set[int]) -> Any:
@@ -228,16 +236,16 @@ def _kept(node: Tensor, g: Any, stored: set[int]) -> Any:
 def _gradient_array(root: Tensor, gradient: Any) -> Any:
     from .tensor import Tensor
 
-    data = gradient.data if isinstance(gradient, Tensor) else gradient
+    data = gradient.array if isinstance(gradient, Tensor) else gradient
     if not _backend.is_array(data) or _backend.namespace(data) is not root._xp:
         raise TypeError(
             f"backward(gradient=...) must be an array or Tensor of the same library as the "
             f"tensor ({_backend.library(root._xp)}), got {type(data).__name__}"
         )
-    if tuple(data.shape) != tuple(root.data.shape):
+    if tuple(data.shape) != tuple(root.array.shape):
         raise ValueError(
             f"backward(gradient=...) has shape {tuple(data.shape)} but the tensor has shape "
-            f"{tuple(root.data.shape)}: they must match"
+            f"{tuple(root.array.shape)}: they must match"
         )
     return data
 

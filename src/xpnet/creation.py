@@ -53,7 +53,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     its dtype and, without ``device``, its library and device.
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     if _backend.is_array(data):
         src_xp = _backend.namespace(data)
         xp, dev = _backend.resolve(device, like=(src_xp, _backend.device(data)))

@@ -1,6 +1,6 @@
 """``Tensor``: an array of any Array API library, plus what autograd needs.
 
-A tensor holds its native array in ``.data`` (a NumPy, CuPy, torch or
+A tensor holds its native array in ``.array`` (a NumPy, CuPy, torch or
 array-api-strict array), the array's namespace ``xp`` (resolved once), and,
 when it was computed from tensors that require grad, the op's inputs and the
 closure that sends the gradient back to them. The ops themselves live in
@@ -32,20 +32,19 @@ class Tensor:
     copying it; use :func:`xpnet.tensor` to build one from Python data.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_xp", "_parents", "_backward", "_op",
+    __slots__ = ("array", "_grad", "requires_grad", "_xp", "_parents", "_backward", "_op",
                  "_retains_grad", "_seq", "_version", "_saved", "__weakref__")
     __array_ufunc__ = None  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
 
-    data: Any
-    grad: Any
+    array: Any
     requires_grad: bool
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = data
+            data = data.array
+        self.array = data
         self._xp = _backend.namespace(data)
-        self.grad = None
+        self._grad: Tensor | None = None
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Backward | None = None
         self._op = ""
@@ -59,26 +58,65 @@ class Tensor:
 
     # -- what the array is --------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
+
+        ``w.data -= lr * w.grad.data`` updates ``w`` without recording the update;
+        the native array itself is :attr:`array`.
+        """
+        return _make(self.array, self._xp)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        array = value.array if isinstance(value, Tensor) else value
+        if not _backend.is_array(array):
+            raise TypeError(f"Tensor.data must be set to a Tensor or an array, got {type(value).__name__}")
+        self.array = array
+        self._xp = _backend.namespace(array)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """``dL/d self`` after ``backward()``: a Tensor of this tensor's shape, or None.
+
+        Gradients accumulate: each ``backward()`` adds to it, until ``zero_grad()``
+        (or ``t.grad = None``). Its native array is ``t.grad.array``.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                if not _backend.is_array(value):
+                    raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                    f"{type(value).__name__}")
+                value = _make(value, _backend.namespace(value))
+            if tuple(value.array.shape) != tuple(self.array.shape):
+                raise RuntimeError(f"assigned grad has data of a different size: {value.shape} for a "
+                                   f"tensor of shape {self.shape}")
+        self._grad = value
+
+    @property
     def xp(self) -> Any:
         """The Array API namespace of ``.data``."""
         return self._xp
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        return tuple(self.array.shape)
 
     @property
     def ndim(self) -> int:
-        return len(self.data.shape)
+        return len(self.array.shape)
 
     @property
     def dtype(self) -> _dtypes.DType:
         """The dtype as an ``xn`` dtype (``xn.float32``); ``.data.dtype`` is the native one."""
-        return _dtypes.wrap(self.data.dtype)
+        return _dtypes.wrap(self.array.dtype)
 
     @property
     def device(self) -> Any:
-        return _backend.device(self.data)
+        return _backend.device(self.array)
 
     @property
     def is_leaf(self) -> bool:
@@ -90,15 +128,15 @@ class Tensor:
         return self._op if self._backward is not None else None
 
     def size(self, axis: int | None = None) -> Any:
-        return self.shape if axis is None else self.data.shape[axis]
+        return self.shape if axis is None else self.array.shape[axis]
 
     def numel(self) -> int:
-        return autograd._size(self.data.shape)
+        return autograd._size(self.array.shape)
 
     def __len__(self) -> int:
-        if not self.data.shape:
+        if not self.array.shape:
             raise TypeError("len() of a 0-d tensor")
-        return int(self.data.shape[0])
+        return int(self.array.shape[0])
 
     def __repr__(self) -> str:
         extra = ""
@@ -107,7 +145,7 @@ class Tensor:
         elif self.requires_grad:
             extra = ", requires_grad=True"
         where = _backend.describe(self._xp, self.device)
-        return f"tensor({_backend.to_numpy(self.data)!r}, device='{where}'{extra})".replace(
+        return f"tensor({_backend.to_numpy(self.array)!r}, device='{where}'{extra})".replace(
             "array(", "").replace("), device", ", device")
 
     # -- autograd -----------------------------------------------------------------------
@@ -122,7 +160,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data (no copy), cut from the graph."""
-        return _make(self.data, self._xp)
+        return _make(self.array, self._xp)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad:
@@ -133,13 +171,24 @@ class Tensor:
     # -- leaving xpnet ------------------------------------------------------------------
     def numpy(self) -> Any:
         """The values as a NumPy array (copied from the device when it is not the CPU)."""
-        return _backend.to_numpy(self.data)
+        return _backend.to_numpy(self.array)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        """``np.asarray(t)``: the values as NumPy (copied from the device when not on the CPU)."""
+        host = _backend.to_numpy(self.array)
+        return host if dtype is None else host.astype(dtype, copy=False)
+
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self.array.__dlpack_device__()
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number (waits for the device)."""
         if self.numel() != 1:
             raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
-        value = self._xp.reshape(self.data, ())
+        value = self._xp.reshape(self.array, ())
         if _dtypes.wrap(value.dtype).name == "bool":
             return bool(value)
         if _dtypes.is_floating(value.dtype):
@@ -334,7 +383,7 @@ class Tensor:
     clamp = clip
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return _make(self._xp.argmax(self.data, axis=axis, keepdims=keepdims), self._xp)
+        return _make(self._xp.argmax(self.array, axis=axis, keepdims=keepdims), self._xp)
 
     __hash__ = object.__hash__
 
@@ -345,7 +394,7 @@ def _axis(axis: Any, dim: Any) -> Any:
 
 
 def _require_floating(t: Tensor) -> None:
-    if not _dtypes.is_floating(t.data.dtype):
+    if not _dtypes.is_floating(t.array.dtype):
         raise TypeError(
             f"only floating-point tensors can require grad, got {t.dtype}: "
             "create it with dtype=xn.float32 (or float64)"
@@ -355,6 +404,9 @@ def _require_floating(t: Tensor) -> None:
 def _make(data: Any, xp: Any) -> Tensor:
     """A new leaf tensor around ``data`` with namespace ``xp`` (no lookup)."""
     return make_result(data, xp, (), None, "")
+
+
+autograd.wrap = _make
 
 
 def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward | None,
@@ -367,9 +419,9 @@ def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backw
     pass False.
     """
     t = _new(Tensor)
-    t.data = data
+    t.array = data
     t._xp = xp
-    t.grad = None
+    t._grad = None
     t._op = op
     t._retains_grad = False
     t._seq = next(_creation_order)

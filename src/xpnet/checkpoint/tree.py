@@ -34,7 +34,7 @@ def flatten(obj: Any) -> tuple[Any, list[Any]]:
 
 def _encode(obj: Any, arrays: list[Any], where: str) -> Any:
     if isinstance(obj, Tensor):
-        arrays.append(obj.data)
+        arrays.append(obj.array)
         return {"tensor": len(arrays) - 1}
     if _backend.is_array(obj):
         arrays.append(obj)

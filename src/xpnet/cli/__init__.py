@@ -50,6 +50,6 @@ def describe(device: Any) -> str:
     import xpnet as xn
 
     t = xn.zeros(1, device=device)
-    library = type(t.data).__module__.split(".")[0]
+    library = type(t.array).__module__.split(".")[0]
     name = _LIBRARIES.get(library, library)
     return f"{device} ({name})" if library == "numpy" else f"{device} ({name}, {t.device})"

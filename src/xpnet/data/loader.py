@@ -22,7 +22,7 @@ from ..tensor import Tensor
 def native(obj: Any) -> tuple[Any, Any, Any]:
     """``(array, xp, device)`` of a Tensor or a native array; TypeError for anything else."""
     if isinstance(obj, Tensor):
-        return obj.data, obj._xp, obj.device
+        return obj.array, obj._xp, obj.device
     if _backend.is_array(obj):
         return obj, _backend.namespace(obj), _backend.device(obj)
     hint = ": make one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else ""
@@ -73,7 +73,7 @@ def rebuild(data: Any, keys: list[Any], parts: list[Any]) -> Any:
 
 def take_rows(item: Any, xp: Any, index: Any) -> Any:
     """Rows ``index`` (a slice, or an int array on the item's device) of a Tensor or array."""
-    array = item.data if isinstance(item, Tensor) else item
+    array = item.array if isinstance(item, Tensor) else item
     rows = array[index, ...] if isinstance(index, slice) else xp.take(array, index, axis=0)
     return Tensor(rows) if isinstance(item, Tensor) else rows
 

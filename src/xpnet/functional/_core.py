@@ -34,7 +34,7 @@ def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
     error (a layer's name is formatted from its sizes, which costs time on every call).
     """
     xp = a._xp
-    if xp is b._xp and (xp is _backend.numpy_xp or _backend.same_device(xp, a.data, b.data)):
+    if xp is b._xp and (xp is _backend.numpy_xp or _backend.same_device(xp, a.array, b.array)):
         return
     if not isinstance(op, str):
         op = op()
@@ -82,7 +82,7 @@ def require_floating(x: Tensor, op: str) -> None:
 
     NumPy would answer in float64, which is not the float32 default; PyTorch refuses too.
     """
-    if not _dtypes.is_floating(x.data.dtype):
+    if not _dtypes.is_floating(x.array.dtype):
         raise TypeError(f"{op} needs a floating-point tensor, got {x.dtype}: convert it first, "
                         f"e.g. x.to(dtype=xn.float32)")
 
@@ -97,7 +97,7 @@ def python_number(x: Any) -> Any:
 
 def value(x: Any) -> Any:
     """The native array of a Tensor, or the Python scalar itself."""
-    return x.data if isinstance(x, Tensor) else x
+    return x.array if isinstance(x, Tensor) else x
 
 
 def node(x: Any) -> Tensor:

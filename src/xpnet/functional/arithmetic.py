@@ -27,7 +27,7 @@ from ._core import (
 
 def _grad(xp: Any, x: Any, g: Any) -> Any:
     """``g`` summed to the shape of input ``x``, or None when ``x`` needs no gradient."""
-    return unbroadcast(xp, g, x.data.shape) if needs_grad(x) else None
+    return unbroadcast(xp, g, x.array.shape) if needs_grad(x) else None
 
 
 def _route(g: Any) -> tuple[Any, Any]:
@@ -39,8 +39,8 @@ def add(a: Any, b: Any) -> Tensor:
     """``a + b``.  dL/da = G,  dL/db = G."""
     a, b, xp = operands(a, b, "add")
     a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
-    av = a.data if a_tensor else a
-    bv = b.data if b_tensor else b
+    av = a.array if a_tensor else a
+    bv = b.array if b_tensor else b
     out = av + bv
     if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
         return make_result(out, xp, (a, b), _route, "add", saves=False)
@@ -67,8 +67,8 @@ def mul(a: Any, b: Any) -> Tensor:
     """``a * b``.  dL/da = G * b,  dL/db = G * a."""
     a, b, xp = operands(a, b, "mul")
     a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
-    av = a.data if a_tensor else a
-    bv = b.data if b_tensor else b
+    av = a.array if a_tensor else a
+    bv = b.array if b_tensor else b
     out = av * bv
     if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
 
@@ -124,13 +124,13 @@ def neg(x: Any) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (-g,)
 
-    return make_result(-x.data, x._xp, (x,), backward, "neg", saves=False)
+    return make_result(-x.array, x._xp, (x,), backward, "neg", saves=False)
 
 
 def exp(x: Any) -> Tensor:
     """``e**x``.  dL/dx = G * e**x = G * out."""
     x = as_tensor(x, "exp")
-    out = x._xp.exp(x.data)
+    out = x._xp.exp(x.array)
 
     def backward(g: Any) -> tuple[Any]:
         return (g * out,)
@@ -143,15 +143,15 @@ def log(x: Any) -> Tensor:
     x = as_tensor(x, "log")
 
     def backward(g: Any) -> tuple[Any]:
-        return (g / x.data,)
+        return (g / x.array,)
 
-    return make_result(x._xp.log(x.data), x._xp, (x,), backward, "log")
+    return make_result(x._xp.log(x.array), x._xp, (x,), backward, "log")
 
 
 def sqrt(x: Any) -> Tensor:
     """Square root.  dL/dx = G / (2 sqrt(x)) = G / (2 out)."""
     x = as_tensor(x, "sqrt")
-    out = x._xp.sqrt(x.data)
+    out = x._xp.sqrt(x.array)
 
     def backward(g: Any) -> tuple[Any]:
         return (g / (2 * out),)
@@ -164,19 +164,19 @@ def abs(x: Any) -> Tensor:
     x = as_tensor(x, "abs")
 
     def backward(g: Any) -> tuple[Any]:
-        return (g * x._xp.sign(x.data),)
+        return (g * x._xp.sign(x.array),)
 
-    return make_result(x._xp.abs(x.data), x._xp, (x,), backward, "abs")
+    return make_result(x._xp.abs(x.array), x._xp, (x,), backward, "abs")
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """``x`` limited to ``[min, max]``.  dL/dx = G where min <= x <= max, else 0."""
     x = as_tensor(x, "clip")
     xp = x._xp
-    out = xp.clip(x.data, min=min, max=max)
+    out = xp.clip(x.array, min=min, max=max)
 
     def backward(g: Any) -> tuple[Any]:
-        inside = out == x.data
+        inside = out == x.array
         return (xp.where(inside, g, xp.zeros_like(g)),)
 
     return make_result(out, xp, (x,), backward, "clip")
@@ -184,7 +184,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """``a`` where ``condition`` holds, else ``b``.  dL/da = G [cond],  dL/db = G [not cond]."""
-    cond = condition.data if isinstance(condition, Tensor) else condition
+    cond = condition.array if isinstance(condition, Tensor) else condition
     a, b, xp = operands(a, b, "where")
     out = xp.where(cond, value(a), value(b))
 
@@ -204,14 +204,14 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
     x = as_tensor(x, "to")
     if dtype is None and _dtypes.is_dtype(device):
         device, dtype = None, device
-    src_xp, src_dev, src_dtype = x._xp, x.device, x.data.dtype
+    src_xp, src_dev, src_dtype = x._xp, x.device, x.array.dtype
     xp, dev = _backend.resolve(device, like=(src_xp, src_dev))
-    data = _backend.move(x.data, xp, dev)
+    data = _backend.move(x.array, xp, dev)
     if dtype is not None:
         target = _dtypes.resolve(dtype, xp)
         if data.dtype != target:
             data = xp.astype(data, target)
-    if data is x.data:
+    if data is x.array:
         return x
 
     def backward(g: Any) -> tuple[Any]:
@@ -251,12 +251,12 @@ def update_(t: Tensor, other: Any, method: str) -> Tensor:
         )
     if isinstance(other, Tensor):
         check_same_place(t, other, "in-place update")
-        other = other.data
+        other = other.array
     elif not isinstance(other, (int, float, bool)):
         check_same_place(t, as_tensor(other, "in-place update"), "in-place update")
-    if _backend.is_writeable(t.data):
-        getattr(t.data, method)(other)
+    if _backend.is_writeable(t.array):
+        getattr(t.array, method)(other)
     else:
-        t.data = getattr(t.data, method.replace("__i", "__", 1))(other)
+        t.array = getattr(t.array, method.replace("__i", "__", 1))(other)
     bump(t)  # graphs that saved the old values must not use them (autograd.check_saved)
     return t

@@ -22,12 +22,12 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     xp = x._xp
     if p == 1.0:
-        mask = xp.zeros_like(x.data)
+        mask = xp.zeros_like(x.array)
     else:
-        draw = _backend.uniform(tuple(x.data.shape), xp=xp, device=x.device, dtype=x.data.dtype)
-        mask = xp.astype(draw >= p, x.data.dtype) / (1 - p)
+        draw = _backend.uniform(tuple(x.array.shape), xp=xp, device=x.device, dtype=x.array.dtype)
+        mask = xp.astype(draw >= p, x.array.dtype) / (1 - p)
 
     def backward(g: Any) -> tuple[Any]:
         return (g * mask,)
 
-    return make_result(x.data * mask, xp, (x,), backward, "dropout", saves=False)
+    return make_result(x.array * mask, xp, (x,), backward, "dropout", saves=False)

@@ -39,8 +39,8 @@ def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | Non
         bias = as_tensor(bias, name)
         check_same_place(weight, bias, name)
     xp = weight._xp
-    z = xp.matmul(x.data, xp.matrix_transpose(weight.data))  # (K, N, out): one batched GEMM
-    b = None if bias is None else xp.expand_dims(bias.data, axis=1)  # (K, 1, out)
+    z = xp.matmul(x.array, xp.matrix_transpose(weight.array))  # (K, N, out): one batched GEMM
+    b = None if bias is None else xp.expand_dims(bias.array, axis=1)  # (K, 1, out)
     if activation is None:
         if b is not None:
             z += b  # in place: z is fresh
@@ -52,11 +52,11 @@ def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | Non
         d = g if act_grad is None else act_grad(g)  # D = G act'(Z)
         gx = gw = gb = None
         if x.requires_grad:  # dL/dX[k] = D[k] W[k], summed over k for a shared X
-            gx = xp.matmul(d, weight.data)
+            gx = xp.matmul(d, weight.array)
             if x.ndim == 2:
                 gx = xp.sum(gx, axis=0)
         if weight.requires_grad:  # dL/dW[k] = D[k]^T X[k]
-            gw = xp.matmul(xp.matrix_transpose(d), x.data)
+            gw = xp.matmul(xp.matrix_transpose(d), x.array)
         if bias is not None and bias.requires_grad:  # dL/db[k] = sum_n D[k, n]
             gb = xp.sum(d, axis=1)
         return gx, gw, gb

@@ -128,19 +128,19 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
     ``D = G``; with one, :func:`bias_act` adds it and ``D = G act'(Z)``.
     """
     xp = weight._xp
-    lead = tuple(x.data.shape[:-1])
+    lead = tuple(x.array.shape[:-1])
     rows = len(lead) == 1  # x is (N, in): no reshaping
-    x2 = x.data if rows else xp.reshape(x.data, (-1, x.data.shape[-1]))
-    outs, ins = weight.data.shape
+    x2 = x.array if rows else xp.reshape(x.array, (-1, x.array.shape[-1]))
+    outs, ins = weight.array.shape
     mm = _backend.matmul_2d(xp, x2.shape[0], ins, outs)
     sum_axis = _backend.SUM_AXIS.get(xp)
-    y = mm(x2, weight.data.T)
+    y = mm(x2, weight.array.T)
     act_grad = None
     if activation is not None:
-        y, act_grad = _backend.dispatch(bias_act, xp, y, None if bias is None else bias.data,
+        y, act_grad = _backend.dispatch(bias_act, xp, y, None if bias is None else bias.array,
                                         activation, negative_slope)
     elif bias is not None:
-        y += bias.data  # in place: ``y`` is fresh, so no second (N, out) buffer
+        y += bias.array  # in place: ``y`` is fresh, so no second (N, out) buffer
     if not rows:
         y = xp.reshape(y, lead + (outs,))
 
@@ -150,9 +150,9 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
             d = act_grad(d)  # D = G act'(Z)
         gx = gw = gb = None
         if x.requires_grad:  # dL/dx = D W
-            gx = mm(d, weight.data)
+            gx = mm(d, weight.array)
             if not rows:
-                gx = xp.reshape(gx, x.data.shape)
+                gx = xp.reshape(gx, x.array.shape)
         if weight.requires_grad:  # dL/dW = D^T X
             gw = mm(d.T, x2)
         if bias is not None and bias.requires_grad:  # dL/db = sum of D over rows

@@ -27,7 +27,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b, xp = operands(a, b, "matmul")
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul needs two tensors or arrays, not a Python number")
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     a_ndim, b_ndim = len(ad.shape), len(bd.shape)
     if a_ndim == 2 and b_ndim == 2 and ad.shape[1] == bd.shape[0]:  # the common case, at once
         mm = _backend.matmul_2d(xp, ad.shape[0], ad.shape[1], bd.shape[1])
@@ -48,8 +48,8 @@ def matmul(a: Any, b: Any) -> Tensor:
     out = xp.matmul(ad, bd)
 
     def backward(g: Any) -> tuple[Any, Any]:
-        a2 = a.data if a.ndim > 1 else xp.reshape(a.data, (1, -1))
-        b2 = b.data if b.ndim > 1 else xp.reshape(b.data, (-1, 1))
+        a2 = a.array if a.ndim > 1 else xp.reshape(a.array, (1, -1))
+        b2 = b.array if b.ndim > 1 else xp.reshape(b.array, (-1, 1))
         g2 = g
         if a.ndim == 1:
             g2 = xp.expand_dims(g2, axis=-2 if b.ndim > 1 else 0)
@@ -57,9 +57,9 @@ def matmul(a: Any, b: Any) -> Tensor:
             g2 = xp.expand_dims(g2, axis=-1)
         ga = gb = None
         if needs_grad(a):  # dL/dA = G B^T
-            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.data.shape)
+            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.array.shape)
         if needs_grad(b):  # dL/dB = A^T G
-            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.data.shape)
+            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.array.shape)
         return ga, gb
 
     return make_result(out, xp, (a, b), backward, "matmul")

@@ -28,7 +28,7 @@ def _check_reduction(reduction_: str, name: str) -> None:
 
 
 def _floating(x: Tensor, name: str, what: str = "input") -> None:
-    if not _dtypes.is_floating(x.data.dtype):
+    if not _dtypes.is_floating(x.array.dtype):
         raise TypeError(f"{name}: the {what} must be floating point, got {x.dtype}")
 
 
@@ -38,15 +38,15 @@ def loss_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     y = target if isinstance(target, Tensor) else as_tensor(target, name)
     _floating(x, name)
     check_same_place(x, y, name)
-    if y.data.shape != x.data.shape and tuple(y.data.shape) != tuple(x.data.shape):
+    if y.array.shape != x.array.shape and tuple(y.array.shape) != tuple(x.array.shape):
         raise ValueError(
             f"{name}: target shape {y.shape} does not match input shape {x.shape}: they must "
             f"be equal (reshape one, e.g. target.reshape({', '.join(map(str, x.shape))}))"
         )
-    if y.data.dtype != x.data.dtype:
+    if y.array.dtype != x.array.dtype:
         if y.requires_grad:
             raise TypeError(f"{name}: target dtype {y.dtype} differs from input dtype {x.dtype}")
-        y = Tensor(x._xp.astype(y.data, x.data.dtype))
+        y = Tensor(x._xp.astype(y.array, x.array.dtype))
     return x, y
 
 
@@ -76,7 +76,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         _check_reduction(reduction, "mse_loss")
     x, y = loss_operands(input, target, "mse_loss")
     xp = x._xp
-    d = x.data - y.data
+    d = x.array - y.array
     squares = d * d
     scale = 2.0  # dL/dx = 2 d G, divided by the count for "mean"
     if reduction == "mean":
@@ -109,7 +109,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     a = arithmetic.abs(d)
     quadratic = arithmetic.mul(arithmetic.mul(d, d), 0.5)
     linear = arithmetic.mul(arithmetic.sub(a, 0.5 * delta), delta)
-    return _reduce_tensor(arithmetic.where(a.data < delta, quadratic, linear), reduction)
+    return _reduce_tensor(arithmetic.where(a.array < delta, quadratic, linear), reduction)
 
 
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -123,7 +123,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     if y.requires_grad:
         raise ValueError("binary_cross_entropy: the target cannot require grad "
                          "(use binary_cross_entropy_with_logits)")
-    xp, pv, yv = p._xp, p.data, y.data
+    xp, pv, yv = p._xp, p.array, y.array
     if _backend.on_host(xp, p.device) and bool(xp.any((pv < 0) | (pv > 1))):
         raise ValueError("binary_cross_entropy: input values must lie in [0, 1] "
                          "(apply a sigmoid, or use BCEWithLogitsLoss on raw scores)")
@@ -150,7 +150,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x, y = loss_operands(input, target, "binary_cross_entropy_with_logits")
-    xp, xv, yv = x._xp, x.data, y.data
+    xp, xv, yv = x._xp, x.array, y.array
     e = xp.exp(-xp.abs(xv))
     out, share = _reduce(xp, xp.maximum(xv, 0.0) - xv * yv + xp.log1p(e), reduction)
 
@@ -187,8 +187,8 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
     xp = x._xp
     w = _class_weight(x, weight, axis, classes, name)
     e = label_smoothing
-    logp = _stable_log_softmax(xp, x.data, axis)
-    if _dtypes.is_floating(y.data.dtype):
+    logp = _stable_log_softmax(xp, x.array, axis)
+    if _dtypes.is_floating(y.array.dtype):
         probs = _probability_target(x, y, ignore_index, name)
         if e:
             probs = probs * (1 - e) + e / classes
@@ -229,13 +229,13 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
     _check_reduction(reduction, name)
     x, y, axis, classes = _class_operands(input, target, name)
     xp = x._xp
-    if _dtypes.is_floating(y.data.dtype):
+    if _dtypes.is_floating(y.array.dtype):
         raise TypeError(f"{name}: target must hold integer class indices, got {y.dtype} (for "
                         f"class probabilities use cross_entropy on the scores)")
     w = _class_weight(x, weight, axis, classes, name)
     onehot, keep = _class_targets(x, y, axis, classes, ignore_index, name)
     q = (onehot if w is None else onehot * w) * keep  # k_i w_c [c == y_i]
-    per_sample = -xp.sum(q * x.data, axis=axis)
+    per_sample = -xp.sum(q * x.array, axis=axis)
     out, share = _weighted_reduce(xp, per_sample, xp.sum(q, axis=axis), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
@@ -270,11 +270,11 @@ def _class_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor,
     _floating(x, name)
     y = as_tensor(target, name)
     check_same_place(x, y, name)
-    kind = _dtypes.wrap(y.data.dtype)
+    kind = _dtypes.wrap(y.array.dtype)
     if kind.name == "bool" or kind.name.startswith("complex"):
         raise TypeError(f"{name}: target must hold integer class indices or probabilities, got {kind}")
     axis = 1 if x.ndim >= 2 else 0
-    return x, y, axis, x.data.shape[axis]
+    return x, y, axis, x.array.shape[axis]
 
 
 def _class_weight(x: Tensor, weight: Any, axis: int, classes: int, name: str) -> Any:
@@ -283,17 +283,17 @@ def _class_weight(x: Tensor, weight: Any, axis: int, classes: int, name: str) ->
         return None
     w = as_tensor(weight, f"{name} weight")
     check_same_place(x, w, f"{name} (input and weight)")
-    if tuple(w.data.shape) != (classes,):
+    if tuple(w.array.shape) != (classes,):
         raise ValueError(f"{name}: weight must be 1-D with one value per class, shape ({classes},) "
                          f"for {classes} classes, got shape {w.shape}")
     if w.requires_grad:
         raise ValueError(f"{name}: weight cannot require grad (its gradient is not implemented, "
                          f"as in PyTorch): pass weight.detach()")
-    kind = _dtypes.wrap(w.data.dtype)
+    kind = _dtypes.wrap(w.array.dtype)
     if kind.name == "bool" or kind.name.startswith("complex"):
         raise TypeError(f"{name}: weight must be real numbers, got {kind}")
     xp = x._xp
-    data = w.data if w.data.dtype == x.data.dtype else xp.astype(w.data, x.data.dtype)
+    data = w.array if w.array.dtype == x.array.dtype else xp.astype(w.array, x.array.dtype)
     shape = [1] * x.ndim
     shape[axis] = classes
     return xp.reshape(data, tuple(shape))
@@ -301,9 +301,9 @@ def _class_weight(x: Tensor, weight: Any, axis: int, classes: int, name: str) ->
 
 def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> Any:
     """A floating target: class probabilities shaped like ``x``, in its dtype."""
-    if tuple(y.data.shape) != tuple(x.data.shape):
+    if tuple(y.array.shape) != tuple(x.array.shape):
         axis = 1 if x.ndim >= 2 else 0
-        batch_shape = tuple(x.data.shape[:axis]) + tuple(x.data.shape[axis + 1:])
+        batch_shape = tuple(x.array.shape[:axis]) + tuple(x.array.shape[axis + 1:])
         raise ValueError(
             f"{name}: a probability target must have the input's shape {x.shape}, got "
             f"{y.shape} (class indices must be an integer array of shape {batch_shape})"
@@ -312,9 +312,9 @@ def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> A
         raise RuntimeError(f"{name}: ignore_index={ignore_index} is not supported for a "
                            f"probability (floating point) target, as in PyTorch: give it a "
                            f"zero row or weight instead, or pass class indices")
-    if y.requires_grad and y.data.dtype != x.data.dtype:
+    if y.requires_grad and y.array.dtype != x.array.dtype:
         raise TypeError(f"{name}: target dtype {y.dtype} differs from input dtype {x.dtype}")
-    return y.data if y.data.dtype == x.data.dtype else x._xp.astype(y.data, x.data.dtype)
+    return y.array if y.array.dtype == x.array.dtype else x._xp.astype(y.array, x.array.dtype)
 
 
 def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: int,
@@ -322,22 +322,22 @@ def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: 
     """Class indices as one-hot rows shaped like ``x``, and the mask k = [y != ignore_index]
     with the class axis kept (size 1), both in ``x``'s dtype."""
     xp = x._xp
-    batch_shape = tuple(x.data.shape[:axis]) + tuple(x.data.shape[axis + 1:])
-    if tuple(y.data.shape) != batch_shape:
+    batch_shape = tuple(x.array.shape[:axis]) + tuple(x.array.shape[axis + 1:])
+    if tuple(y.array.shape) != batch_shape:
         raise ValueError(
             f"{name}: class-index target shape {y.shape} does not match input shape {x.shape}: "
             f"expected {batch_shape} (the input's shape without its class axis {axis})"
         )
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
         raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
-    kept = y.data != ignore_index
+    kept = y.array != ignore_index
     # The range check reads the values, so it runs only where that does not wait for a GPU.
     if _backend.on_host(xp, x.device) and bool(
-            xp.any(((y.data < 0) | (y.data >= classes)) & kept)):
+            xp.any(((y.array < 0) | (y.array >= classes)) & kept)):
         raise ValueError(f"{name}: class indices must lie in [0, {classes - 1}] for {classes} "
                          f"classes (or equal ignore_index={ignore_index})")
     shape = [1] * x.ndim
     shape[axis] = classes
-    ids = xp.reshape(xp.arange(classes, dtype=y.data.dtype, device=x.device), tuple(shape))
-    onehot = xp.astype(xp.expand_dims(y.data, axis=axis) == ids, x.data.dtype)
-    return onehot, xp.astype(xp.expand_dims(kept, axis=axis), x.data.dtype)
+    ids = xp.reshape(xp.arange(classes, dtype=y.array.dtype, device=x.device), tuple(shape))
+    onehot = xp.astype(xp.expand_dims(y.array, axis=axis) == ids, x.array.dtype)
+    return onehot, xp.astype(xp.expand_dims(kept, axis=axis), x.array.dtype)

@@ -15,13 +15,13 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Sum over ``axis`` (all axes when None).  dL/dx = G broadcast back over the axes."""
     x = as_tensor(x, "sum")
     xp, axis = x._xp, _axis(axis)
-    shape = tuple(x.data.shape)
+    shape = tuple(x.array.shape)
     kept = keepdims_shape(shape, axis)
 
     def backward(g: Any) -> tuple[Any]:
         return (xp.broadcast_to(xp.reshape(g, kept), shape),)
 
-    out = xp.sum(x.data, axis=axis, keepdims=keepdims)
+    out = xp.sum(x.array, axis=axis, keepdims=keepdims)
     return make_result(out, xp, (x,), backward, "sum", saves=False)
 
 
@@ -30,7 +30,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     x = as_tensor(x, "mean")
     require_floating(x, "mean")
     xp, axis = x._xp, _axis(axis)
-    shape = tuple(x.data.shape)
+    shape = tuple(x.array.shape)
     kept = keepdims_shape(shape, axis)
     count = 1
     for full, k in zip(shape, kept):
@@ -40,20 +40,20 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (xp.broadcast_to(xp.reshape(g / count, kept), shape),)
 
-    out = xp.mean(x.data, axis=axis, keepdims=keepdims)
+    out = xp.mean(x.array, axis=axis, keepdims=keepdims)
     return make_result(out, xp, (x,), backward, "mean", saves=False)
 
 
 def _extremum(x: Any, axis: Any, keepdims: bool, name: str) -> Tensor:
     x = as_tensor(x, name)
     xp, axis = x._xp, _axis(axis)
-    shape = tuple(x.data.shape)
+    shape = tuple(x.array.shape)
     kept = keepdims_shape(shape, axis)
-    out = getattr(xp, name)(x.data, axis=axis, keepdims=True)
+    out = getattr(xp, name)(x.array, axis=axis, keepdims=True)
 
     def backward(g: Any) -> tuple[Any]:
         # Ties share the gradient equally, as torch.amax does.
-        hit = xp.astype(x.data == out, g.dtype)
+        hit = xp.astype(x.array == out, g.dtype)
         return (hit * xp.reshape(g, kept) / xp.sum(hit, axis=axis, keepdims=True),)
 
     return make_result(out if keepdims else xp.reshape(out, _dropped(kept, shape, axis)),

@@ -16,13 +16,13 @@ def reshape(x: Any, shape: tuple[int, ...]) -> Tensor:
     """``x`` with a new shape (one entry may be -1).  dL/dx = G reshaped to x's shape."""
     x = as_tensor(x, "reshape")
     xp = x._xp
-    old = tuple(x.data.shape)
+    old = tuple(x.array.shape)
 
     def backward(g: Any) -> tuple[Any]:
         return (xp.reshape(g, old),)
 
     try:
-        out = xp.reshape(x.data, tuple(shape))
+        out = xp.reshape(x.array, tuple(shape))
     except (ValueError, RuntimeError) as exc:
         raise ValueError(f"cannot reshape a tensor of shape {old} to {tuple(shape)}: {exc}") from None
     return make_result(out, xp, (x,), backward, "reshape", saves=False)
@@ -38,7 +38,7 @@ def permute_dims(x: Any, axes: tuple[int, ...]) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (xp.permute_dims(g, inverse),)
 
-    return make_result(xp.permute_dims(x.data, axes), xp, (x,), backward, "permute_dims", saves=False)
+    return make_result(xp.permute_dims(x.array, axes), xp, (x,), backward, "permute_dims", saves=False)
 
 
 def matrix_transpose(x: Any) -> Tensor:
@@ -74,11 +74,11 @@ def getitem(x: Any, index: Any) -> Tensor:
                 "None or ...; move the indexed axis first with permute_dims, or index x.detach()"
             )
     index = _standard_index(parts, x.ndim)
-    out = x.data[_sole(index)]
-    shape, dtype, dev = tuple(x.data.shape), x.data.dtype, x.device
+    out = x.array[_sole(index)]
+    shape, dtype, dev = tuple(x.array.shape), x.array.dtype, x.device
     # The standard's __setitem__ takes no None: write G without the axes None added.
     target = _sole(tuple(part for part in index if part is not None))
-    target_shape = tuple(x.data[target].shape) if any(p is None for p in index) else None
+    target_shape = tuple(x.array[target].shape) if any(p is None for p in index) else None
 
     def backward(g: Any) -> tuple[Any]:
         full = xp.zeros(shape, dtype=dtype, device=dev)
@@ -107,7 +107,7 @@ def _take(x: Tensor, arrays: tuple[Any, ...]) -> Tensor:
     Indices are checked where reading them is free (``_backend.on_host``); on GPUs
     an index out of range is not reported.
     """
-    xp, shape, dev = x._xp, tuple(x.data.shape), x.device
+    xp, shape, dev = x._xp, tuple(x.array.shape), x.device
     if len(arrays) > len(shape):
         raise IndexError(f"too many indices: {len(arrays)} for a tensor of shape {shape}")
     sizes, trailing = shape[:len(arrays)], shape[len(arrays):]
@@ -129,7 +129,7 @@ def _take(x: Tensor, arrays: tuple[Any, ...]) -> Tensor:
     batch = tuple(linear.shape)
     linear = xp.reshape(linear, (-1,))
     rows = math.prod(sizes)
-    out = xp.take(xp.reshape(x.data, (rows, *trailing)), linear, axis=0)
+    out = xp.take(xp.reshape(x.array, (rows, *trailing)), linear, axis=0)
 
     def backward(g: Any) -> tuple[Any]:
         g_flat = xp.reshape(g, (linear.shape[0], math.prod(trailing)))
@@ -153,7 +153,7 @@ def _list_as_array(x: Tensor, part: Any) -> Any:
     """A part of an index as a native value: Tensors unwrapped, lists made arrays on x's device."""
     if isinstance(part, Tensor):
         check_same_place(x, part, "getitem")
-        return part.data
+        return part.array
     if isinstance(part, list):
         xp = x._xp
         array = xp.asarray(part, device=x.device)

@@ -36,16 +36,16 @@ def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
     else:
         t = as_tensor(x, layer if isinstance(layer, str) else layer())
     check_same_place(t, like, layer)
-    if t.data.dtype == like.data.dtype:
+    if t.array.dtype == like.array.dtype:
         return t
     layer = layer if isinstance(layer, str) else layer()
-    if isinstance(x, Tensor) and _dtypes.is_floating(t.data.dtype):
+    if isinstance(x, Tensor) and _dtypes.is_floating(t.array.dtype):
         raise TypeError(
             f"{layer} got a {t.dtype} input but its parameters are {like.dtype}: convert the "
             f"input with x.to(dtype=xn.{like.dtype}), or the model with "
             f"model.to(dtype=xn.{t.dtype})"
         )
-    return Tensor(t._xp.astype(t.data, like.data.dtype))
+    return Tensor(t._xp.astype(t.array, like.array.dtype))
 
 
 def loss_input(x: Any, loss: str) -> Tensor:
@@ -59,5 +59,5 @@ def loss_target(target: Any, input: Tensor, loss: str) -> Any:
     if isinstance(target, Tensor) or not isinstance(target, (list, tuple, int, float)):
         return target
     kind = _python_dtype(target)
-    dtype = input.data.dtype if kind == "float32" else kind
+    dtype = input.array.dtype if kind == "float32" else kind
     return tensor(target, dtype=dtype, device=input.device)

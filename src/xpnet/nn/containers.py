@@ -318,7 +318,7 @@ def _parameter(value: Any, container: str) -> Parameter:
     if isinstance(value, Parameter):
         return value
     if isinstance(value, Tensor):
-        return Parameter(value.data, requires_grad=True)
+        return Parameter(value.array, requires_grad=True)
     try:
         return Parameter(value)
     except TypeError as exc:

@@ -146,12 +146,12 @@ class Ensemble(Sequential):
             raise ValueError(f"{name}: the prediction must have shape ({k}, N, ...) (the ensemble "
                              f"size first), got {x.shape}")
         y = as_tensor(loss_target(target, x, name), name)
-        member_ndim = x.ndim - 1 - (0 if _dtypes.is_floating(y.data.dtype) else 1)
+        member_ndim = x.ndim - 1 - (0 if _dtypes.is_floating(y.array.dtype) else 1)
         if y.ndim == member_ndim:  # shared by every member
             if y.requires_grad:
                 raise ValueError(f"{name}: a target that requires grad must be given per member, "
                                  f"shape ({k}, ...)")
-            y = as_tensor(y._xp.broadcast_to(y.data, (k, *y.shape)), name)
+            y = as_tensor(y._xp.broadcast_to(y.array, (k, *y.shape)), name)
         elif y.ndim != member_ndim + 1 or y.shape[0] != k:
             raise ValueError(f"{name}: target of shape {y.shape} fits neither one member's "
                              f"prediction {x.shape[1:]} (shared) nor ({k}, ...) (per member)")
@@ -163,7 +163,7 @@ class Ensemble(Sequential):
         per_member = F.reshape(elementwise(x, y), (k, -1))
         if reduction == "sum":
             return F.sum(F.sum(per_member, axis=1))
-        counts = _class_weight_sums(loss_fn, y, k, x.data.dtype)  # weighted/ignoring class losses
+        counts = _class_weight_sums(loss_fn, y, k, x.array.dtype)  # weighted/ignoring class losses
         if counts is None:
             return F.sum(F.mean(per_member, axis=1))
         return F.sum(F.div(F.sum(per_member, axis=1), counts))
@@ -178,14 +178,14 @@ def _class_weight_sums(loss_fn: Module, y: Tensor, k: int, dtype: Any) -> Any:
     targets). ``y`` holds the K members' targets, merged: (K*N, ...).
     """
     weight, ignore = getattr(loss_fn, "weight", None), getattr(loss_fn, "ignore_index", None)
-    if (weight is None and ignore is None) or _dtypes.is_floating(y.data.dtype):
+    if (weight is None and ignore is None) or _dtypes.is_floating(y.array.dtype):
         return None
-    xp, ids = y._xp, y.data
+    xp, ids = y._xp, y.array
     kept = ids != ignore if ignore is not None else ids == ids
     if weight is None:
         per_target = xp.astype(kept, dtype)
     else:
-        w = weight.data if isinstance(weight, Tensor) else weight
+        w = weight.array if isinstance(weight, Tensor) else weight
         safe = xp.where(kept, ids, xp.zeros_like(ids))  # ignored ids may be out of range
         taken = xp.reshape(xp.take(w, xp.reshape(safe, (-1,))), ids.shape)
         per_target = taken * xp.astype(kept, taken.dtype)
@@ -212,18 +212,18 @@ def _stack_layer(parts: list[Module], name: str) -> Module:
 
 def _stack_linear(parts: list[Linear]) -> EnsembleLinear:
     first = parts[0]
-    xp, dev, dtype = first.weight._xp, first.weight.device, first.weight.data.dtype
+    xp, dev, dtype = first.weight._xp, first.weight.device, first.weight.array.dtype
     for i, m in enumerate(parts):
         w = m.weight
-        if w._xp is not xp or w.data.dtype != dtype or str(w.device) != str(dev):
+        if w._xp is not xp or w.array.dtype != dtype or str(w.device) != str(dev):
             raise ValueError(f"Ensemble: model {i}'s {m._name()} is on {w.device} with {w.dtype}, "
                              f"model 0's on {dev} with {first.weight.dtype}: move them with "
                              f".to(...) first")
     layer = EnsembleLinear(first.in_features, first.out_features, len(parts),
                            bias=first.bias is not None, device=dev, dtype=dtype)
-    layer.weight.data = xp.stack([m.weight.data for m in parts])  # a copy
+    layer.weight.array = xp.stack([m.weight.array for m in parts])  # a copy
     if layer.bias is not None:
-        layer.bias.data = xp.stack([m.bias.data for m in parts])  # type: ignore[union-attr]
+        layer.bias.array = xp.stack([m.bias.array for m in parts])  # type: ignore[union-attr]
     return layer
 
 
@@ -232,8 +232,8 @@ def _unstack_layer(m: Module, k: int) -> Module:
         return copy.deepcopy(m)
     w = m.weight
     layer = Linear(m.in_features, m.out_features, bias=m.bias is not None, device=w.device,
-                   dtype=w.data.dtype)
-    layer.weight.data = w._xp.asarray(w.data[k, ...], copy=True)
+                   dtype=w.array.dtype)
+    layer.weight.array = w._xp.asarray(w.array[k, ...], copy=True)
     if m.bias is not None and layer.bias is not None:
-        layer.bias.data = w._xp.asarray(m.bias.data[k, ...], copy=True)
+        layer.bias.array = w._xp.asarray(m.bias.array[k, ...], copy=True)
     return layer

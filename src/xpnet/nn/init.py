@@ -1,6 +1,6 @@
 """Initialising parameters in place: ``nn.init.kaiming_uniform_(layer.weight)``.
 
-PyTorch's formulas. Each function gives ``t.data`` a new array of the same
+PyTorch's formulas. Each function gives ``t.array`` a new array of the same
 library, device, dtype and shape (drawn from the seeded generator of that
 device, see ``xn.manual_seed``), records nothing in the graph, and returns ``t``.
 For a weight of shape (out, in, *kernel): ``fan_in = in * prod(kernel)``,
@@ -77,9 +77,9 @@ def _tensor(t: Any, name: str) -> Tensor:
 def _draw(t: Tensor, kind: str, name: str) -> Any:
     """Samples of U[0, 1) or N(0, 1) shaped and placed like ``t``."""
     _tensor(t, name)
-    if not _dtypes.is_floating(t.data.dtype):
+    if not _dtypes.is_floating(t.array.dtype):
         raise TypeError(f"nn.init.{name} needs a floating-point tensor, got {t.dtype}")
-    xp, dtype = t._xp, t.data.dtype
+    xp, dtype = t._xp, t.array.dtype
     draw = _backend.uniform if kind == "uniform" else _backend.normal
     out = draw(t.shape, xp=xp, device=t.device, dtype=dtype)
     return out if out.dtype == dtype else xp.astype(out, dtype)
@@ -88,21 +88,21 @@ def _draw(t: Tensor, kind: str, name: str) -> Any:
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of U(a, b)."""
     with no_grad():
-        t.data = a + (b - a) * _draw(t, "uniform", "uniform_")
+        t.array = a + (b - a) * _draw(t, "uniform", "uniform_")
     return t
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of N(mean, std**2)."""
     with no_grad():
-        t.data = mean + std * _draw(t, "normal", "normal_")
+        t.array = mean + std * _draw(t, "normal", "normal_")
     return t
 
 
 def constant_(t: Tensor, val: float) -> Tensor:
     """Fill ``t`` with ``val``."""
     _tensor(t, "constant_")
-    t.data = t._xp.full(t.shape, val, dtype=t.data.dtype, device=t.device)
+    t.array = t._xp.full(t.shape, val, dtype=t.array.dtype, device=t.device)
     return t
 
 

@@ -59,7 +59,7 @@ class Linear(Module):
         """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
         weight, bias = self.weight, self.bias
         x = layer_input(x, weight, self._name)
-        shape = x.data.shape
+        shape = x.array.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self._name()} got input of shape {x.shape}: the last dimension must be "

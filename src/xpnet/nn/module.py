@@ -131,13 +131,13 @@ class Module:
         """Forget the gradients: ``.grad = None``, or (``set_to_none=False``) fresh zeros.
 
         As in PyTorch, ``set_to_none=False`` zeroes only the gradients that
-        exist. The zeros are new arrays: a ``.grad`` someone kept is not changed.
+        exist, in place: a ``.grad`` someone kept reads zeros too.
         """
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad = p._xp.zeros_like(p.grad)
+                p.grad.array = p._xp.zeros_like(p.grad.array)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter; returns self."""
@@ -164,9 +164,9 @@ class Module:
         plan = []  # everything is converted first, so a failure leaves the model as it was
         for p in self.parameters():
             xp, dev = _backend.resolve(device, like=(p._xp, p.device))
-            cast = dtype is not None and _dtypes.is_floating(p.data.dtype)
-            data = _convert(p.data, xp, dev, dtype if cast else None)
-            grad = None if p.grad is None else _convert(p.grad, xp, dev, dtype if cast else None)
+            cast = dtype is not None and _dtypes.is_floating(p.array.dtype)
+            data = _convert(p.array, xp, dev, dtype if cast else None)
+            grad = None if p.grad is None else _convert(p.grad.array, xp, dev, dtype if cast else None)
             plan.append((p, data, grad))
         for p, data, grad in plan:
             rebind(p, data, grad)
@@ -186,14 +186,14 @@ class Module:
 
     # -- saving and loading --------------------------------------------------------------
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Any]:
-        """``name -> native array`` (``p.data``, not a copy) for every parameter name.
+        """``name -> native array`` (``p.array``, not a copy) for every parameter name.
 
         A shared parameter appears under each of its names, as in PyTorch.
         ``keep_vars=True`` gives the Parameter objects instead.
         """
         out: OrderedDict[str, Any] = OrderedDict()
         for name, p in self.named_parameters(prefix=prefix, remove_duplicate=False):
-            out[name] = p if keep_vars else p.data
+            out[name] = p if keep_vars else p.array
         return out
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
@@ -221,7 +221,7 @@ class Module:
             if name not in state_dict:
                 continue
             value = state_dict[name]
-            value = value.data if isinstance(value, Tensor) else value
+            value = value.array if isinstance(value, Tensor) else value
             if getattr(value, "requires_grad", False):  # torch's state_dict(keep_vars=True)
                 value = value.detach()
             if not _backend.is_array(value):
@@ -238,9 +238,9 @@ class Module:
                 + (" (strict=False skips missing and unexpected keys)"
                    if strict and (missing or unexpected) else "")
             )
-        converted = [(p, _convert(v, p._xp, p.device, p.data.dtype, copy=True)) for p, v in plan]
+        converted = [(p, _convert(v, p._xp, p.device, p.array.dtype, copy=True)) for p, v in plan]
         for p, data in converted:
-            p.data = data
+            p.array = data
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         if not _backend.is_array(data):
             hint = "; build one with xn.tensor(...) first" if isinstance(data, (list, tuple)) else ""
             raise TypeError(
@@ -34,7 +34,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        return (Parameter, (self.data, self.requires_grad))
+        return (Parameter, (self.array, self.requires_grad))
 
 
 def rebind(p: Tensor, data: Any, grad: Any) -> None:
@@ -43,6 +43,6 @@ def rebind(p: Tensor, data: Any, grad: Any) -> None:
     Optimizers hold the parameter objects, so ``Module.to`` moves a model by
     rebinding ``.data``/``.grad`` (and the cached namespace) in place.
     """
-    p.data = data
+    p.array = data
     p._xp = _backend.namespace(data)
-    p.grad = grad
+    p.grad = None if grad is None else Tensor(grad)

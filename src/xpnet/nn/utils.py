@@ -24,17 +24,22 @@ def _grads(params: list[Tensor], where: str) -> tuple[list[Tensor], Any]:
     with_grad = [p for p in params if p.grad is not None]
     if not with_grad:
         return [], None
-    first = with_grad[0].grad
+    first = _grad(with_grad[0])
     xp = _backend.namespace(first)
     for p in with_grad[1:]:
-        if _backend.namespace(p.grad) is not xp or not _backend.same_device(xp, first, p.grad):
+        if _backend.namespace(_grad(p)) is not xp or not _backend.same_device(xp, first, _grad(p)):
             here = _backend.describe(xp, _backend.device(first))
-            there = _backend.describe(_backend.namespace(p.grad), _backend.device(p.grad))
+            there = _backend.describe(_backend.namespace(_grad(p)), _backend.device(_grad(p)))
             raise RuntimeError(
                 f"{where}: gradients on different devices ({here}, {there}): move the parameters "
                 "to one device with .to(...) first"
             )
     return with_grad, xp
+
+
+def _grad(p: Tensor) -> Any:
+    """The native array of ``p.grad`` (``p`` is one that :func:`_grads` returned)."""
+    return p.grad.array  # type: ignore[union-attr]
 
 
 def _norm(xp: Any, g: Any, p: float) -> Any:
@@ -71,7 +76,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     params, xp = _grads(everything, "clip_grad_norm_")
     if xp is None:
         return _zero_norm(everything)
-    norms = [_norm(xp, p.grad, norm_type) for p in params]
+    norms = [_norm(xp, _grad(p), norm_type) for p in params]
     dtype = xp.result_type(*norms)
     total = _norm(xp, xp.stack([xp.astype(n, dtype) for n in norms]), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
@@ -83,10 +88,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     coef = xp.minimum(max_norm / (total + 1e-6), xp.ones_like(total))
     as_dtype: dict[Any, Any] = {}
     for p in params:
-        dt = p.grad.dtype
+        dt = _grad(p).dtype
         if dt not in as_dtype:
             as_dtype[dt] = coef if dt == coef.dtype else xp.astype(coef, dt)
-        p.grad = p.grad * as_dtype[dt]
+        p.grad.array = _grad(p) * as_dtype[dt]  # type: ignore[union-attr]
     return Tensor(total)
 
 
@@ -96,7 +101,7 @@ def _zero_norm(params: list[Tensor]) -> Tensor:
         xp, dev = _backend.resolve(None)
         return Tensor(xp.asarray(0.0, dtype=xp.float32, device=dev))
     first = params[0]
-    return Tensor(first._xp.zeros((), dtype=first.data.dtype, device=first.device))
+    return Tensor(first._xp.zeros((), dtype=first.array.dtype, device=first.device))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
@@ -105,4 +110,4 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     everything = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     params, xp = _grads(everything, "clip_grad_value_")
     for p in params:
-        p.grad = xp.clip(p.grad, -clip_value, clip_value)
+        p.grad.array = xp.clip(_grad(p), -clip_value, clip_value)  # type: ignore[union-attr]

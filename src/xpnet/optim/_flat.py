@@ -17,9 +17,9 @@ state); the flat group is built after it, when the group qualifies:
 parameters of one library with views (NumPy, CuPy, torch), one device, one
 floating dtype, writeable, at most :data:`MAX_ELEMENTS` elements in all,
 every one with a gradient. Before each later step :func:`step` checks, in the
-loop that gathers the gradients, that nothing was rebound: ``p.data`` is still
+loop that gathers the gradients, that nothing was rebound: ``p.array`` is still
 its view, every state entry is still its view (or the shared step count), each
-``.grad`` has its parameter's shape. ``model.to(...)``, ``p.data = ...``
+``.grad`` has its parameter's shape. ``model.to(...)``, ``p.array = ...``
 or ``load_state_dict`` rebind them; that step is then taken parameter by
 parameter again (the state follows the data as always) and the group is
 flattened anew after it.
@@ -42,7 +42,7 @@ from ..tensor import Tensor, _make
 MAX_ELEMENTS = 1 << 16  # above this the per-parameter calls cost little next to the arithmetic
 _LIBRARIES = ("numpy", "cupy", "torch")  # libraries whose slices and reshapes are views
 
-_GRAD = attrgetter("grad")
+_GRAD = attrgetter("grad.array")
 
 Plan = Callable[[Any, Any, dict[str, Any]], bool]  # (flat param array, gradient, state) -> done
 
@@ -96,7 +96,10 @@ class FlatGroup:
         state_of = states.get
         for p, (q, view, shape, state, buffers, grad_view) in zip(params, self._checks):
             grad = p.grad
-            if (p is not q or p.data is not view or grad is None or grad.shape != shape
+            if grad is None:
+                return None
+            grad = grad.array
+            if (p is not q or p.array is not view or grad.shape != shape
                     or state_of(p) is not state or len(state) != entries):
                 return None
             for name, part in buffers:
@@ -123,29 +126,29 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
     if not params:
         return None
     first = params[0]
-    xp, dtype = first._xp, first.data.dtype
+    xp, dtype = first._xp, first.array.dtype
     if _backend.library(xp) not in _LIBRARIES or not _dtypes.is_floating(dtype):
         return None
     total = 0
     for p in params:
-        data = p.data
+        data = p.array
         if (p.grad is None or p._xp is not xp or data.dtype != dtype
-                or not _backend.same_device(xp, data, first.data) or not _backend.is_writeable(data)):
+                or not _backend.same_device(xp, data, first.array) or not _backend.is_writeable(data)):
             return None
         total += _size(data.shape)
-    if total > MAX_ELEMENTS or len({id(p.data) for p in params}) != len(params):
+    if total > MAX_ELEMENTS or len({id(p.array) for p in params}) != len(params):
         return None
     shared = _shared_state(params, states, dtype)
     if shared is None:
         return None
     arrays, values = shared
-    flat, views = _concat(xp, [p.data for p in params])
+    flat, views = _concat(xp, [p.array for p in params])
     state: dict[str, Any] = dict(values)
     state_views: dict[str, list[Any]] = {}
     for name in arrays:
         state[name], state_views[name] = _concat(xp, [states[p][name] for p in params])
     for i, p in enumerate(params):
-        p.data = views[i]
+        p.array = views[i]
         for name, parts in state_views.items():
             states[p][name] = parts[i]
     return FlatGroup(list(params), flat, views, xp, state, state_views, states)
@@ -176,11 +179,11 @@ def step(group: FlatGroup, optimizer: Any, params: list[Tensor], options: dict[s
     param = group.param
     xp = param._xp
     optimizer._update(param, g, group.state, options)
-    if param.data is not group.flat:  # rebound rather than updated in place: view the new array
-        group.flat = param.data
-        group.views = _split(xp, param.data, group.views)
+    if param.array is not group.flat:  # rebound rather than updated in place: view the new array
+        group.flat = param.array
+        group.views = _split(xp, param.array, group.views)
         for p, view in zip(group.params, group.views):
-            p.data = view
+            p.array = view
         group.remember(states)
     kept = group.buffers
     for name, value in group.state.items():
@@ -215,7 +218,7 @@ def _shared_state(params: list[Tensor], states: dict[Tensor, dict[str, Any]], dt
         for name in arrays:
             value = state[name]
             if (not _backend.is_array(value) or value.dtype != dtype
-                    or tuple(value.shape) != tuple(p.data.shape)):
+                    or tuple(value.shape) != tuple(p.array.shape)):
                 return None
         for name, value in values.items():
             if type(state[name]) is not type(value) or state[name] != value:

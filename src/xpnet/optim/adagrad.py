@@ -44,10 +44,10 @@ class Adagrad(Optimizer):
         xp = p._xp
         if not state:
             state["step"] = 0
-            state["sum"] = xp.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = xp.full_like(p.array, group["initial_accumulator_value"])
         state["step"] = step = state["step"] + 1
         if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * p.array
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         s = state["sum"] = apply_(state["sum"], "+", g * g)
-        p.data = apply_(p.data, "-", clr * (g / (xp.sqrt(s) + group["eps"])))
+        p.array = apply_(p.array, "-", clr * (g / (xp.sqrt(s) + group["eps"])))

@@ -49,14 +49,14 @@ class Adam(Optimizer):
         xp = p._xp
         if not state:
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
         if group["amsgrad"] and "max_exp_avg_sq" not in state:  # also if switched on later
-            state["max_exp_avg_sq"] = xp.zeros_like(p.data)
+            state["max_exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        p.data, m, v, v_max = _backend.dispatch(
-            adam_step, xp, p.data, g, state["exp_avg"], state["exp_avg_sq"],
+        p.array, m, v, v_max = _backend.dispatch(
+            adam_step, xp, p.array, g, state["exp_avg"], state["exp_avg_sq"],
             state["max_exp_avg_sq"] if group["amsgrad"] else None,
             step=state["step"], lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
             weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"])

@@ -5,7 +5,7 @@ updates one parameter in ``_update(p, g, state, group)``, written with the
 parameter's namespace ``xp = p._xp`` only. SGD and Adam put that math in one
 module-level function of plain arrays (``sgd_step``, ``adam_step``) and call
 it through :func:`xpnet._backend.dispatch`, which runs its fused CuPy
-sibling (:mod:`xpnet.cuda`) instead on CuPy arrays. Updates change ``p.data`` and the
+sibling (:mod:`xpnet.cuda`) instead on CuPy arrays. Updates change ``p.array`` and the
 state buffers in place where the array allows it (:func:`apply_`), so an
 optimizer step allocates no new parameter arrays on NumPy, CuPy and torch,
 and rebinds them on libraries with immutable arrays (JAX).
@@ -33,7 +33,7 @@ def apply_(array: Any, op: str, value: Any) -> Any:
     """``array <op>= value`` (op one of ``+ - * /``, or ``=`` to copy ``value`` in).
 
     In place where the array is writeable; a new array otherwise (JAX, read-only
-    views). Always rebind to the result: ``p.data = apply_(p.data, "-", lr * g)``.
+    views). Always rebind to the result: ``p.array = apply_(p.array, "-", lr * g)``.
     """
     if _backend.is_writeable(array):
         if op == "=":
@@ -103,7 +103,7 @@ class Optimizer:
         """Raise ValueError for invalid options in ``group`` (every option is present)."""
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        """Update ``p.data`` (and ``state``) from the gradient ``g`` (already negated for maximize).
+        """Update ``p.array`` (and ``state``) from the gradient ``g`` (already negated for maximize).
 
         ``g`` is only read, never changed nor kept in ``state``: it may be ``p.grad`` itself,
         or a buffer that a flat group (:mod:`._flat`) refills on every step.
@@ -172,7 +172,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad = p._xp.zeros_like(p.data)
+                    p.grad.array = p._xp.zeros_like(p.array)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a ``.grad``; return ``closure()``'s loss if given.
@@ -198,10 +198,11 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 state = self.state[p]
-                if state and self._placed.get(p) is not p.data:
+                if state and self._placed.get(p) is not p.array:
                     self._follow(p, state)
-                self._update(p, -p.grad if maximize else p.grad, state, group)
-                self._placed[p] = p.data
+                g = p.grad.array
+                self._update(p, -g if maximize else g, state, group)
+                self._placed[p] = p.array
                 bump(p)
                 updated += 1
             if self.flat and updated == len(params):
@@ -209,13 +210,13 @@ class Optimizer:
                 if built is not None:
                     self._flat_groups[id(group)] = (group, built)
                     for p in params:
-                        self._placed[p] = p.data
+                        self._placed[p] = p.array
         return loss
 
     def _follow(self, p: Tensor, state: dict[str, Any]) -> None:
         """Move ``p``'s state to where its data went (``model.to(...)`` after steps were taken).
 
-        Updates keep ``p.data`` the same object, so a new object means the data was
+        Updates keep ``p.array`` the same object, so a new object means the data was
         rebound: by ``Module.to``, ``load_state_dict``, or a library without in-place
         updates. The state follows it in library, device and floating dtype.
         """
@@ -223,8 +224,8 @@ class Optimizer:
             if not _backend.is_array(value):
                 continue
             xp = _backend.namespace(value)
-            if (xp is not p._xp or not _backend.same_device(xp, value, p.data)
-                    or (value.dtype != p.data.dtype and _dtypes.is_floating(value.dtype))):
+            if (xp is not p._xp or not _backend.same_device(xp, value, p.array)
+                    or (value.dtype != p.array.dtype and _dtypes.is_floating(value.dtype))):
                 state[name] = _load_value(p, "", name, value)
 
     # -- saving and loading -------------------------------------------------------------------------
@@ -298,8 +299,8 @@ class Optimizer:
 def _check_grad_shapes(params: list[Tensor]) -> None:
     for p in params:
         grad = p.grad
-        if grad is not None and tuple(grad.shape) != tuple(p.data.shape):
-            raise ValueError(f"step(): a parameter of shape {tuple(p.data.shape)} has a .grad of shape "
+        if grad is not None and tuple(grad.array.shape) != tuple(p.array.shape):
+            raise ValueError(f"step(): a parameter of shape {tuple(p.array.shape)} has a .grad of shape "
                              f"{tuple(grad.shape)}: set .grad to an array of the parameter's shape "
                              "(or None)")
 
@@ -315,7 +316,7 @@ def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
                          f"but the parameter has shape {p.shape}")
     moved = _backend.move(value, p._xp, p.device)
     floating = _dtypes.is_floating(moved.dtype)
-    if floating and moved.dtype != p.data.dtype:
-        return p._xp.astype(moved, p.data.dtype)
+    if floating and moved.dtype != p.array.dtype:
+        return p._xp.astype(moved, p.array.dtype)
     return p._xp.asarray(moved, copy=True) if moved is value else moved
 

@@ -49,16 +49,16 @@ class RMSprop(Optimizer):
         alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = xp.zeros_like(p.data)
+            state["square_avg"] = xp.zeros_like(p.array)
         state["step"] += 1
         if wd != 0:
-            g = g + wd * p.data
+            g = g + wd * p.array
         v = apply_(state["square_avg"], "*", alpha)
         v = state["square_avg"] = apply_(v, "+", (1 - alpha) * g * g)
         if group["centered"]:
             mean = state.get("grad_avg")
             if mean is None:
-                mean = xp.zeros_like(p.data)
+                mean = xp.zeros_like(p.array)
             mean = state["grad_avg"] = apply_(mean, "+", (1 - alpha) * (g - mean))  # lerp
             avg = xp.sqrt(v - mean * mean) + group["eps"]
         else:
@@ -66,9 +66,9 @@ class RMSprop(Optimizer):
         if momentum > 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = xp.zeros_like(p.data)
+                buf = xp.zeros_like(p.array)
             buf = apply_(buf, "*", momentum)
             buf = state["momentum_buffer"] = apply_(buf, "+", g / avg)
-            p.data = apply_(p.data, "-", group["lr"] * buf)
+            p.array = apply_(p.array, "-", group["lr"] * buf)
         else:
-            p.data = apply_(p.data, "-", group["lr"] * (g / avg))
+            p.array = apply_(p.array, "-", group["lr"] * (g / avg))

@@ -66,9 +66,9 @@ class _Sums:
         self.summed_loss = getattr(loss_fn, "reduction", "mean") == "sum"
 
     def add(self, loss: Tensor, output: Tensor, target: Any) -> None:
-        out, tgt = output.data, native(target)[0]
+        out, tgt = output.array, native(target)[0]
         n = int(out.shape[0])
-        self._add("loss", loss.data if self.summed_loss else loss.data * n)
+        self._add("loss", loss.array if self.summed_loss else loss.array * n)
         for name, fn in self.metrics.items():
             self._add(name, fn(out, tgt) * n)
         self.count += n
@@ -234,7 +234,7 @@ def predict(model: Module, x: Any, *, batch_size: int = 256) -> Tensor:
     with _inference(model):
         for xb in loader:
             out = model(xb)
-            outputs.append(out.data if isinstance(out, Tensor) else out)
+            outputs.append(out.array if isinstance(out, Tensor) else out)
     if not outputs:
         raise ValueError("predict got no samples")
     xp = _backend.namespace(outputs[0])

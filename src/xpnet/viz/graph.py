@@ -36,7 +36,7 @@ def _nodes(root: Tensor) -> list[Tensor]:
     stack = [root]
     while stack:
         t = stack.pop()
-        if id(t) in seen or t.data is None:  # data None: the stand-in for a Python scalar
+        if id(t) in seen or t.array is None:  # data None: the stand-in for a Python scalar
             continue
         seen[id(t)] = t
         stack.extend(t._parents)
