@@ -38,6 +38,10 @@ from .loss import (
 )
 from .reduction import max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
+from .activation_smooth import elu, hardtanh, mish, prelu, relu6, selu, silu, softplus, softsign
+from .embedding import embedding
+from .loss_extra import kl_div, margin_ranking_loss, poisson_nll_loss, smooth_l1_loss
+from .normalization import batch_norm, layer_norm
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -45,4 +49,7 @@ __all__ = [
     "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "matrix_transpose",
     "max", "mean", "min", "mse_loss", "mul", "nll_loss", "neg", "permute_dims", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "to", "update_", "where",
+    "batch_norm", "elu", "embedding", "hardtanh", "kl_div", "layer_norm", "margin_ranking_loss",
+    "mish", "poisson_nll_loss", "prelu", "relu6", "selu", "silu", "smooth_l1_loss", "softplus",
+    "softsign",
 ]

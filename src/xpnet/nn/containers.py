@@ -14,6 +14,7 @@ from typing import Any
 from ..tensor import Tensor
 from .activation import FUSABLE, ReLU, Sigmoid, Tanh, fused_activation
 from .ensemble_linear import EnsembleLinear
+from .hooks import EPOCH
 from .linear import Linear
 from .module import Module
 from .parameter import Parameter
@@ -42,6 +43,13 @@ class _Store(Module):
 
     def _check(self, value: Any) -> Any:
         raise NotImplementedError
+
+    def _add_member(self, name: str, module: Module | None) -> None:
+        """``add_module``: a container keeps the module in its sequence, under ``name``."""
+        if module is None:
+            raise TypeError(f"{type(self).__name__}.add_module({name!r}, None): containers "
+                            f"hold modules")
+        self._store[name] = self._check(module)
 
     def __len__(self) -> int:
         return len(self._store)
@@ -155,9 +163,10 @@ class Sequential(_Sequence):
             for m in self._store.values():
                 x = m(x)
             return x
-        cached = self.__dict__.get("_fusion")  # (modules, plan); tuples compare modules by identity
+        # (modules, plan, hook epoch); tuples compare modules by identity
+        cached = self.__dict__.get("_fusion")
         plan = cached[1] if cached is not None and cached[0] == tuple(self._store.values()) \
-            else self._fusion_plan()
+            and cached[2] == EPOCH[0] else self._fusion_plan()
         for call, act, spec in plan:
             if act is None:
                 x = call(x)
@@ -182,17 +191,18 @@ class Sequential(_Sequence):
         i = 0
         while i < len(modules):
             m = modules[i]
-            if type(m) not in _FUSING_LAYERS:
+            if type(m) not in _FUSING_LAYERS or m._hooked:
                 plan.append((m, None, None))
                 i += 1
-            elif i + 1 < len(modules) and type(modules[i + 1]) in FUSABLE:
+            elif i + 1 < len(modules) and type(modules[i + 1]) in FUSABLE \
+                    and not modules[i + 1]._hooked:
                 act = modules[i + 1]
                 plan.append((m._forward, act, fused_activation(act) if type(act) in _FIXED else None))
                 i += 2
             else:
                 plan.append((m._forward, None, None))
                 i += 1
-        self._fusion = (modules, tuple(plan))
+        self._fusion = (modules, tuple(plan), EPOCH[0])
         return self._fusion[1]
 
 
