@@ -18,10 +18,14 @@ another dtype is a TypeError (fix: ``x.to(dtype=...)`` or
 
 from . import init, utils
 from .activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation_extra import ELU, SELU, Hardtanh, Mish, PReLU, ReLU6, SiLU, Softplus, Softsign
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
+from .embedding import Embedding
 from .ensemble import Ensemble
 from .ensemble_linear import EnsembleLinear
+from .flatten import Flatten, Unflatten
+from .hooks import RemovableHandle
 from .linear import Linear
 from .loss import (
     BCELoss,
@@ -32,7 +36,9 @@ from .loss import (
     MSELoss,
     NLLLoss,
 )
+from .loss_extra import KLDivLoss, MarginRankingLoss, PoissonNLLLoss, SmoothL1Loss
 from .module import Module
+from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
 
 __all__ = [
@@ -41,4 +47,7 @@ __all__ = [
     "Identity", "L1Loss", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss", "Module",
     "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ParameterDict", "ParameterList", "ReLU",
     "Sequential", "Sigmoid", "Softmax", "Tanh", "init", "utils",
+    "BatchNorm1d", "ELU", "Embedding", "Flatten", "Hardtanh", "KLDivLoss", "LayerNorm",
+    "MarginRankingLoss", "Mish", "PReLU", "PoissonNLLLoss", "ReLU6", "RemovableHandle", "SELU",
+    "SiLU", "SmoothL1Loss", "Softplus", "Softsign", "Unflatten",
 ]
