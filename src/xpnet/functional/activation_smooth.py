@@ -162,8 +162,8 @@ def _clip(x: Tensor, low: float, high: float, op: str) -> Tensor:
 def prelu(input: Any, weight: Any) -> Tensor:
     """``x`` where x > 0, else ``a x``, with a learned slope ``a`` per channel.
 
-    input: (N, C, *) or (C,) or (); weight: (1,) (one slope for every element)
-    or (C,) with C the size of the channel axis (axis 1, or axis 0 of a 1-D input).
+    input: (N, C, *), or any shape with one shared slope; weight: (1,) (one slope
+    for every element) or (C,) with C the size of axis 1 of the input.
     dL/dx = G where x > 0, else G a;  dL/da = sum of G x over x <= 0, per channel.
     """
     x = _input(input, "prelu")
@@ -176,12 +176,12 @@ def prelu(input: Any, weight: Any) -> Tensor:
         a = xp.reshape(w.array, (1,) * len(shape))
         channel = None
     else:
-        channel = 1 if len(shape) >= 2 else 0
-        if n < 0 or len(shape) == 0 or shape[channel] != n:
+        channel = 1
+        if n < 0 or len(shape) < 2 or shape[channel] != n:
             raise ValueError(
                 f"prelu: weight of shape {tuple(w.array.shape)} does not fit input of shape "
-                f"{shape}: give one slope (shape (1,)) or one per channel (shape "
-                f"({shape[channel] if shape else 1},), the channel axis being axis {channel})"
+                f"{shape}: give one slope (shape (1,)) or one per channel (axis 1 of an input "
+                f"of 2 or more dimensions, as torch)"
             )
         a = xp.reshape(w.array, tuple(n if i == channel else 1 for i in range(len(shape))))
     positive = v > 0

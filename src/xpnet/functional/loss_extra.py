@@ -10,6 +10,7 @@ another dtype is cast to the input's, so the loss has the input's dtype.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,10 @@ from .. import _dtypes
 from ._core import Tensor, as_tensor, check_same_place, make_result
 
 _REDUCTIONS = ("mean", "sum", "none")
+_KL_MEAN = ("reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.")  # torch's warning, word for word
 
 
 def _operands(name: str, *values: Any) -> list[Tensor]:
@@ -90,6 +95,8 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
     divergence itself; ``"mean"`` divides by every element, as torch.
     dL/dx = -G y (or -G e**t);  dL/dy = G (log y + 1 - x)  (or G e**t (t - x + 1)).
     """
+    if reduction == "mean":
+        warnings.warn(_KL_MEAN, UserWarning, stacklevel=2)
     x, y = _operands("kl_div", input, target)
     xp, v, t = x._xp, x.array, y.array
     if log_target:
