@@ -7,6 +7,7 @@ docstring; the ops are written only with the namespace ``xp`` of their input.
 """
 
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation_smooth import elu, hardtanh, mish, prelu, relu6, selu, silu, softplus, softsign
 from .arithmetic import (
     abs,
     add,
@@ -25,6 +26,7 @@ from .arithmetic import (
     where,
 )
 from .dropout import dropout
+from .embedding import embedding
 from .ensemble import ensemble_linear
 from .linalg import linear, matmul
 from .loss import (
@@ -36,12 +38,10 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
-from .reduction import max, mean, min, sum
-from .shape import getitem, matrix_transpose, permute_dims, reshape
-from .activation_smooth import elu, hardtanh, mish, prelu, relu6, selu, silu, softplus, softsign
-from .embedding import embedding
 from .loss_extra import kl_div, margin_ranking_loss, poisson_nll_loss, smooth_l1_loss
 from .normalization import batch_norm, layer_norm
+from .reduction import max, mean, min, sum
+from .shape import getitem, matrix_transpose, permute_dims, reshape
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",

@@ -162,7 +162,7 @@ class _BackwardState:
             grads = tuple(g.by_position.get(k) for k in range(len(parents)))
             return self._fire(grads)
 
-        hub = make_result(first.array, first._xp, parents, hub_backward,  # type: ignore[arg-type]
+        hub = make_result(first.array, first._xp, parents, hub_backward,
                           "BackwardHookFunctionBackward", saves=False)
         out = list(args)
         for k, i in enumerate(positions):
@@ -196,7 +196,7 @@ class _BackwardState:
             return tuple(_array(grad_output[i]) for i in positions)
 
         first = parents[0]
-        hub = make_result(first.array, first._xp, parents, hub_backward,  # type: ignore[arg-type]
+        hub = make_result(first.array, first._xp, parents, hub_backward,
                           "BackwardHookFunctionBackward", saves=False)
         wrapped = list(outputs)
         for k, i in enumerate(positions):

@@ -60,7 +60,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
 class BatchNorm1d(Module):
@@ -74,14 +74,19 @@ class BatchNorm1d(Module):
     the plain average of every batch so far), and ``num_batches_tracked`` counts
     the batches. In eval mode (``model.eval()``) the running statistics are used.
     ``track_running_stats=False``: no buffers, batch statistics in both modes.
-    weight (ones) and bias (zeros): (C,), when ``affine``.
+    weight (ones) and bias (zeros): (C,), when ``affine`` (the bias also needs
+    ``bias=True``).
     Raises ValueError for an input that is not 2-D or 3-D, or that has one
     value per channel in training.
     """
 
+    running_mean: Tensor | None  # buffers (register_buffer), declared for type checkers
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, *, device: Any = None,
-                 dtype: Any = None) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(f"BatchNorm1d: num_features must be a positive int, got "
                              f"{num_features!r}")
@@ -94,7 +99,8 @@ class BatchNorm1d(Module):
         self.bias: Parameter | None = None
         if affine:
             self.weight = Parameter(ones(num_features, device=device, dtype=dtype))
-            self.bias = Parameter(zeros(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(zeros(num_features, device=device, dtype=dtype))
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, device=device, dtype=dtype))
             self.register_buffer("running_var", ones(num_features, device=device, dtype=dtype))
@@ -106,15 +112,18 @@ class BatchNorm1d(Module):
             self.register_buffer("num_batches_tracked", None)
 
     def reset_running_stats(self) -> None:
-        if self.track_running_stats:
+        if self.running_mean is not None:
             init.zeros_(self.running_mean)
+        if self.running_var is not None:
             init.ones_(self.running_var)
+        if self.num_batches_tracked is not None:
             self.num_batches_tracked.data = self.num_batches_tracked.array * 0
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.weight is not None and self.bias is not None:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, x: Any) -> Tensor:
@@ -137,4 +146,5 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
