@@ -41,6 +41,8 @@ class Module:
 
     training: bool = True  # a class attribute: subclasses need no super().__init__()
     _hooked: bool = False  # set per instance by register_*_hook (see nn.hooks)
+    # state_dict entries a load may leave out without a "missing key" (they keep their value)
+    _optional_state: tuple[str, ...] = ()
 
     # -- what the model holds --------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, Any]]:
@@ -359,7 +361,9 @@ class Module:
             raise TypeError(f"load_state_dict expects a mapping name -> array, got "
                             f"{type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
+        optional = {_join(prefix, name) for prefix, m in self.named_modules(remove_duplicate=False)
+                    for name in m._optional_state}
+        missing = [k for k in own if k not in state_dict and k not in optional]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
         if strict and missing:

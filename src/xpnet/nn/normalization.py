@@ -83,6 +83,7 @@ class BatchNorm1d(Module):
     running_mean: Tensor | None  # buffers (register_buffer), declared for type checkers
     running_var: Tensor | None
     num_batches_tracked: Tensor | None
+    _optional_state = ("num_batches_tracked",)  # older checkpoints lack it: not "missing" (torch)
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
