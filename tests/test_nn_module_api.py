@@ -96,7 +96,7 @@ def test_to_moves_buffers_between_devices():
         assert "cuda" in str(model.running_mean.device) and "cuda" in str(model.weight.device)
         model.cpu()
     else:
-        with pytest.raises(Exception, match="(?i)cuda|gpu"):
+        with pytest.raises(Exception, match=r"(?i)cuda|gpu"):
             model.cuda()
     assert float(np.asarray(model.running_mean.array)[0]) == 1.0  # a failed move changes nothing
 
