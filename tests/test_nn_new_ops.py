@@ -62,7 +62,7 @@ def _softplus(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.n
 # -- activations --------------------------------------------------------------------------------
 SA, SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 for alpha in (1.0, 0.5):
-    case(f"elu{alpha}", lambda x, a=alpha: F.elu(x, a),
+    case(f"elu(alpha={alpha})", lambda x, a=alpha: F.elu(x, a),
          lambda x, a=alpha: np.where(x > 0, x, a * np.expm1(x)), A(away(3, 4)),
          torch=tF("elu", alpha))
 case("selu", F.selu, lambda x: SCALE * np.where(x > 0, x, SA * np.expm1(x)), A(away(3, 4)),
@@ -72,7 +72,7 @@ case("mish", F.mish, lambda x: x * np.tanh(_softplus(x)), A(randn(3, 4, scale=3)
      torch=tF("mish"))
 case("softplus", F.softplus, _softplus, A(randn(3, 4, scale=3)), torch=tF("softplus"))
 # beta 2, threshold 3: inputs on both sides of the switch at x = 1.5, away from it
-case("softplus_beta2", lambda x: F.softplus(x, beta=2.0, threshold=3.0),
+case("softplus(beta=2,threshold=3)", lambda x: F.softplus(x, beta=2.0, threshold=3.0),
      lambda x: _softplus(x, 2.0, 3.0), A(np.array([-3.0, -0.4, 0.3, 1.2, 1.8, 4.0])),
      torch=tF("softplus", beta=2.0, threshold=3.0))
 case("softsign", F.softsign, lambda x: x / (1 + np.abs(x)), A(randn(3, 4)), torch=tF("softsign"))
@@ -90,10 +90,10 @@ def _prelu(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x, a * x)
 
 
-case("prelu_shared", F.prelu, _prelu, A(away(4, 3)), A(np.array([0.25])), torch=tF("prelu"))
-case("prelu_channels", F.prelu, _prelu, A(away(4, 3)), A(uniform(3)), torch=tF("prelu"))
-case("prelu_NCL", F.prelu, _prelu, A(away(2, 3, 4)), A(uniform(3)), torch=tF("prelu"))
-case("prelu_1d", F.prelu, _prelu, A(away(3)), A(np.array([0.3])), torch=tF("prelu"))
+case("prelu(shared)", F.prelu, _prelu, A(away(4, 3)), A(np.array([0.25])), torch=tF("prelu"))
+case("prelu(channels)", F.prelu, _prelu, A(away(4, 3)), A(uniform(3)), torch=tF("prelu"))
+case("prelu(NCL)", F.prelu, _prelu, A(away(2, 3, 4)), A(uniform(3)), torch=tF("prelu"))
+case("prelu(1d)", F.prelu, _prelu, A(away(3)), A(np.array([0.3])), torch=tF("prelu"))
 
 
 # -- normalization ------------------------------------------------------------------------------
@@ -106,11 +106,11 @@ def _standardise(x: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray
 case("layer_norm", lambda x, w, b: F.layer_norm(x, (4,), w, b),
      lambda x, w, b: _standardise(x, (-1,), 1e-5) * w + b,
      A(randn(3, 4)), A(uniform(4)), A(uniform(4)), torch=tLN((4,)))
-case("layer_norm_2axes", lambda x, w, b: F.layer_norm(x, (3, 4), w, b, eps=1e-3),
+case("layer_norm(2 axes)", lambda x, w, b: F.layer_norm(x, (3, 4), w, b, eps=1e-3),
      lambda x, w, b: _standardise(x, (-2, -1), 1e-3) * w + b,
      A(randn(2, 3, 4)), A(uniform(3, 4)), A(uniform(3, 4)),
      torch=tLN((3, 4), eps=1e-3))
-case("layer_norm_plain", lambda x: F.layer_norm(x, 4), lambda x: _standardise(x, (-1,), 1e-5),
+case("layer_norm(no affine)", lambda x: F.layer_norm(x, 4), lambda x: _standardise(x, (-1,), 1e-5),
      A(randn(3, 4)), torch=tLN((4,)))
 
 
@@ -133,11 +133,11 @@ def _bn_train_torch(x: Any, w: Any, b: Any) -> Any:
     return TF.batch_norm(x, None, None, w, b, training=True)
 
 
-case("batch_norm_train_NC", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+case("batch_norm(train,NC)", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
      _bn_ref, A(randn(5, 3)), A(uniform(3)), A(uniform(3)), torch=_bn_train_torch)
-case("batch_norm_train_NCL", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+case("batch_norm(train,NCL)", lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
      _bn_ref, A(randn(2, 3, 4)), A(uniform(3)), A(uniform(3)), torch=_bn_train_torch)
-case("batch_norm_eval",
+case("batch_norm(eval)",
      lambda x, rm, rv, w, b: F.batch_norm(x, rm, rv, w, b, training=False),
      _bn_eval_ref, A(randn(4, 3, 2)), A(randn(3), grad=False), A(positive(3), grad=False),
      A(uniform(3)), A(uniform(3)), torch=tF("batch_norm", training=False))
@@ -148,10 +148,10 @@ case("embedding", lambda i, w: F.embedding(i, w), lambda i, w: w[i], A(IDX, grad
      A(randn(5, 3)), torch=tF("embedding"))
 # The padding row gets no gradient although the output reads it: not a derivative, so no
 # finite differences; torch is the reference for the gradient.
-CASES.append(Case("embedding_padding", lambda i, w: F.embedding(i, w, padding_idx=4),
+CASES.append(Case("embedding(padding_idx)", lambda i, w: F.embedding(i, w, padding_idx=4),
                   lambda i, w: w[i], [A(IDX, grad=False), A(randn(5, 3))],
                   tF("embedding", padding_idx=4), fd=False))
-case("embedding_1d", lambda i, w: F.embedding(i, w), lambda i, w: w[i],
+case("embedding(1d)", lambda i, w: F.embedding(i, w), lambda i, w: w[i],
      A(indices(6, 7), grad=False), A(randn(6, 2)), torch=tF("embedding"))
 
 
@@ -190,19 +190,19 @@ Y = randn(2, 4)
 COUNTS = np.array([[0.3, 0.5, 2.0, 3.0], [4.0, 0.2, 1.5, 6.0]])
 for red in ("mean", "sum", "none"):
     for beta in (1.0, 0.5, 0.0):
-        case(f"smooth_l1_{red}_{beta}",
+        case(f"smooth_l1_loss({red},beta={beta})",
              lambda x, y, r=red, b=beta: F.smooth_l1_loss(x, y, reduction=r, beta=b),
              lambda x, y, r=red, b=beta: _reduce(_smooth_l1(x, y, b), r),
              A(Y + DIFF), A(Y), torch=tF("smooth_l1_loss", reduction=red, beta=beta))
     for log_input in (True, False):
         for full in (False, True):
-            case(f"poisson_{red}_{log_input}_{full}",
+            case(f"poisson_nll_loss({red},log_input={log_input},full={full})",
                  lambda x, y, r=red, li=log_input, f=full: F.poisson_nll_loss(
                      x, y, li, f, reduction=r),
                  lambda x, y, r=red, li=log_input, f=full: _reduce(_poisson(x, y, li, f), r),
                  A(uniform(2, 4) if log_input else positive(2, 4)), A(COUNTS),
                  torch=tF("poisson_nll_loss", log_input=log_input, full=full, reduction=red))
-    case(f"margin_ranking_{red}",
+    case(f"margin_ranking_loss({red})",
          lambda a, b, y, r=red: F.margin_ranking_loss(a, b, y, 0.1, reduction=r),
          lambda a, b, y, r=red: _reduce(np.maximum(0, -y * (a - b) + 0.1), r),
          A(randn(6)), A(randn(6)), A(np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0]), grad=False),
@@ -210,7 +210,7 @@ for red in ("mean", "sum", "none"):
 for red in ("mean", "sum", "none", "batchmean"):
     for log_target in (False, True):
         target = probabilities(3, 4)
-        case(f"kl_div_{red}_{log_target}",
+        case(f"kl_div({red},log_target={log_target})",
              lambda x, y, r=red, lt=log_target: F.kl_div(x, y, reduction=r, log_target=lt),
              lambda x, y, r=red, lt=log_target: _reduce(_kl(x, y, lt), r),
              A(np.log(probabilities(3, 4))), A(np.log(target) if log_target else target),

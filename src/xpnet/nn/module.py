@@ -12,20 +12,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from .. import _backend, _dtypes
 from ..tensor import Tensor
 from . import hooks
 from .hooks import RemovableHandle
 from .parameter import Parameter, rebind
-
-
-class IncompatibleKeys(NamedTuple):
-    """What ``load_state_dict(..., strict=False)`` did not match, as in PyTorch."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
+from .state import IncompatibleKeys, convert, is_dtype, load
 
 
 class Module:
@@ -283,7 +277,7 @@ class Module:
         """
         if isinstance(device, Tensor):
             device, dtype = device.device, (device.dtype if dtype is None else dtype)
-        if dtype is None and _is_dtype(device):
+        if dtype is None and is_dtype(device):
             device, dtype = None, device
         if dtype is not None and not _dtypes.wrap(_dtypes.resolve(dtype, _backend.numpy_xp)) \
                 .is_floating_point:
@@ -292,14 +286,14 @@ class Module:
         for p in self.parameters():
             xp, dev = _backend.resolve(device, like=(p._xp, p.device))
             cast = dtype is not None and _dtypes.is_floating(p.array.dtype)
-            data = _convert(p.array, xp, dev, dtype if cast else None)
-            grad = None if p.grad is None else _convert(p.grad.array, xp, dev, dtype if cast else None)
+            data = convert(p.array, xp, dev, dtype if cast else None)
+            grad = None if p.grad is None else convert(p.grad.array, xp, dev, dtype if cast else None)
             plan.append((p, data, grad))
         moved = []
         for _, b in self.named_buffers():
             xp, dev = _backend.resolve(device, like=(b._xp, b.device))
             cast = dtype is not None and _dtypes.is_floating(b.array.dtype)
-            moved.append((b, _convert(b.array, xp, dev, dtype if cast else None)))
+            moved.append((b, convert(b.array, xp, dev, dtype if cast else None)))
         for p, data, grad in plan:
             rebind(p, data, grad)
         for b, data in moved:
@@ -355,51 +349,10 @@ class Module:
         words (``Missing key(s) in state_dict: "fc.bias".``); a shape mismatch
         always is. Every value is checked and converted before anything changes,
         so a failed load leaves the model as it was. Returns the named tuple
-        ``(missing_keys, unexpected_keys)``, as torch.
+        ``(missing_keys, unexpected_keys)``, as torch. ``assign`` is accepted for
+        torch compatibility; values are always copied into the existing objects.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"load_state_dict expects a mapping name -> array, got "
-                            f"{type(state_dict).__name__}")
-        own = self.state_dict(keep_vars=True)
-        optional = {_join(prefix, name) for prefix, m in self.named_modules(remove_duplicate=False)
-                    for name in m._optional_state}
-        missing = [k for k in own if k not in state_dict and k not in optional]
-        unexpected = [k for k in state_dict if k not in own]
-        problems = []
-        if strict and missing:
-            problems.append("Missing key(s) in state_dict: "
-                            + ", ".join(f'"{k}"' for k in missing) + ". ")
-        if strict and unexpected:
-            problems.append("Unexpected key(s) in state_dict: "
-                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-        plan = []
-        for name, p in own.items():
-            if name not in state_dict:
-                continue
-            value = state_dict[name]
-            value = value.array if isinstance(value, Tensor) else value
-            if getattr(value, "requires_grad", False):  # torch's state_dict(keep_vars=True)
-                value = value.detach()
-            if not _backend.is_array(value):
-                problems.append(f"{name!r} holds a {type(value).__name__}, not an array or Tensor")
-            elif tuple(value.shape) != p.shape:
-                problems.append(f"size mismatch for {name}: copying a param with shape "
-                                f"{tuple(value.shape)} from checkpoint, the shape in current "
-                                f"model is {p.shape}.")
-            else:
-                plan.append((p, value))
-        if problems:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(problems)
-                + ("\n(nothing was changed; load_state_dict(..., strict=False) skips missing "
-                   "and unexpected keys)" if strict and (missing or unexpected)
-                   else "\n(nothing was changed)")
-            )
-        converted = [(p, _convert(v, p._xp, p.device, p.array.dtype, copy=True)) for p, v in plan]
-        for p, data in converted:
-            p.array = data
-        return IncompatibleKeys(missing, unexpected)
+        return load(self, state_dict, strict)
 
     # -- printing ------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -440,27 +393,3 @@ def _join(prefix: str, name: str) -> str:
 
 def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
-
-
-def _is_dtype(obj: Any) -> bool:
-    """Whether ``model.to(x)`` got a dtype (``xn.float64``, ``"float64"``, ``torch.float64``)."""
-    if obj is None:
-        return False
-    try:
-        _dtypes.resolve(obj, _backend.numpy_xp)
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return True
-
-
-def _convert(array: Any, xp: Any, dev: Any, dtype: Any, copy: bool = False) -> Any:
-    """``array`` on ``(xp, dev)`` with ``dtype`` (None: keep); ``copy`` never shares memory."""
-    out = _backend.move(array, xp, dev)
-    target = _dtypes.resolve(dtype, xp, default=None)
-    if target is not None and out.dtype != target:
-        return xp.astype(out, target)
-    if copy:
-        # A moved array may still share memory with ``array`` (a torch CPU tensor's
-        # .numpy()); the model must own its parameters.
-        return xp.asarray(out, copy=True)
-    return out
