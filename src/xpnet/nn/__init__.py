@@ -8,6 +8,13 @@ attributes: assign them in ``__init__`` (``self.fc = nn.Linear(3, 4)``) and
 they appear in ``parameters()``, ``named_parameters()`` (PyTorch's dotted
 names, so state dicts map across) and ``state_dict()``.
 
+State that is not trained (BatchNorm's running statistics) is registered
+with ``register_buffer``: buffers are in ``state_dict()``, ``named_buffers()``
+and are moved and cast by ``.to(...)``, as in torch. Hooks
+(``register_forward_pre_hook``, ``register_forward_hook``,
+``register_full_backward_hook``) see and may replace inputs, outputs and
+gradients, in torch's order; each returns a handle to ``remove()``.
+
 Inputs may be Tensors or raw arrays of any supported library; nothing is
 ever moved between devices behind your back (a mismatch is an error telling
 how to ``.to(...)``). The dtype rule of layers: raw arrays and integer/bool
