@@ -272,3 +272,24 @@ def test_a_hook_on_a_fused_activation_still_fires(xp):
     np.testing.assert_allclose(xp.numpy(hooked), xp.numpy(fused), rtol=1e-6)
     handle.remove()
     assert model(x).grad_fn == "linear+relu" and len(calls) == 1
+
+
+def test_hooks_with_kwargs_as_torch(xp, torch):
+    outs = []
+    for m, x in ((nn, xp.tensor([1.0, 2.0])), (torch.nn, torch.tensor([1.0, 2.0]))):
+        class Scale(m.Module):
+            def forward(self, x: Any, factor: float = 1.0) -> Any:
+                return x * factor
+
+        layer = Scale()
+        seen: list[Any] = []
+        layer.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}),
+                                        with_kwargs=True)
+        layer.register_forward_hook(lambda mod, args, kwargs, out, seen=seen: seen.append(kwargs)
+                                    or out + 1,
+                                    with_kwargs=True)
+        out = layer(x, factor=2.0)
+        outs.append((np.asarray(out.tolist()), seen))
+    (ours, ours_seen), (theirs, theirs_seen) = outs
+    np.testing.assert_allclose(ours, theirs)
+    assert ours_seen == theirs_seen == [{"factor": 3.0}]

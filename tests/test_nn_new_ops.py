@@ -270,3 +270,17 @@ def test_errors_teach(xp):
 
     with pytest.raises(IndexError, match="index 3 is out of range for a table of 3 rows"):
         F.embedding(tensor([0, 3], device=xp.device), table)
+
+
+def test_batch_norm_updates_running_statistics_in_place_as_torch(xp, torch):
+    """Raw arrays are written in place, Tensors rebound: torch's F.batch_norm updates its
+    running_mean / running_var arguments, with the unbiased variance."""
+    x_host = np.random.default_rng(1).standard_normal((6, 3, 2)) * 2 + 1
+    rm, rv = xp.array(np.zeros(3), "float64"), xp.tensor(np.ones(3), "float64")
+    held = rv.array
+    F.batch_norm(xp.tensor(x_host, "float64"), rm, rv, training=True, momentum=0.25)
+    trm, trv = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    torch.nn.functional.batch_norm(torch.tensor(x_host), trm, trv, training=True, momentum=0.25)
+    np.testing.assert_allclose(xp.numpy(rm), trm.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xp.numpy(rv), trv.numpy(), rtol=1e-12)
+    assert rv.array is not held and xp.same_place(rv) and xp.same_place(rm)
