@@ -189,7 +189,7 @@ def remove_stale_temps(directory: str, name: str) -> list[str]:
     save never fails because of someone else's leftovers.
     """
     prefix = f".{name}{TEMP_TAG}"
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(directory))
     except OSError:
