@@ -64,8 +64,8 @@ def to_bytes(obj: Any) -> bytes:
         if values.dtype.kind not in _KINDS:
             raise TypeError(f"{key!r} has dtype {values.dtype}, which safetensors cannot hold "
                             f"(bool, int and float only)")
-        # safetensors stores little-endian, contiguous data
-        host[key] = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<"))
+        # safetensors stores little-endian, contiguous data (np.asarray: ascontiguousarray makes 0-d 1-d)
+        host[key] = np.asarray(values, dtype=values.dtype.newbyteorder("<"), order="C")
     return bytes(_package().save(host))
 
 
