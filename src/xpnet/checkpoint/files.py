@@ -83,8 +83,11 @@ def _require_regular(info: os.stat_result, where: str) -> None:
 
 def _read_file_object(f: Any) -> bytes:
     where = describe(f)
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        _require_regular(os.fstat(f.fileno()), where)  # an open /dev/zero or pipe
+    info: os.stat_result | None = None
+    with contextlib.suppress(AttributeError, OSError, ValueError):  # io.BytesIO has no file number
+        info = os.fstat(f.fileno())
+    if info is not None:
+        _require_regular(info, where)  # an open /dev/zero or pipe
     seekable = getattr(f, "seekable", None)
     if not (callable(seekable) and seekable()):
         raise CheckpointError(
