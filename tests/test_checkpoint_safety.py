@@ -349,3 +349,41 @@ def test_big_endian_arrays_load_natively_on_numpy(tmp_path):
     got = xn.load(tmp_path / "be.npz")["w"]
     assert got.dtype.isnative and got.dtype == np.float64 and got.flags.writeable
     np.testing.assert_array_equal(got, [0, 1, 2, 3])
+
+
+# -- where a save goes: through symlinks, into pipes and devices, never over a folder ---------------------
+@pytest.mark.skipif(os.name == "nt", reason="POSIX symlinks and modes")
+def test_a_save_through_a_symlink_replaces_the_file_it_points_to_and_keeps_the_link(tmp_path):
+    (tmp_path / "disk").mkdir()
+    real = tmp_path / "disk" / "ckpt.npz"
+    xn.save({"w": np.zeros(2)}, real)
+    real.chmod(0o600)
+    link = tmp_path / "latest.npz"
+    link.symlink_to(real)
+    xn.save({"w": np.ones(2)}, link)
+    assert link.is_symlink() and os.readlink(link) == str(real)  # the link stays a link
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    np.testing.assert_array_equal(xn.load(real)["w"], np.ones(2))
+    assert sorted(os.listdir(tmp_path)) == ["disk", "latest.npz"]
+    assert os.listdir(tmp_path / "disk") == ["ckpt.npz"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_save_into_a_fifo_writes_into_it_and_never_replaces_it(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()  # blocks in open() until a writer comes
+    xn.save({"w": np.arange(3.0)}, fifo)
+    reader.join(timeout=60)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and os.listdir(tmp_path) == ["pipe"]
+    np.testing.assert_array_equal(xn.load(io.BytesIO(received[0]))["w"], [0.0, 1.0, 2.0])
+
+
+def test_a_save_onto_a_folder_says_so(tmp_path):
+    with pytest.raises(IsADirectoryError, match="it is a folder"):
+        xn.save({"w": np.zeros(1)}, tmp_path)
+    assert os.listdir(tmp_path) == []

@@ -6,7 +6,8 @@ must be a regular file once symlinks are followed (``/dev/zero``, a FIFO, a
 device or a socket is refused before it is read, so it can neither block nor
 fill memory).
 
-Writing (:func:`atomic_write`) goes to a temporary file beside the target,
+Writing (:func:`atomic_write`) goes to a temporary file beside the target (the
+file a symlink points to: the link stays),
 ``.<name>.xpnet-tmp-<host>-<pid>-<random>``, fsynced and then renamed over the
 target: readers see the old file or the whole new one. The new file gets the
 permissions of the file it replaces (a 0600 checkpoint stays 0600), or, for a
@@ -15,7 +16,8 @@ new file, ``0666`` less the umask, as ``open()`` gives. A save killed midway
 same path removes the temporary files of that target whose writer is gone (its
 process is dead on this host) or that nobody has touched for a day. Nothing
 that does not match the pattern, and nothing that is not a regular file, is
-ever removed.
+ever removed. A target that exists and is not a regular file (``/dev/null``,
+a FIFO) is written into, as ``torch.save`` does, and never replaced.
 """
 
 from __future__ import annotations
@@ -121,11 +123,22 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     a crash or an exception while writing leaves the old file as it was (an
     exception also removes the temporary file; a kill leaves it for the next save).
     """
-    target = os.path.abspath(os.fspath(path))
+    target = os.path.realpath(os.fspath(path))  # through symlinks: the link stays, its file is replaced
     directory, name = os.path.split(target)
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"cannot save to {os.fspath(path)!r}: the folder {directory!r} "
                                 f"does not exist (create it first, e.g. os.makedirs)")
+    try:
+        existing: int | None = os.stat(target).st_mode
+    except OSError:
+        existing = None
+    if existing is not None and stat.S_ISDIR(existing):
+        raise IsADirectoryError(f"cannot save to {os.fspath(path)!r}: it is a folder; give a file "
+                                f"name inside it, e.g. {os.path.join(os.fspath(path), 'model.pth')!r}")
+    if existing is not None and not stat.S_ISREG(existing):  # /dev/null, a pipe: written into, not replaced
+        with open(target, "wb") as f:
+            write(f)
+        return
     remove_stale_temps(directory, name)
     keep_mode = _mode_of(target)
     fd, tmp = _create_temp(directory, name, 0o600 if keep_mode is not None else 0o666)
