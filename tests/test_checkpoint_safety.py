@@ -114,6 +114,15 @@ def test_an_array_header_declaring_a_huge_shape_allocates_nothing(tmp_path):
     assert peak < 8 * MiB, f"peak {peak / MiB:.1f} MiB while refusing a {path.stat().st_size} byte file"
 
 
+def test_a_manifest_listing_more_arrays_than_the_archive_holds_is_refused_before_reading(good):
+    members = dict(_members(good))
+    manifest = json.loads(members["manifest.json"])
+    manifest["arrays"] = manifest["arrays"] * 50_000
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with pytest.raises(xn.CheckpointError, match=r"lists 100000 array\(s\) but the archive holds 2"):
+        xn.load(_sealed(good, members.items()))
+
+
 # -- 9: regular files only; file objects read within their size -------------------------------------
 _SPECIAL_FILES = """
 import json, os, resource, sys

@@ -110,6 +110,9 @@ def read_archive(raw: bytes, where: str) -> tuple[Any, list[np.ndarray]]:
             check_members(zf, len(raw), where)
             manifest = _manifest(zf, where)
             entries = manifest["arrays"]
+            if len(entries) >= len(zf.infolist()):  # one member per array, plus the manifest
+                raise CheckpointError(f"{where}: its manifest lists {len(entries)} array(s) but the archive "
+                                      f"holds {len(zf.infolist()) - 1} array member(s): the file was altered")
             names = {member(i) for i in range(len(entries))} | {MANIFEST}
             extra = sorted(set(zf.namelist()) - names)
             if extra:
