@@ -89,6 +89,9 @@ def unflatten(tree: Any, arrays: list[Any], wrap: Callable[[Any], Any]) -> Any:
                 key = unflatten(pair[0], arrays, wrap)
                 if not isinstance(key, _KEYS):
                     raise ValueError(f"a dict key of the manifest is not a str or number: {key!r}")
+                if key in out:  # 1 and True, 1 and 1.0 are one key too: which value is meant?
+                    raise ValueError(f"a dict of the manifest holds the key {key!r} twice: an ambiguous "
+                                     f"file, refused")
                 out[key] = unflatten(pair[1], arrays, wrap)
             return out
     raise ValueError(f"the manifest holds an entry xpnet does not write: {str(tree)[:80]}")
