@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import xpnet as xn
-from xpnet import optim
 from xpnet import functional as F
+from xpnet import optim
 
 STEPS = 30
 
