@@ -69,7 +69,8 @@ def default_collate(batch: list[Any]) -> Any:
 
 def default_convert(data: Any) -> Any:
     """One sample as the loader gives it without batching (``batch_size=None``): arrays become
-    Tensors (without copying), containers are converted field by field, the rest is unchanged."""
+    Tensors (without copying), containers are converted field by field (tuples and lists to
+    lists, as torch's), the rest is unchanged."""
     if isinstance(data, Tensor):
         return data
     if _backend.is_array(data):
@@ -78,8 +79,8 @@ def default_convert(data: Any) -> Any:
         return {key: default_convert(value) for key, value in data.items()}
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return type(data)(*(default_convert(d) for d in data))
-    if isinstance(data, (list, tuple)):
-        return type(data)(default_convert(d) for d in data)
+    if isinstance(data, (list, tuple)):  # a tuple gives a list, as torch's does
+        return [default_convert(d) for d in data]
     return data
 
 
