@@ -12,13 +12,14 @@ torch tensors and array-api-strict arrays::
     opt.zero_grad(); loss.backward(); opt.step()
 """
 
-from . import data, functional, nn, optim, train, viz
+from . import data, functional, nn, optim, train, utils, viz
 from ._backend import cuda_available
 from ._dtypes import DType, bool_, float16, float32, float64, int32, int64
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .checkpoint import CheckpointError, load, save
 from .creation import arange, asarray, manual_seed, ones, rand, randn, tensor, zeros
 from .functional import exp, log, log_softmax, matmul, relu, sigmoid, softmax, tanh
+from .nn import functional as _nn_functional  # noqa: F401  (binds xpnet.nn.functional, as torch does)
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -29,4 +30,5 @@ __all__ = [
     "is_grad_enabled", "load", "log", "log_softmax", "manual_seed", "matmul", "nn", "no_grad", "ones",
     "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
     "zeros",
+    "utils",
 ]

@@ -27,6 +27,9 @@ from . import _flat
 
 _IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}
 _NEW = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+# State entries that are one number for the whole parameter: Python numbers here (no device
+# array, no host read per step), 0-d tensors in a torch.optim state dict.
+_SCALAR_STATE: dict[str, Callable[[Any], Any]] = {"step": int, "mu_product": float}
 
 
 def apply_(array: Any, op: str, value: Any) -> Any:
@@ -309,8 +312,9 @@ def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
     """A copy of a saved state value, its arrays moved to ``p``'s library, device and dtype."""
     if not _backend.is_array(value):
         return copy.deepcopy(value)
-    if name == "step":  # PyTorch keeps step counts in 0-d tensors; we keep Python ints
-        return int(_backend.to_numpy(value).item())
+    kind = _SCALAR_STATE.get(name)
+    if kind is not None:  # PyTorch keeps these in 0-d tensors; we keep Python numbers
+        return kind(_backend.to_numpy(value).item())
     if value.shape and tuple(value.shape) != p.shape:
         raise ValueError(f"loaded state '{name}' of parameter {index} has shape {tuple(value.shape)} "
                          f"but the parameter has shape {p.shape}")
@@ -318,5 +322,7 @@ def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
     floating = _dtypes.is_floating(moved.dtype)
     if floating and moved.dtype != p.array.dtype:
         return p._xp.astype(moved, p.array.dtype)
-    return p._xp.asarray(moved, copy=True) if moved is value else moved
+    # Always a copy: a move between libraries on the host (torch cpu <-> NumPy) shares memory,
+    # and the state loaded must not train on in the dict it came from.
+    return p._xp.asarray(moved, copy=True)
 

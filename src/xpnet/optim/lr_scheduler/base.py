@@ -1,23 +1,25 @@
-"""Learning-rate schedules: change each group's ``"lr"`` once per ``scheduler.step()``.
+"""``LRScheduler`` and the epoch-driven schedules: step, multi-step, constant, linear,
+exponential, polynomial, cosine, lambda.
 
-Call ``scheduler.step()`` after ``optimizer.step()``, once per epoch (or per
-iteration), as in PyTorch. The rules are PyTorch's chainable ones: each step
-updates the group's current ``lr``, so two schedulers can act on the same
-optimizer and a learning rate you set by hand is carried forward.
+Their rules are PyTorch's chainable ones: each step updates the group's current
+``lr``, so two schedulers can act on the same optimizer and a learning rate set by
+hand is carried forward. Each also has PyTorch's closed form of epoch ``t``
+(``_get_closed_form_lr``), which :class:`SequentialLR` uses to restart one at 0.
 """
 
 from __future__ import annotations
 
 import math
 import types
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .optimizer import Optimizer
+from ..optimizer import Optimizer
 
-__all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR",
-           "MultiStepLR", "ReduceLROnPlateau", "StepLR"]
+__all__ = ["ConstantLR", "CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "LinearLR",
+           "MultiStepLR", "PolynomialLR", "StepLR"]
 
 
 class LRScheduler:
@@ -44,6 +46,10 @@ class LRScheduler:
                     )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """Take the first step, to epoch ``last_epoch + 1`` (``_is_initial`` set while in it)."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -58,8 +64,17 @@ class LRScheduler:
     def step(self) -> None:
         """Advance one epoch and write the new learning rates into the optimizer's groups."""
         self._step_count += 1
-        self.last_epoch += 1
-        values = self.get_lr()
+        self._update_lr()
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Go to the next epoch, or to ``epoch`` by the closed form where there is one."""
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed_form = getattr(self, "_get_closed_form_lr", None)
+            values = closed_form() if closed_form is not None else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
@@ -136,6 +151,9 @@ class StepLR(LRScheduler):
         return [lr * self.gamma for lr in self._lrs()]
 
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each epoch in ``milestones``.
 
@@ -155,6 +173,10 @@ class MultiStepLR(LRScheduler):
         return [lr * factor for lr in self._lrs()]
 
 
+    def _get_closed_form_lr(self) -> list[float]:
+        milestones = sorted(self.milestones.elements())
+        return [base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs]
+
 class ExponentialLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every epoch: ``lr = initial_lr * gamma ** epoch``."""
 
@@ -167,6 +189,9 @@ class ExponentialLR(LRScheduler):
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
 
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 class CosineAnnealingLR(LRScheduler):
     r"""Anneal from ``initial_lr`` to ``eta_min`` along a half cosine over ``T_max`` epochs.
@@ -198,6 +223,10 @@ class CosineAnnealingLR(LRScheduler):
         return [ratio * (lr - lo) + lo for lr in self._lrs()]
 
 
+    def _get_closed_form_lr(self) -> list[float]:
+        lo, t = self.eta_min, self.last_epoch
+        return [lo + (base - lo) * (1 + math.cos(math.pi * t / self.T_max)) / 2 for base in self.base_lrs]
+
 class LinearLR(LRScheduler):
     """Scale the learning rate linearly from ``start_factor`` to ``end_factor`` over ``total_iters``.
 
@@ -226,120 +255,58 @@ class LinearLR(LRScheduler):
         factor = 1.0 + (end - start) / (self.total_iters * start + (t - 1) * (end - start))
         return [lr * factor for lr in self._lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        start, end, t = self.start_factor, self.end_factor, min(self.total_iters, self.last_epoch)
+        return [base * (start + (end - start) * t / self.total_iters) for base in self.base_lrs]
 
-class ReduceLROnPlateau(LRScheduler):
-    """Multiply the learning rate by ``factor`` once a metric stops improving for ``patience`` steps.
 
-    Driven by a metric, not by epochs: call ``scheduler.step(val_loss)`` after
-    each evaluation. A value is an improvement when it beats the best so far by
-    the threshold: in mode "min", ``v < best (1 - threshold)`` ("rel") or
-    ``v < best - threshold`` ("abs"); mode "max" mirrors it. After more than
-    ``patience`` steps without one,
+class ConstantLR(LRScheduler):
+    """Multiply the learning rate by ``factor`` for the first ``total_iters`` epochs.
 
-        lr = max(lr * factor, min_lr)    (skipped when it would change lr by <= eps)
-
-    then ``cooldown`` steps pass in which bad steps are not counted. ``min_lr``
-    is one number or one per group. PyTorch's rules and state; like PyTorch it
-    does not use ``initial_lr`` and takes no step when created.
+    ``lr = initial_lr * factor`` for ``epoch < total_iters``, then ``initial_lr``.
+    Raises ValueError for a ``factor`` outside [0, 1].
     """
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        if not factor < 1.0:
-            raise ValueError(f"factor must be < 1.0 (the learning rate is multiplied by it), "
-                             f"got {factor}")
-        groups = len(optimizer.param_groups)
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != groups:
-                raise ValueError(f"expected {groups} min_lrs (one per parameter group), "
-                                 f"got {len(min_lr)}")
-            self.default_min_lr: float | None = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * groups
-        self.optimizer = optimizer
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1.0:
+            raise ValueError(f"Constant multiplicative factor expected to be between 0 and 1, got {factor}")
         self.factor = factor
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self._last_lr = self._lrs()
-        self._init_is_better(mode, threshold, threshold_mode)
-        self._reset()
-
-    def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-
-    def _reset(self) -> None:
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        raise NotImplementedError("ReduceLROnPlateau sets the rates in step(metrics)")
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._lrs()
+        return [lr * (1.0 / self.factor) for lr in self._lrs()]
 
-    def step(self, metrics: Any) -> None:  # type: ignore[override]
-        """Record one value of the metric (a Python number or a one-element tensor/array).
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [base * factor for base in self.base_lrs]
 
-        A tensor is read with ``float(metrics)``: the one host read of this
-        scheduler (it waits for the device), as in PyTorch.
-        """
-        current = float(metrics)
-        self.last_epoch += 1
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0  # bad steps in cooldown do not count
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr()
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = self._lrs()
 
-    def _reduce_lr(self) -> None:
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(
-                    f"the optimizer has {len(groups)} param groups but ReduceLROnPlateau was "
-                    f"given {len(self.min_lrs)} min_lrs (was a group added?): set "
-                    f"scheduler.min_lrs to one value per group"
-                )
-            self.min_lrs = [self.default_min_lr] * len(groups)
-        for group, min_lr in zip(groups, self.min_lrs):
-            old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, min_lr)
-            if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+class PolynomialLR(LRScheduler):
+    """Decay the learning rate along a polynomial to 0 over ``total_iters`` epochs.
 
-    @property
-    def in_cooldown(self) -> bool:
-        return self.cooldown_counter > 0
+    ``lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power``, computed
+    recursively from the current ``lr`` as PyTorch does.
+    """
 
-    def _is_better(self, a: float, best: float) -> bool:
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min":
-            return a < best - self.threshold
-        if self.threshold_mode == "rel":
-            return a > best * (1.0 + self.threshold)
-        return a > best + self.threshold
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.__dict__.update(state_dict)
-        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
+    def get_lr(self) -> list[float]:
+        t, n = self.last_epoch, self.total_iters
+        if self._is_initial or t > n:
+            return self._lrs()
+        factor = ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+        return [lr * factor for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        factor = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [base * factor for base in self.base_lrs]
