@@ -36,14 +36,18 @@ class NonFiniteLossError(RuntimeError):
         self.name, self.value, self.epoch, self.step, self.steps = name, value, epoch, step, steps
         self.history, self.restored, self.detail = history, restored, detail
 
-    def __str__(self) -> str:
+    def summary(self) -> str:
+        """What was not finite and where, e.g. ``the training loss is nan at epoch 2, step 7 of 10``."""
         where = f"epoch {self.epoch}"
         if self.step is not None:
             where += f", step {self.step}" + (f" of {self.steps}" if self.steps else "")
         what = {"loss": "the training loss", "val_loss": "the validation loss",
                 "weights": "the weights"}.get(self.name, f"the logged {self.name!r}")
         value = "" if self.name == "weights" else f" is {self.value}"
-        text = f"{what}{value} at {where}{self.detail}: training stopped (the run diverged)."
+        return f"{what}{value} at {where}{self.detail}"
+
+    def __str__(self) -> str:
+        text = f"{self.summary()}: training stopped (the run diverged)."
         if self.restored:
             text += f" The model holds {self.restored}."
         else:
@@ -52,8 +56,8 @@ class NonFiniteLossError(RuntimeError):
         if self.history is not None:
             text += f" error.history holds the {len(self.history)} finished epoch(s)."
         cause = "val_data" if self.name.startswith("val_") else "the training data"
-        return text + (f" Look for NaN or Inf in {cause} (isfinite(x).all() in your array library), or lower the "
-                       f"learning rate.")
+        return text + (f" Look for NaN or Inf in {cause} (isfinite(x).all() in your array "
+                       f"library), or lower the learning rate.")
 
 
 class StepLosses:
