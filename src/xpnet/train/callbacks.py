@@ -14,6 +14,7 @@ that puts good weights back sets ``loop.restored`` to say what the model holds.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import string
 from collections.abc import Callable, Iterable
@@ -68,8 +69,8 @@ class _Monitor:
     def __init__(self, who: str, monitor: str, mode: str, min_delta: float) -> None:
         self.who, self.monitor = who, monitor
         self.sign = 1.0 if mode_of(monitor, mode) == "max" else -1.0
-        if not min_delta >= 0:
-            raise ValueError(f"{who}: min_delta must be >= 0, got {min_delta!r}")
+        if not 0 <= min_delta < math.inf:
+            raise ValueError(f"{who}: min_delta must be a finite number >= 0, got {min_delta!r}")
         self.min_delta = float(min_delta)
         self.best = -math.inf  # in sign-adjusted units: bigger is better
 
@@ -297,9 +298,9 @@ class LearningRateScheduler(Callback):
             return
         for group in loop.optimizer.param_groups:
             lr = self.schedule(epoch - 1, group["lr"])
-            if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr >= 0:
+            if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
                 raise ValueError(f"the learning-rate function returned {lr!r} for epoch {epoch - 1}: "
-                                 f"it must return a number >= 0")
+                                 f"it must return a finite number >= 0")
             group["lr"] = float(lr)
 
     def on_epoch_end(self, loop: Loop, epoch: int, logs: dict[str, float]) -> None:
