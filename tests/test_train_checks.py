@@ -94,7 +94,7 @@ def test_no_samples_gives_the_right_reason(xp, drop_last):
     with pytest.raises(ValueError) as info:
         fit(model, nn.CrossEntropyLoss(), opt, (x, y), val_data=(x[:0, ...], y[:0]), verbose=0)
     assert "val_data has 0 samples" in str(info.value)
-    with pytest.raises(ValueError, match="drop_last=True.*drop_last=False"):
+    with pytest.raises(ValueError, match=r"drop_last=True.*drop_last=False"):
         fit(model, nn.CrossEntropyLoss(), opt, (x[:5, ...], y[:5]), batch_size=8, drop_last=True, verbose=0)
 
 

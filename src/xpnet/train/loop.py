@@ -171,8 +171,17 @@ def _end(callbacks: list[Callback], loop: Loop, reason: str, error: BaseExceptio
         try:
             cb.on_train_end(loop)
         except Exception as exc:  # the first error is the one to see
-            error.add_note(f"fit: {type(cb).__name__}.on_train_end failed too: "
-                           f"{type(exc).__name__}: {exc}")
+            _note(error, f"fit: {type(cb).__name__}.on_train_end failed too: "
+                         f"{type(exc).__name__}: {exc}")
+
+
+def _note(error: BaseException, text: str) -> None:
+    """``error.add_note(text)`` (shown under the traceback); on Python 3.10, ``__notes__`` only."""
+    add_note = getattr(error, "add_note", None)
+    if add_note is not None:
+        add_note(text)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", []), text]  # type: ignore[attr-defined]
 
 
 def _format(logs: dict[str, float]) -> str:
@@ -252,7 +261,7 @@ def _attach(error: BaseException, loop: Loop) -> None:
     except AttributeError:  # an exception type that takes no attributes
         return
     holds = loop.restored or "the weights of the moment training stopped"
-    error.add_note(f"fit: stopped in epoch {loop.epoch} after {len(loop.history)} finished epoch(s) "
+    _note(error, f"fit: stopped in epoch {loop.epoch} after {len(loop.history)} finished epoch(s) "
                    f"(their History is error.history); the model holds {holds}")
 
 
