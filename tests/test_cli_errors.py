@@ -203,3 +203,25 @@ def test_failures_during_the_run_are_one_line(tmp_path, capsys, monkeypatch, err
     assert main(["train", "--dataset", "xor", "--device", "cpu", "--out", str(tmp_path)]) == status
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.splitlines()[-1].startswith("xpnet train: ") and says in err
+
+
+def test_ctrl_c_keeps_this_runs_checkpoint_with_its_config(tmp_path, capsys, monkeypatch):
+    import xpnet.train as train
+    from xpnet.train import Callback
+
+    class CtrlC(Callback):
+        def on_epoch_begin(self, loop, epoch):
+            if epoch == 3:
+                raise KeyboardInterrupt
+
+    real_fit = train.fit
+    monkeypatch.setattr(train, "fit", lambda *a, callbacks=(), **k: real_fit(
+        *a, callbacks=[*callbacks, CtrlC()], **k))
+    out = tmp_path / "run"
+    assert main(["train", "--dataset", "moons", "--hidden", "8", "--epochs", "5", "--device", "cpu",
+                 "--out", str(out)]) == 130
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("xpnet train: interrupted after 2 finished epoch(s); the best epoch so far")
+    assert f"{out / 'model.npz'}, with {out / 'config.json'}" in line
+    config = __import__("json").loads((out / "config.json").read_text())
+    assert config["hidden"] == [8]

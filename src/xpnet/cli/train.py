@@ -139,6 +139,14 @@ def train_run(config: Config, device: Any, out_dir: str | None = None, verbose: 
                       shuffle=not regression)
     except NonFiniteLossError as exc:
         raise RunDiverged(_diverged(exc, config, checkpoint, out_dir, prefix, samples)) from exc
+    except KeyboardInterrupt as exc:  # the checkpoint of this run, if any, gets its config
+        history = getattr(exc, "history", None)
+        if checkpoint is not None and checkpoint.best_path is not None and history is not None:
+            result = {"config": config, "history": history, "paths": {}, "notes": []}
+            _save_reports(result, out_dir or ".", prefix, curves=False)
+            exc.saved = (f"the best epoch so far ({checkpoint.best_epoch}) is saved in "  # type: ignore[attr-defined]
+                         f"{checkpoint.best_path}, with {result['paths']['config']}")
+        raise
     seconds = time.perf_counter() - start
     if checkpoint is not None:  # evaluate the weights this run saved: the best by validation loss
         if checkpoint.best_path is None:  # cannot happen: epoch 1's finite val_loss is saved
@@ -303,6 +311,7 @@ def attempt(work: Callable[[], Any], prog: str, out: str) -> tuple[Any, int]:
     except KeyboardInterrupt as exc:
         history = getattr(exc, "history", None)
         done = "" if history is None else f" after {len(history)} finished epoch(s)"
-        message, status = f"interrupted{done}; files already in {out} were kept", 130
+        saved = getattr(exc, "saved", f"nothing new was saved in {out}")
+        message, status = f"interrupted{done}; {saved}", 130
     print(f"{prog}: {message}", file=sys.stderr)
     return None, status
