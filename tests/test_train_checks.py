@@ -161,3 +161,13 @@ def test_metrics_refuse_shapes_that_would_broadcast(xp):
                                (mae, logits, xp.array(np.zeros((4, 2))))]:
         with pytest.raises(ValueError, match="do not match"):
             fn(output, target)
+
+
+def test_a_scheduler_of_another_optimizer_is_refused_before_training(xp):
+    model, opt, data = _setup(xp)
+    other = optim.SGD(model.parameters(), lr=0.1)
+    step = optim.lr_scheduler.StepLR(other, step_size=1, gamma=0.5)
+    with pytest.raises(ValueError, match="another optimizer"):
+        fit(model, nn.CrossEntropyLoss(), opt, data, epochs=2, verbose=0,
+            callbacks=[LearningRateScheduler(step)])
+    assert other.param_groups[0]["lr"] == 0.1 and opt.param_groups[0]["lr"] == 0.1

@@ -293,6 +293,13 @@ class LearningRateScheduler(Callback):
                             f"fn(epoch, lr) -> lr, got {type(schedule).__name__}")
         self.schedule = schedule
 
+    def on_train_begin(self, loop: Loop) -> None:
+        scheduled = getattr(self.schedule, "optimizer", loop.optimizer)
+        if isinstance(self.schedule, LRScheduler) and scheduled is not loop.optimizer:
+            raise ValueError(f"LearningRateScheduler: the {type(self.schedule).__name__} was made for "
+                             f"another optimizer than the one fit trains with, so it would change "
+                             f"nothing: make it with the same optimizer")
+
     def on_epoch_begin(self, loop: Loop, epoch: int) -> None:
         if isinstance(self.schedule, LRScheduler):
             return
