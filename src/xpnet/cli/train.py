@@ -140,12 +140,13 @@ def train_run(config: Config, device: Any, out_dir: str | None = None, verbose: 
     except NonFiniteLossError as exc:
         raise RunDiverged(_diverged(exc, config, checkpoint, out_dir, prefix, samples)) from exc
     except KeyboardInterrupt as exc:  # the checkpoint of this run, if any, gets its config
-        history = getattr(exc, "history", None)
-        if checkpoint is not None and checkpoint.best_path is not None and history is not None:
-            result = {"config": config, "history": history, "paths": {}, "notes": []}
-            _save_reports(result, out_dir or ".", prefix, curves=False)
+        finished = getattr(exc, "history", None)
+        if checkpoint is not None and checkpoint.best_path is not None and finished is not None:
+            written: dict[str, str] = {}
+            _save_reports({"config": config, "history": finished, "paths": written, "notes": []},
+                          out_dir or ".", prefix, curves=False)
             exc.saved = (f"the best epoch so far ({checkpoint.best_epoch}) is saved in "  # type: ignore[attr-defined]
-                         f"{checkpoint.best_path}, with {result['paths']['config']}")
+                         f"{checkpoint.best_path}, with {written['config']}")
         raise
     seconds = time.perf_counter() - start
     if checkpoint is not None:  # evaluate the weights this run saved: the best by validation loss
