@@ -39,12 +39,13 @@ def test_train_command_on_xor(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--hidden", "a,b"], "--hidden takes sizes like 64,32"),
+    (["--hidden", "a,b"], "give sizes >= 1 separated by commas, e.g. --hidden 64,32"),
     (["--device", "tpu"], "unknown device 'tpu'"),
 ])
 def test_train_command_reports_bad_input(tmp_path, capsys, args, message):
-    assert main(["train", "--dataset", "xor", "--out", str(tmp_path), *args]) == 1
-    assert message in capsys.readouterr().err
+    assert main(["train", "--dataset", "xor", "--out", str(tmp_path), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("xpnet train: error: ") and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("args", [["--epochs", "0"], ["--lr", "-1"], ["--dataset", "mnist"]])

@@ -18,8 +18,8 @@ from typing import Any
 
 import xpnet as xn
 
-from . import best_device, describe, positive_int
-from .train import Config, report, train_run
+from . import UsageError, best_device, check_device, describe, positive_int, writable_folder
+from .train import Config, attempt, report, train_run
 
 __all__ = ["best_device", "describe", "register", "run", "train_spirals", "train_xor"]
 
@@ -111,9 +111,12 @@ def register(commands: Any) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
+    """``xpnet demo``: 0 done, 1 a run failed, 2 a bad argument (checked first), 130 interrupted."""
     try:
-        run(device=args.device, epochs=args.epochs, out=os.fspath(args.out))
-    except (ImportError, RuntimeError, ValueError) as exc:  # an unusable --device, said plainly
-        print(f"xpnet demo: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        device = best_device() if args.device is None else args.device
+        check_device(device)
+        out = writable_folder(os.fspath(args.out))
+    except UsageError as exc:
+        print(f"xpnet demo: error: {exc}", file=sys.stderr)
+        return 2
+    return attempt(lambda: run(device=device, epochs=args.epochs, out=out), "xpnet demo", out)[1]

@@ -6,10 +6,19 @@
 >>> history.plot("curves.png")
 """
 
-from .callbacks import Callback, EarlyStopping, LearningRateScheduler, Loop, ModelCheckpoint
+from .callbacks import (
+    Callback,
+    EarlyStopping,
+    LearningRateScheduler,
+    Loop,
+    ModelCheckpoint,
+    TerminateOnNaN,
+)
 from .history import History
 from .loop import evaluate, fit, predict
 from .metrics import accuracy, mae, mse
+from .nonfinite import NonFiniteLossError
 
 __all__ = ["Callback", "EarlyStopping", "History", "LearningRateScheduler", "Loop", "ModelCheckpoint",
-           "accuracy", "evaluate", "fit", "mae", "mse", "predict"]
+           "NonFiniteLossError", "TerminateOnNaN", "accuracy", "evaluate", "fit", "mae", "mse",
+           "predict"]

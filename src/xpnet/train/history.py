@@ -63,10 +63,11 @@ class History:
         return {name: values[-1] for name, values in self.history.items()} if self.epochs else {}
 
     def best(self, monitor: str = "val_loss", mode: str = "auto") -> tuple[int, float]:
-        """``(epoch, value)`` of the best value of ``monitor`` (ties: the earliest)."""
+        """``(epoch, value)`` of the best finite value of ``monitor`` (ties: the earliest); NaN and
+        Inf never count as best. ValueError when no value is finite."""
         values = self[monitor]
         sign = -1.0 if mode_of(monitor, mode) == "max" else 1.0
-        finite = [(sign * v, i) for i, v in enumerate(values) if not math.isnan(v)]
+        finite = [(sign * v, i) for i, v in enumerate(values) if math.isfinite(v)]
         if not finite:
             raise ValueError(f"{monitor!r} has no finite value in this history")
         i = min(finite)[1]

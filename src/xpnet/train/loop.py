@@ -7,11 +7,13 @@ Each step is the plain ``forward, zero_grad, backward, step``. The loss and
 metrics are summed **on the device** (``xp`` arrays): the host waits for the
 device only when a value is shown -- the progress bar's live loss every
 ``log_every`` steps, and once at each epoch's end (train and validation
-values together, in one transfer).
+values together, in one transfer). Each of those reads also checks the loss:
+the first non-finite one stops training (:class:`NonFiniteLossError`).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,6 +32,7 @@ from ..tensor import Tensor
 from .callbacks import Callback, Loop
 from .history import History
 from .metrics import Metric, resolve_metrics
+from .nonfinite import NonFiniteLossError, StepLosses
 
 
 def _isatty(stream: Any) -> bool:
@@ -89,9 +92,13 @@ def _loader(data: Any, batch_size: int, shuffle: bool, drop_last: bool, who: str
     loader = data if isinstance(data, DataLoader) else DataLoader(data, batch_size, shuffle, drop_last)
     if not isinstance(loader.data, (tuple, list)) or len(loader.data) != 2:
         raise ValueError(f"{who} must be a pair (x, y) of arrays or Tensors, or a DataLoader over one")
+    if loader.num_samples == 0:
+        raise ValueError(f"{who} has 0 samples, so there is no batch: pass arrays with at least "
+                         f"one row")
     if len(loader) == 0:
         raise ValueError(f"{who} has {loader.num_samples} samples: fewer than batch_size="
-                         f"{loader.batch_size} with drop_last=True, so there is no batch")
+                         f"{loader.batch_size} with drop_last=True, so there is no batch (use a "
+                         f"smaller batch_size, or drop_last=False)")
     return loader
 
 
@@ -123,10 +130,10 @@ def _evaluate_sums(model: Module, loss_fn: Any, loader: DataLoader, metrics: dic
 
 
 def _train_epoch(loop: Loop, loss_fn: Any, loader: DataLoader, sums: _Sums, bar: tqdm,
-                 log_every: int) -> None:
+                 log_every: int) -> StepLosses:
     model, optimizer = loop.model, loop.optimizer
     model.train()
-    steps = len(loader)
+    steps, losses = len(loader), StepLosses()
     for step, (xb, yb) in enumerate(loader, 1):
         out = model(xb)                              # forward
         loss = loss_fn(out, yb)
@@ -134,10 +141,47 @@ def _train_epoch(loop: Loop, loss_fn: Any, loader: DataLoader, sums: _Sums, bar:
         loss.backward()                              # backward
         optimizer.step()                             # update
         sums.add(loss, out, yb)                      # on the device: no wait
+        losses.add(loss.array)                       # kept, not read
         if not bar.disable:
             bar.update()
             if step % log_every == 0 and step < steps:  # the epoch's end shows all values at once
-                bar.set_postfix(loss=f"{sums.epoch_loss():.4g}", refresh=False)
+                value = sums.epoch_loss()
+                if not math.isfinite(value):
+                    raise _diverged(loop, value, losses, steps)
+                bar.set_postfix(loss=f"{value:.4g}", refresh=False)
+    return losses
+
+
+def _diverged(loop: Loop, value: float, losses: StepLosses, steps: int) -> NonFiniteLossError:
+    """The error for a non-finite running training loss, naming the first bad step."""
+    first = losses.first_nonfinite()
+    if first is None:  # every batch finite, their weighted sum not: it overflowed
+        return NonFiniteLossError("loss", value, loop.epoch, steps=steps,
+                                  detail=" (every batch's loss was finite: their sum overflowed)")
+    return NonFiniteLossError("loss", first[1], loop.epoch, step=first[0], steps=steps)
+
+
+def _end(callbacks: list[Callback], loop: Loop, reason: str, error: BaseException | None) -> None:
+    """Run every ``on_train_end``; after an error, a failing one is noted on the error."""
+    loop.stop_reason = reason
+    for cb in callbacks:
+        if error is None:
+            cb.on_train_end(loop)
+            continue
+        try:
+            cb.on_train_end(loop)
+        except Exception as exc:  # the first error is the one to see
+            _note(error, f"fit: {type(cb).__name__}.on_train_end failed too: "
+                         f"{type(exc).__name__}: {exc}")
+
+
+def _note(error: BaseException, text: str) -> None:
+    """``error.add_note(text)`` (shown under the traceback); on Python 3.10, ``__notes__`` only."""
+    add_note = getattr(error, "add_note", None)
+    if add_note is not None:
+        add_note(text)
+    else:
+        error.__notes__ = [*getattr(error, "__notes__", []), text]  # type: ignore[attr-defined]
 
 
 def _format(logs: dict[str, float]) -> str:
@@ -163,6 +207,15 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
     the mean over the epoch's samples; for ``"sum"`` it is the total over the epoch's
     samples, so both equal ``loss_fn(model(x), y)`` over the whole data for fixed
     weights. Metrics are always means over samples.
+
+    Ending: ``on_train_end`` of every callback runs however training ends. A NaN or Inf
+    loss (training or validation) stops training at the first read that sees it (the
+    live loss every ``log_every`` steps on a terminal, else the epoch's end; no extra
+    sync) and raises :class:`NonFiniteLossError` naming the epoch and the first bad step;
+    the model gets the last good weights back when a checkpoint callback kept them
+    (``EarlyStopping(restore_best=True)``, ``ModelCheckpoint``). KeyboardInterrupt and
+    other errors propagate after the callbacks ran (``EarlyStopping`` restores the best
+    weights), with ``error.history``: the History of the finished epochs.
     """
     _check_count(epochs, "epochs")
     _check_count(log_every, "log_every")
@@ -171,45 +224,80 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
     train = _loader(train_data, batch_size, shuffle, drop_last, "train_data")
     val = None if val_data is None else _loader(val_data, max(batch_size, 256), False, False, "val_data")
     metric_fns = resolve_metrics(metrics)
-    callbacks = list(callbacks)
+    callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks)
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
-    loop = Loop(model, optimizer, History(), epochs)
+    names = ["loss", *metric_fns]
+    loop = Loop(model, optimizer, History(), epochs,
+                log_names=tuple(names + ([] if val is None else [f"val_{n}" for n in names])))
     for cb in callbacks:
         cb.on_train_begin(loop)
     overall = _bar(epochs, "fit", verbose, unit="epoch", leave=True, position=0)
     try:
         for epoch in range(1, epochs + 1):
-            for cb in callbacks:
-                cb.on_epoch_begin(loop, epoch)
-            lr, start = optimizer.param_groups[0]["lr"], time.perf_counter()
-            bar = _bar(len(train), f"epoch {epoch}/{epochs}", verbose, unit="batch", leave=False,
-                       position=1)
-            sums = _Sums(metric_fns, loss_fn)
-            _train_epoch(loop, loss_fn, train, sums, bar, log_every)
-            parts = [("", sums)] + ([] if val is None else
-                                    [("val_", _evaluate_sums(model, loss_fn, val, metric_fns))])
-            names = [p + name for p, s in parts for name in s.totals]
-            values = _to_host([v for _, s in parts for v in s.totals.values()])  # the epoch's one sync
-            counts = [s.divisor(name) for _, s in parts for name in s.totals]
-            logs = {name: v / n for name, v, n in zip(names, values, counts)}
-            bar.close()
-            seconds = time.perf_counter() - start
-            loop.history.append(epoch, logs, lr=lr, seconds=seconds)
-            for cb in callbacks:
-                cb.on_epoch_end(loop, epoch, logs)
-            overall.set_postfix_str(_format(logs), refresh=False)
-            overall.update()
-            if verbose == 2:
-                print(f"epoch {epoch}/{epochs} - {_format(logs)} - {seconds:.2f} s", flush=True)
+            loop.epoch = epoch
+            _epoch(loop, loss_fn, train, val, metric_fns, callbacks, overall, verbose, log_every)
             if loop.stop_training:
                 break
+    except NonFiniteLossError as error:
+        _end(callbacks, loop, "non-finite", error)
+        error.history, error.restored = loop.history, loop.restored
+        raise
+    except (Exception, KeyboardInterrupt) as error:
+        _end(callbacks, loop, "interrupted" if isinstance(error, KeyboardInterrupt) else "error", error)
+        _attach(error, loop)
+        raise
     finally:
         overall.close()
-    for cb in callbacks:
-        cb.on_train_end(loop)
+    _end(callbacks, loop, "stopped" if loop.stop_training else "completed", None)
     return loop.history
+
+
+def _attach(error: BaseException, loop: Loop) -> None:
+    """Give an error that ends ``fit`` the History of the finished epochs, and say so."""
+    try:
+        error.history = loop.history  # type: ignore[attr-defined]
+    except AttributeError:  # an exception type that takes no attributes
+        return
+    holds = loop.restored or "the weights of the moment training stopped"
+    _note(error, f"fit: stopped in epoch {loop.epoch} after {len(loop.history)} finished epoch(s) "
+                   f"(their History is error.history); the model holds {holds}")
+
+
+def _epoch(loop: Loop, loss_fn: Any, train: DataLoader, val: DataLoader | None,
+           metric_fns: dict[str, Metric], callbacks: list[Callback], overall: tqdm, verbose: int,
+           log_every: int) -> None:
+    """One epoch: train, validate, read every value in one transfer, check, log, callbacks."""
+    epoch, epochs = loop.epoch, loop.epochs
+    for cb in callbacks:
+        cb.on_epoch_begin(loop, epoch)
+    lr, start = loop.optimizer.param_groups[0]["lr"], time.perf_counter()
+    bar = _bar(len(train), f"epoch {epoch}/{epochs}", verbose, unit="batch", leave=False, position=1)
+    try:
+        sums = _Sums(metric_fns, loss_fn)
+        losses = _train_epoch(loop, loss_fn, train, sums, bar, log_every)
+        parts = [("", sums)] + ([] if val is None else
+                                [("val_", _evaluate_sums(loop.model, loss_fn, val, metric_fns))])
+        names = [p + name for p, s in parts for name in s.totals]
+        values = _to_host([v for _, s in parts for v in s.totals.values()])  # the epoch's one sync
+        counts = [s.divisor(name) for _, s in parts for name in s.totals]
+        logs = {name: v / n for name, v, n in zip(names, values, counts)}
+    finally:
+        bar.close()
+    if not math.isfinite(logs["loss"]):
+        raise _diverged(loop, logs["loss"], losses, len(train))
+    if "val_loss" in logs and not math.isfinite(logs["val_loss"]):
+        raise NonFiniteLossError("val_loss", logs["val_loss"], epoch,
+                                 detail=f" (the training loss was {logs['loss']:.4g})")
+    seconds = time.perf_counter() - start
+    loop.history.append(epoch, logs, lr=lr, seconds=seconds)
+    for cb in callbacks:
+        cb.on_epoch_end(loop, epoch, logs)
+    overall.set_postfix_str(_format(logs), refresh=False)
+    overall.update()
+    if verbose == 2:
+        print(f"epoch {epoch}/{epochs} - {_format(logs)} - {seconds:.2f} s", flush=True)
 
 
 def evaluate(model: Module, loss_fn: Any, data: Any, *, batch_size: int = 256,

@@ -10,6 +10,7 @@ the device; values reach the host only when logged. Names: ``"accuracy"``
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,6 +23,18 @@ def _float_dtype(xp: Any, output: Any) -> Any:
     return output.dtype if _dtypes.is_floating(output.dtype) else xp.float32
 
 
+def _mean(xp: Any, values: Any, dtype: Any) -> Any:
+    """The mean of ``values`` as ``dtype``; NaN for no values (as torch's mean), without a warning."""
+    if math.prod(values.shape) == 0:
+        return xp.full((), float("nan"), dtype=dtype, device=_backend.device(values))
+    return xp.mean(xp.astype(values, dtype))
+
+
+def _mismatch(who: str, output: Any, target: Any, expected: str) -> ValueError:
+    return ValueError(f"{who}: output of shape {tuple(output.shape)} and target of shape "
+                      f"{tuple(target.shape)} do not match: the target must be {expected}")
+
+
 def accuracy(output: Any, target: Any) -> Any:
     """The fraction of right answers.
 
@@ -30,19 +43,31 @@ def accuracy(output: Any, target: Any) -> Any:
     One output, ``output`` (N,) or (N, 1), read as a probability: predicted 1 where
     ``output > 0.5``, right where that matches ``target > 0.5``. (For logits, of
     ``BCEWithLogitsLoss``, put a ``nn.Sigmoid()`` in front or threshold yourself.)
+    Raises ValueError when the shapes do not match (never broadcasts).
     """
     xp = _backend.namespace(output)
+    n = int(output.shape[0]) if output.ndim else 1
     if output.ndim == 2 and output.shape[1] > 1:
+        classes = int(output.shape[1])
+        if target.ndim == 2 and target.shape == output.shape:
+            truth = xp.argmax(target, axis=1)
+        elif target.shape in ((n,), (n, 1)):
+            truth = xp.reshape(target, (n,))
+        else:
+            raise _mismatch("accuracy", output, target,
+                            f"class indices ({n},) or one-hot rows ({n}, {classes})")
         predicted = xp.argmax(output, axis=1)
-        truth = xp.argmax(target, axis=1) if target.ndim == 2 else target
         right = predicted == xp.astype(truth, predicted.dtype)
     else:
+        if math.prod(target.shape) != math.prod(output.shape):
+            raise _mismatch("accuracy", output, target,
+                            f"{math.prod(output.shape)} values, one per output")
         predicted = xp.reshape(output, (-1,)) > 0.5
         right = predicted == (xp.reshape(target, (-1,)) > 0.5)
-    return xp.mean(xp.astype(right, _float_dtype(xp, output)))
+    return _mean(xp, right, _float_dtype(xp, output))
 
 
-def _difference(output: Any, target: Any) -> tuple[Any, Any]:
+def _difference(output: Any, target: Any, who: str) -> tuple[Any, Any]:
     """``output - target``; class indices (N,) against (N, C) outputs count as one-hot rows."""
     xp = _backend.namespace(output)
     if output.ndim == 2 and target.ndim == 1 and output.shape[1] > 1:
@@ -50,6 +75,10 @@ def _difference(output: Any, target: Any) -> tuple[Any, Any]:
         target = xp.expand_dims(target, axis=1) == xp.expand_dims(classes, axis=0)
     target = xp.astype(target, _float_dtype(xp, output))
     if target.shape != output.shape:
+        if math.prod(target.shape) != math.prod(output.shape):
+            raise _mismatch(who, output, target, f"of shape {tuple(output.shape)}, or class indices "
+                                                 f"({output.shape[0]},) for outputs (N, C)"
+                            if output.ndim == 2 else f"of shape {tuple(output.shape)}")
         target = xp.reshape(target, output.shape)
     return xp, output - target
 
@@ -59,14 +88,14 @@ def mse(output: Any, target: Any) -> Any:
 
     Class indices (N,) against outputs (N, C) are compared as one-hot rows.
     """
-    xp, d = _difference(output, target)
-    return xp.mean(d * d)
+    xp, d = _difference(output, target, "mse")
+    return _mean(xp, d * d, d.dtype)
 
 
 def mae(output: Any, target: Any) -> Any:
     """Mean absolute error over every element: ``mean(|output - target|)``."""
-    xp, d = _difference(output, target)
-    return xp.mean(xp.abs(d))
+    xp, d = _difference(output, target, "mae")
+    return _mean(xp, xp.abs(d), d.dtype)
 
 
 METRICS: dict[str, Metric] = {"accuracy": accuracy, "acc": accuracy, "mse": mse, "mae": mae}
