@@ -117,6 +117,18 @@ def test_bench_checks_its_arguments_before_measuring(tmp_path, capsys, monkeypat
     assert says in _one_line_error(capsys, "xpnet bench")
 
 
+def test_python_dash_m_xpnet_bench_checks_its_arguments_first(capsys, monkeypatch):
+    from xpnet.bench import __main__ as bench_main
+    from xpnet.bench import runner
+
+    def measure(config):
+        raise AssertionError("the benchmark ran before its arguments were checked")
+
+    monkeypatch.setattr(runner, "run", measure)
+    assert bench_main.main(["--smoke", "--json", "/proc/xpnet-bench.json"]) == 2
+    assert "cannot write there" in _one_line_error(capsys, "python -m xpnet.bench")
+
+
 @pytest.mark.parametrize("args, says", [(["--seconds", "inf"], "must be a finite number"),
                                         (["--batches", "1,,2"], "comma-separated positive ints")])
 def test_bench_argument_types_refuse_with_exit_2(capsys, args, says):

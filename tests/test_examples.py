@@ -158,7 +158,7 @@ def test_demo_command_prints_what_it_learned(capsys, tmp_path, monkeypatch):
 def test_demo_command_reports_a_bad_device(capsys):
     from xpnet.__main__ import main
 
-    assert main(["demo", "--device", "tpu"]) == 1
+    assert main(["demo", "--device", "tpu"]) == 2  # a bad argument: one line, exit 2
     assert "unknown device 'tpu'" in capsys.readouterr().err
 
 

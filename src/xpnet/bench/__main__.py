@@ -119,8 +119,10 @@ def execute(args: argparse.Namespace, prog: str = "python -m xpnet.bench") -> in
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m xpnet.bench [options]``; returns the exit status."""
-    return execute(parser().parse_args(argv))
+    """``python -m xpnet.bench [options]``; returns the exit status (arguments checked first)."""
+    from ..cli.bench import run
+
+    return run(parser().parse_args(argv), prog="python -m xpnet.bench")
 
 
 if __name__ == "__main__":

@@ -44,13 +44,14 @@ def check(args: argparse.Namespace) -> None:
                              f"{bound:,}" + (" (this machine's cores)" if option == "--threads" else ""))
 
 
-def run(args: argparse.Namespace) -> int:
-    """``xpnet bench``: 0 done, 1 a device failed, 2 a bad argument (checked first), 130 interrupted."""
+def run(args: argparse.Namespace, prog: str = "xpnet bench") -> int:
+    """``xpnet bench`` (and ``python -m xpnet.bench``): 0 done, 1 a device failed, 2 a bad argument
+    (checked first), 130 interrupted."""
     from xpnet.bench.__main__ import execute
 
     try:
         check(args)
     except UsageError as exc:
-        print(f"xpnet bench: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
-    return execute(args, prog="xpnet bench")
+    return execute(args, prog=prog)
