@@ -105,9 +105,9 @@ def _make_backend(name: str) -> Backend:
             pytest.skip("cupy: not installed")
         if not xn.cuda_available():
             pytest.skip("cupy: no CUDA device")
-        import array_api_compat.cupy as cupy_xp
+        from xpnet import _backend
 
-        return Backend(name, cupy_xp, "cuda")
+        return Backend(name, _backend.resolve("cuda")[0], "cuda")  # xpnet's CuPy namespace
     raise ValueError(name)
 
 

@@ -30,3 +30,12 @@ __all__ = [
     "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
     "zeros",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``xpnet.cuda`` (torch.cuda's counterpart), imported on first use: CPU runs never load it."""
+    if name == "cuda":
+        import importlib
+
+        return importlib.import_module(".cuda", __name__)
+    raise AttributeError(f"module 'xpnet' has no attribute {name!r}")
