@@ -121,6 +121,7 @@ def _key(state: State, key: Any) -> Any:
 class ndarray:
     """A CuPy array: a NumPy array and the id of the GPU it lives on."""
 
+    __module__ = "cupy"  # as the real class: xpnet tells a library by its types' module
     __array_ufunc__ = None  # NumPy scalars defer to our reflected operators, as with CuPy
     _state: State
 
@@ -155,7 +156,7 @@ class ndarray:
             raise AttributeError(f"'cupy.ndarray' object has no attribute {name!r}")
         state = self._state
         state.used.add(f"ndarray.{name}")
-        if name in ("get", "item", "tolist"):
+        if name in ("get", "item", "tolist") or name in _HOST_READS:
             host_read(state, f"ndarray.{name}()")
         attr = getattr(self._a, name)
         if not callable(attr):
@@ -340,6 +341,15 @@ def build(state: State) -> State:
     return state
 
 
+def _clear_compat_caches() -> None:
+    """array-api-compat caches class -> namespace lookups: they change when ``cupy`` does."""
+    from array_api_compat.common import _helpers
+
+    for value in vars(_helpers).values():
+        if hasattr(value, "cache_clear"):
+            value.cache_clear()
+
+
 _SESSION: list[Double] = []
 
 
@@ -367,6 +377,7 @@ def installed(double: Double) -> Iterator[Any]:
     sys.modules.update(double.state.modules)
     caches = (_devices._NAMESPACES, _siblings._MODULES, _siblings._CHOSEN, _random._generators)
     before = [dict(c) for c in caches]
+    _clear_compat_caches()
     _kernel._compiled.cache_clear()
     try:
         xp = importlib.import_module("array_api_compat.cupy")
@@ -384,6 +395,7 @@ def installed(double: Double) -> Iterator[Any]:
         for c, b in zip(caches, before):
             c.clear()
             c.update(b)
+        _clear_compat_caches()
         _kernel._compiled.cache_clear()
         double.state.current = 0
         double.state.no_host_read = False

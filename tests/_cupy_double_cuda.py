@@ -20,6 +20,8 @@ def cuda_module(state: State) -> Any:
     class Device:
         """``cupy.cuda.Device(device=None)``: an id (the current one by default); a context manager."""
 
+        __module__ = "cupy.cuda.device"  # as the real class
+
         def __init__(self, device: Any = None) -> None:
             self.id = state.current if device is None else int(device)
             self._before: list[int] = []
@@ -151,7 +153,12 @@ def random_module(state: State) -> Any:
         state.used.add("cupy.random.default_rng")
         return Generator(np.random.default_rng(seed))
 
-    return Module(state, real_cupy.random, np.random, {"Generator": Generator, "default_rng": default_rng})
+    def rand(*size: int, dtype: Any = float) -> Any:
+        state.used.add("cupy.random.rand")
+        return wrap(state, np.random.default_rng().random(size, dtype=dtype))
+
+    own = {"Generator": Generator, "default_rng": default_rng, "rand": rand}
+    return Module(state, real_cupy.random, np.random, own)
 
 
 def _params(spec: str) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ from ._devices import (
     cuda_device_count,
     describe,
     device,
+    device_scope,
     is_array,
     library,
     namespace,
@@ -24,7 +25,7 @@ from ._siblings import dispatch, sibling
 from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
-    "cuda_available", "cuda_device", "cuda_device_count", "describe", "device", "dispatch",
+    "cuda_available", "cuda_device", "cuda_device_count", "describe", "device", "device_scope", "dispatch",
     "is_array", "is_writeable", "library",
     "SUM_AXIS", "matmul_2d",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",

@@ -7,6 +7,7 @@ calls the Array API on it.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import array_api_compat as compat
@@ -218,6 +219,19 @@ def _resolve_string(spec: str, like: Any) -> tuple[Any, Any]:
             )
         return _cupy_xp(), cupy.cuda.Device(index)
     raise ValueError(f"unknown device {spec!r}: {_DEVICE_HELP}")
+
+
+_NO_SCOPE = contextlib.nullcontext()
+
+
+def device_scope(xp: Any, dev: Any) -> Any:
+    """A context manager under which ops of namespace ``xp`` run on ``dev``.
+
+    CuPy runs ops on the *current* GPU: for CuPy this is ``dev`` itself (a
+    ``cupy.cuda.Device``); every other library places results by their operands,
+    and this does nothing.
+    """
+    return dev if isinstance(xp, CupyNamespace) else _NO_SCOPE
 
 
 def on_host(xp: Any, dev: Any) -> bool:
