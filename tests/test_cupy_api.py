@@ -201,12 +201,12 @@ def test_ensemble_step_never_waits_for_the_gpu(gpu, opt):
 
 def test_indexing_with_a_0d_gpu_index_never_waits(gpu):
     t = xn.arange(12, device="cuda", dtype=xn.float32).reshape(4, 3).requires_grad_()
-    i = xn.tensor(2, device="cuda")
+    rows, col = xn.tensor([2, 0], device="cuda"), xn.tensor(1, device="cuda")  # col: a 0-d index
     with gpu.no_host_read():
-        row = t[i.array]
-        row.sum().backward()
-    assert _host(row).tolist() == [6.0, 7.0, 8.0]
-    assert _host(t.grad)[2].tolist() == [1.0, 1.0, 1.0]
+        picked = t[rows.array, col.array]
+        picked.sum().backward()
+    assert _host(picked).tolist() == [7.0, 1.0]
+    assert _host(t.grad).tolist() == [[0, 1, 0], [0, 0, 0], [0, 1, 0], [0, 0, 0]]
 
 
 def test_clip_sign_and_erf_keep_nan_without_waiting(gpu):
