@@ -61,7 +61,8 @@ def _options() -> tuple[str, ...]:
     from xpnet.cuda import _kernel as ours
 
     assert 'options=("--fmad=false",)' in inspect.getsource(ours._compiled)
-    return ("--fmad=false", "-ftz=true", f"-I{core._get_header_dir_path()}", *core._get_cccl_include_options())
+    headers = (f"-I{core._get_header_dir_path()}", *core._get_cccl_include_options())
+    return ("--fmad=false", "-ftz=true", *headers)
 
 
 def _nvrtc_compile(source: str, options: tuple[str, ...]) -> str:

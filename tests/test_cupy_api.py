@@ -18,14 +18,14 @@ import pytest
 
 pytest.importorskip("cupy", reason="cupy not installed (it imports without a GPU)")
 
-import xpnet as xn  # noqa: E402
-import xpnet.cuda as xcuda  # noqa: E402
-from _cuda_on_cpu import CXX  # noqa: E402
-from _cupy_double import installed, session_double  # noqa: E402
-from xpnet import _backend, nn, optim  # noqa: E402
-from xpnet._backend import _siblings  # noqa: E402
-from xpnet.bench import timing  # noqa: E402
-from xpnet.data import DataLoader  # noqa: E402
+import xpnet as xn
+import xpnet.cuda as xcuda
+from _cuda_on_cpu import CXX
+from _cupy_double import installed, session_double
+from xpnet import _backend, nn, optim
+from xpnet._backend import _siblings
+from xpnet.bench import timing
+from xpnet.data import DataLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_cxx = pytest.mark.skipif(CXX is None, reason="no C++ compiler for the kernels")
@@ -56,7 +56,8 @@ def test_shuffled_dataloader_on_cuda(gpu):
     x = xn.arange(20, device="cuda").reshape(10, 2)
     batches = list(DataLoader((x, x[:, 0]), batch_size=4, shuffle=True))
     rows = np.concatenate([_host(b[0]) for b in batches])
-    assert sorted(rows[:, 0].tolist()) == list(range(0, 20, 2)) and rows[:, 0].tolist() != list(range(0, 20, 2))
+    firsts = rows[:, 0].tolist()
+    assert sorted(firsts) == list(range(0, 20, 2)) and firsts != list(range(0, 20, 2))
 
 
 # -- 2. devices ---------------------------------------------------------------------------------
@@ -307,6 +308,9 @@ def test_gpu_gemm_peak_queues_several_products_per_sync(gpu, monkeypatch):
         return matmul(self, other)
 
     monkeypatch.setattr(ndarray, "__matmul__", counted)
-    monkeypatch.setattr(timing, "synchronizer", lambda f, d: lambda: calls.__setitem__("sync", calls["sync"] + 1))
+    def sync() -> None:
+        calls["sync"] += 1
+
+    monkeypatch.setattr(timing, "synchronizer", lambda framework, device: sync)
     assert timing.gemm_gflops("cupy", "cuda", n=4, repeats=2) > 0
     assert calls["gemm"] == timing.GPU_PRODUCTS * calls["sync"] and timing.GPU_PRODUCTS >= 5
