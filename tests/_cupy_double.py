@@ -370,11 +370,12 @@ def installed(double: Double) -> Iterator[Any]:
     from xpnet.cuda import _kernel
 
     compat_names = [n for n in sys.modules if n.startswith("array_api_compat.cupy")]
-    saved = {n: sys.modules[n] for n in [*double.state.modules, *compat_names] if n in sys.modules}
+    saved = {n: sys.modules[n] for n in [*double.state.modules, *compat_names, "cupyx"] if n in sys.modules}
     saved_attr = array_api_compat.__dict__.get("cupy")
     for n in compat_names:
         del sys.modules[n]
     sys.modules.update(double.state.modules)
+    sys.modules["cupyx"] = None  # type: ignore[assignment]  # the real cupyx cannot run on the double
     caches = (_devices._NAMESPACES, _siblings._MODULES, _siblings._CHOSEN, _random._generators)
     before = [dict(c) for c in caches]
     _clear_compat_caches()
@@ -385,7 +386,7 @@ def installed(double: Double) -> Iterator[Any]:
     finally:
         for n in [n for n in sys.modules if n.startswith("array_api_compat.cupy")]:
             del sys.modules[n]
-        for n in double.state.modules:
+        for n in [*double.state.modules, "cupyx"]:
             sys.modules.pop(n, None)
         sys.modules.update(saved)
         if saved_attr is None:

@@ -79,9 +79,11 @@ def _draw(kind: str, shape: tuple[int, ...], xp: Any, device: Any, dtype: Any) -
         import torch
 
         return getattr(torch, torch_name)(shape, generator=gen, dtype=dtype, device=device)
-    if lib == "cupy":
+    if lib == "cupy":  # CuPy's generator draws float32/float64 only: cast float16 on the GPU
         with device:
-            return getattr(gen, method)(shape, dtype=dtype)
+            if dtype == xp.float32 or dtype == xp.float64:
+                return getattr(gen, method)(shape, dtype=dtype)
+            return getattr(gen, method)(shape, dtype=xp.float32).astype(dtype)
     host = getattr(gen, method)(shape, dtype=_host_dtype(xp, dtype))
     return _on_device(host, xp, device, dtype)
 
