@@ -279,6 +279,8 @@ def function(state: State, qualname: str, real: Any, impl: Any) -> Any:
             host_read(state, f"{qualname}()")
         if name in _CREATION and args and not isinstance(args[0], ndarray):
             args = (np.array(args[0]), *args[1:])  # host data is copied to the GPU, never shared
+        elif name in _CREATION and args and args[0]._dev != state.current:  # a copy between GPUs
+            args = (ndarray._of(args[0]._a.copy(), state.current), *args[1:])
         out = impl(*unwrap(state, args, host_ok=name in _CREATION), **unwrap(state, kwargs))
         return out if name == "asnumpy" else wrap(state, out)
 

@@ -4,8 +4,8 @@ Each ``ElementwiseKernel`` of :mod:`xpnet.cuda` (every activation and optimizer
 variant, float32 and float64) is rendered by CuPy's own code generator, with
 CuPy's headers, and compiled for ``compute_90`` by NVRTC with the kernel's
 options, as CuPy does on its first launch; the compiler's log must be empty.
-NVRTC is found by CuPy (the ``nvidia-cuda-nvrtc`` wheel of the test extra, or
-a CUDA toolkit); without it, ``nvcc`` on the PATH compiles the same source;
+NVRTC is found by CuPy (the ``nvidia-cuda-nvrtc-cu12`` wheel of the test extra,
+or a CUDA toolkit); without it, ``nvcc`` on the PATH compiles the same source;
 without either the test is skipped, saying so.
 """
 
@@ -109,6 +109,6 @@ def test_every_kernel_compiles_with_cupys_code_generator(dtype, tmp_path):
     elif shutil.which("nvcc"):
         ptx = _nvcc_compile(source, options, tmp_path)
     else:
-        pytest.skip("neither NVRTC (pip install nvidia-cuda-nvrtc) nor nvcc found")
+        pytest.skip("neither NVRTC (pip install nvidia-cuda-nvrtc-cu12) nor nvcc found")
     for k in kernels:
         assert f".entry {k.name}(" in ptx, k.name

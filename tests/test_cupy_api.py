@@ -314,3 +314,36 @@ def test_gpu_gemm_peak_queues_several_products_per_sync(gpu, monkeypatch):
     monkeypatch.setattr(timing, "synchronizer", lambda framework, device: sync)
     assert timing.gemm_gflops("cupy", "cuda", n=4, repeats=2) > 0
     assert calls["gemm"] == timing.GPU_PRODUCTS * calls["sync"] and timing.GPU_PRODUCTS >= 5
+
+
+# -- the commands and fit, which crashed on CuPy (issue 17) ------------------------------------
+
+@needs_cxx
+def test_fit_shuffles_and_trains_on_cuda(gpu):
+    from xpnet.train import fit
+
+    x, y = xn.randn(64, 2, device="cuda"), xn.rand(64, 1, device="cuda")
+    model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1)).to("cuda")
+    history = fit(model, nn.MSELoss(), optim.Adam(model.parameters(), lr=0.05), (x, y), epochs=3,
+                  batch_size=16, metrics=None, verbose=0)
+    assert len(history["loss"]) == 3 and history["loss"][-1] < history["loss"][0]
+
+
+@needs_cxx
+@pytest.mark.parametrize("command", [
+    ["demo", "--device", "cuda", "--epochs", "3"],
+    ["train", "--dataset", "xor", "--epochs", "20", "--device", "cuda"],
+], ids=["demo", "train"])
+def test_commands_run_on_cuda(gpu, command, tmp_path, capsys, monkeypatch):
+    from xpnet.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # no plot: faster, and not what is tested
+    assert main([*command, "--out", str(tmp_path)]) == 0
+    assert "cuda" in capsys.readouterr().out
+
+
+def test_tensors_move_between_gpus(gpu):
+    t = xn.tensor([1.0, 2.0], device="cuda:0")
+    u = t.to("cuda:1")
+    assert u.array.device.id == 1 and t.array.device.id == 0
+    assert _host(u).tolist() == [1.0, 2.0] and _host(u.to("cpu")).tolist() == [1.0, 2.0]
