@@ -22,6 +22,9 @@ import xpnet as xn
 
 ALL_BACKENDS = ("numpy", "array_api_strict", "array_api_strict-device1", "torch", "torch-cuda",
                 "cupy")
+# Run only when named (--backend cupy-double): xpnet's CuPy path on the CuPy double of
+# tests/_cupy_double.py (the real array-api-compat CuPy layer over NumPy memory; no GPU).
+OPT_IN_BACKENDS = ("cupy-double",)
 
 
 @dataclass
@@ -105,9 +108,9 @@ def _make_backend(name: str) -> Backend:
             pytest.skip("cupy: not installed")
         if not xn.cuda_available():
             pytest.skip("cupy: no CUDA device")
-        import array_api_compat.cupy as cupy_xp
+        from xpnet import _backend
 
-        return Backend(name, cupy_xp, "cuda")
+        return Backend(name, _backend.resolve("cuda")[0], "cuda")  # xpnet's CuPy namespace
     raise ValueError(name)
 
 
@@ -121,9 +124,10 @@ def selected_backends(config: pytest.Config) -> list[str]:
     if value == "all":
         return list(ALL_BACKENDS)
     names = [v.strip() for v in value.split(",") if v.strip()]
-    unknown = [n for n in names if n not in ALL_BACKENDS]
+    unknown = [n for n in names if n not in ALL_BACKENDS + OPT_IN_BACKENDS]
     if unknown:
-        raise pytest.UsageError(f"unknown backend(s) {unknown}: choose from {ALL_BACKENDS}")
+        raise pytest.UsageError(f"unknown backend(s) {unknown}: choose from "
+                                f"{ALL_BACKENDS + OPT_IN_BACKENDS}")
     return names
 
 
@@ -133,10 +137,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def xp(request: pytest.FixtureRequest) -> Backend:
+def xp(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The backend under test (parametrized over every selected backend)."""
     xn.manual_seed(0)
-    return _make_backend(request.param)
+    if request.param != "cupy-double":
+        yield _make_backend(request.param)
+        return
+    pytest.importorskip("cupy", reason="cupy-double: cupy not installed")
+    from _cupy_double import installed, session_double
+
+    with installed(session_double(tmp_path_factory.getbasetemp() / "cupy-double")):
+        from xpnet import _backend
+
+        xn.manual_seed(0)
+        yield Backend("cupy", _backend.resolve("cuda")[0], "cuda")
 
 
 @pytest.fixture

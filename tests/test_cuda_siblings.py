@@ -1,11 +1,14 @@
 """The CuPy siblings (``xpnet.cuda``) against their generic twins, and the dispatch between them.
 
-Each test runs on two kernel backends:
+Each test runs on three kernel backends:
 
 * ``cupy``: the real kernels on a GPU (skipped without CuPy and a GPU);
 * ``cpu-emulation``: the same kernel sources compiled as C++ and run on NumPy
   arrays (tests/_cuda_on_cpu.py; skipped without a C++ compiler). This checks
-  the formulas and the Python wrappers, not CUDA itself.
+  the formulas and the Python wrappers, not CUDA itself;
+* ``cupy-double``: the same C++ kernels behind the CuPy double (tests/_cupy_double.py:
+  the real array-api-compat CuPy layer over NumPy memory, with CuPy's type,
+  device and argument checks; skipped without CuPy installed or a C++ compiler).
 """
 
 from __future__ import annotations
@@ -44,22 +47,28 @@ class Kernels:
 _CPU_KERNELS: dict[Any, CpuKernel] = {}  # compiled once per session
 
 
-@pytest.fixture(params=["cupy", "cpu-emulation"])
-def kernels(request, monkeypatch, tmp_path_factory) -> Kernels:
+@pytest.fixture(params=["cupy", "cpu-emulation", "cupy-double"])
+def kernels(request, monkeypatch, tmp_path_factory) -> Any:
     if request.param == "cupy":
         pytest.importorskip("cupy", reason="cupy: not installed")
         if not xn.cuda_available():
             pytest.skip("cupy: no CUDA device")
-        import array_api_compat.cupy as cupy_xp
-
-        return Kernels("cupy", cupy_xp)
+        yield Kernels("cupy", _backend.resolve("cuda")[0])  # xpnet's CuPy namespace
+        return
     if CXX is None:
-        pytest.skip("cpu-emulation: no C++ compiler")
+        pytest.skip(f"{request.param}: no C++ compiler")
     build = tmp_path_factory.getbasetemp() / "kernels"
+    if request.param == "cupy-double":
+        pytest.importorskip("cupy", reason="cupy-double: cupy not installed (it imports without a GPU)")
+        from _cupy_double import installed, session_double
+
+        with installed(session_double(build)):
+            yield Kernels("cupy", _backend.resolve("cuda")[0])
+        return
     build.mkdir(exist_ok=True)
     monkeypatch.setattr(_kernel, "_compiled",
                         lambda k: _CPU_KERNELS.setdefault(k, CpuKernel(k, build)))
-    return Kernels("cpu-emulation", _backend.numpy_xp)
+    yield Kernels("cpu-emulation", _backend.numpy_xp)
 
 
 def _tol(dtype):

@@ -32,3 +32,12 @@ __all__ = [
     "zeros",
     "utils",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``xpnet.cuda`` (torch.cuda's counterpart), imported on first use: CPU runs never load it."""
+    if name == "cuda":
+        import importlib
+
+        return importlib.import_module(".cuda", __name__)
+    raise AttributeError(f"module 'xpnet' has no attribute {name!r}")

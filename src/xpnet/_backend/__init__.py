@@ -5,8 +5,11 @@ Only this package imports array libraries; everything else receives ``xp``.
 
 from ._devices import (
     cuda_available,
+    cuda_device,
+    cuda_device_count,
     describe,
     device,
+    device_scope,
     is_array,
     library,
     namespace,
@@ -22,7 +25,8 @@ from ._siblings import dispatch, sibling
 from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
-    "cuda_available", "describe", "device", "dispatch", "is_array", "is_writeable", "library",
+    "cuda_available", "cuda_device", "cuda_device_count", "describe", "device", "device_scope", "dispatch",
+    "is_array", "is_writeable", "library",
     "SUM_AXIS", "matmul_2d",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",

@@ -7,11 +7,13 @@ calls the Array API on it.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import array_api_compat as compat
 import numpy as np
 
+from ._cupy import CupyNamespace, cupy_namespace
 from ._fast_numpy import fast_numpy
 
 # NumPy's namespace: array_api_compat.numpy with its hot functions bound to C.
@@ -43,6 +45,8 @@ def namespace(array: Any) -> Any:
         ) from None
     if xp is _compat_numpy:
         xp = numpy_xp
+    elif compat.is_cupy_namespace(xp):
+        xp = cupy_namespace(xp)  # device= honoured (see _cupy.py)
     _NAMESPACES[type(array)] = xp
     return xp
 
@@ -56,7 +60,7 @@ def library(xp: Any) -> str:
     """A short name of the library behind namespace ``xp``."""
     if xp is numpy_xp or compat.is_numpy_namespace(xp):
         return "numpy"
-    if compat.is_cupy_namespace(xp):
+    if isinstance(xp, CupyNamespace) or compat.is_cupy_namespace(xp):
         return "cupy"
     if compat.is_torch_namespace(xp):
         return "torch"
@@ -96,6 +100,13 @@ def _cupy() -> Any:
     return cupy
 
 
+def _cupy_xp() -> Any:
+    """xpnet's CuPy namespace, without touching a GPU (``cupy.empty(0)`` would open GPU 0)."""
+    import array_api_compat.cupy as compat_cupy
+
+    return cupy_namespace(compat_cupy)
+
+
 def cuda_available() -> bool:
     """Whether ``device="cuda"`` would work (CuPy installed and a GPU visible)."""
     try:
@@ -103,6 +114,34 @@ def cuda_available() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def cuda_device_count() -> int:
+    """How many GPUs CuPy sees: 0 without CuPy, a driver or a GPU (never raises)."""
+    try:
+        return int(_cupy().cuda.runtime.getDeviceCount())
+    except RuntimeError:
+        return 0
+
+
+def cuda_device(spec: Any = None) -> Any:
+    """CuPy's ``Device`` for ``spec``: None (the current GPU), an int, ``"cuda"``, ``"cuda:N"``, a Device."""
+    cupy = _cupy()
+    if spec is None or (isinstance(spec, int) and not isinstance(spec, bool)):
+        index = spec
+    elif isinstance(spec, str):
+        index = _parse_cuda(spec.strip().lower())
+        if index is None:
+            raise ValueError(f"unknown CUDA device {spec!r}: expected 'cuda', 'cuda:N' or an int")
+    elif type(spec).__module__.split(".")[0] == "cupy":
+        index = spec.id
+    else:
+        raise ValueError(f"unknown CUDA device {spec!r}: expected 'cuda', 'cuda:N', an int or a "
+                         "cupy.cuda.Device")
+    count = cupy.cuda.runtime.getDeviceCount()
+    if index is not None and not 0 <= index < count:
+        raise ValueError(f"CUDA device {spec!r} does not exist: CuPy sees {count} GPU(s)")
+    return cupy.cuda.Device(index)
 
 
 def _parse_cuda(spec: str) -> int | None:
@@ -146,8 +185,8 @@ def resolve(spec: Any, like: Any = None) -> tuple[Any, Any]:
 
         return array_api_strict, spec
     if module == "cupy":
-        cupy = _cupy()
-        return compat.array_namespace(cupy.empty(0)), spec
+        _cupy()
+        return _cupy_xp(), spec
     if module in ("jax", "jaxlib"):
         import jax.numpy as jnp
 
@@ -178,8 +217,21 @@ def _resolve_string(spec: str, like: Any) -> tuple[Any, Any]:
                 f"device {spec!r} does not exist: CuPy sees "
                 f"{cupy.cuda.runtime.getDeviceCount()} GPU(s)"
             )
-        return compat.array_namespace(cupy.empty(0)), cupy.cuda.Device(index)
+        return _cupy_xp(), cupy.cuda.Device(index)
     raise ValueError(f"unknown device {spec!r}: {_DEVICE_HELP}")
+
+
+_NO_SCOPE = contextlib.nullcontext()
+
+
+def device_scope(xp: Any, dev: Any) -> Any:
+    """A context manager under which ops of namespace ``xp`` run on ``dev``.
+
+    CuPy runs ops on the *current* GPU: for CuPy this is ``dev`` itself (a
+    ``cupy.cuda.Device``); every other library places results by their operands,
+    and this does nothing.
+    """
+    return dev if isinstance(xp, CupyNamespace) else _NO_SCOPE
 
 
 def on_host(xp: Any, dev: Any) -> bool:

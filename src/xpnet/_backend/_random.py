@@ -15,16 +15,23 @@ import numpy as np
 from ._devices import library, numpy_xp
 
 _seed: int | None = None
+_library_seeds: dict[str, int] = {}  # library -> its own seed (xpnet.cuda.manual_seed: "cupy")
 _generators: dict[tuple[str, str], Any] = {}
 
 
-def manual_seed(seed: int) -> None:
-    """Make every later random draw reproducible, on every backend."""
+def manual_seed(seed: int, library: str | None = None) -> None:
+    """Make every later random draw reproducible, on every backend (or on ``library``'s only)."""
     global _seed
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"manual_seed expects a non-negative int, got {seed!r}")
-    _seed = seed
-    _generators.clear()
+    if library is None:
+        _seed = seed
+        _library_seeds.clear()
+        _generators.clear()
+        return
+    _library_seeds[library] = seed
+    for key in [k for k in _generators if k[0] == library]:
+        del _generators[key]
 
 
 def _generator(xp: Any, dev: Any) -> tuple[str, Any]:
@@ -32,7 +39,9 @@ def _generator(xp: Any, dev: Any) -> tuple[str, Any]:
     key = (lib, str(dev))
     gen = _generators.get(key)
     if gen is None:
-        seed = _seed if _seed is not None else int(np.random.SeedSequence().generate_state(1)[0])
+        seed = _library_seeds.get(lib, _seed)
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
         if lib == "cupy":
             import cupy
 
@@ -70,9 +79,11 @@ def _draw(kind: str, shape: tuple[int, ...], xp: Any, device: Any, dtype: Any) -
         import torch
 
         return getattr(torch, torch_name)(shape, generator=gen, dtype=dtype, device=device)
-    if lib == "cupy":
+    if lib == "cupy":  # CuPy's generator draws float32/float64 only: cast float16 on the GPU
         with device:
-            return getattr(gen, method)(shape, dtype=dtype)
+            if dtype == xp.float32 or dtype == xp.float64:
+                return getattr(gen, method)(shape, dtype=dtype)
+            return getattr(gen, method)(shape, dtype=xp.float32).astype(dtype)
     host = getattr(gen, method)(shape, dtype=_host_dtype(xp, dtype))
     return _on_device(host, xp, device, dtype)
 
@@ -94,8 +105,10 @@ def permutation(n: int, *, xp: Any, device: Any) -> Any:
         import torch
 
         return torch.randperm(n, generator=gen, device=device)
-    if lib == "cupy":
+    if lib == "cupy":  # cupy.random.Generator has no permutation (CuPy 14): sort uniform draws
+        import cupy
+
         with device:
-            return gen.permutation(n).astype(xp.int64)
+            return cupy.argsort(gen.random(n, dtype=cupy.float64)).astype(cupy.int64)
     host = gen.permutation(n).astype(np.int64)
     return host if lib == "numpy" else xp.asarray(host, device=device)

@@ -28,7 +28,14 @@ class Kernel:
     operation: str
 
     def __call__(self, *args: Any) -> Any:
-        return _compiled(self)(*args)
+        """Launch on the GPU of the first array argument (CuPy launches on the *current* GPU)."""
+        kernel = _compiled(self)
+        for a in args:
+            device: Any = getattr(a, "device", None)
+            if hasattr(device, "__enter__"):  # a cupy.cuda.Device
+                with device:
+                    return kernel(*args)
+        return kernel(*args)
 
 
 @functools.cache
@@ -43,6 +50,17 @@ def covers(*arrays: Any) -> bool:
     """Whether the kernels handle these arrays: all float32, or all float64."""
     dtype = arrays[0].dtype
     return dtype.name in FLOATS and all(a.dtype == dtype for a in arrays)
+
+
+def promoted(xp: Any, g: Any, saved: Any) -> tuple[Any, Any]:
+    """``(g, saved)`` in one dtype, as the twin's ``g * f(saved)`` promotes (a kernel's ``T`` is one type).
+
+    A float64 gradient into a float32 layer gives a float64 result, as on every backend.
+    """
+    if g.dtype == saved.dtype:
+        return g, saved
+    dtype = xp.result_type(g, saved)
+    return xp.astype(g, dtype), xp.astype(saved, dtype)
 
 
 def literal(value: float) -> str:

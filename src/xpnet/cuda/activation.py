@@ -2,7 +2,9 @@
 
 Forward: ``z`` (the fresh GEMM output) is updated in place to ``Y = act(z + b)``;
 GELU keeps ``Z = z + b`` (its derivative needs it) and writes ``Y`` to a new array.
-Backward: ``D = G * act'(.)`` into a new array. The formulas are the twin's:
+Backward: ``D = G * act'(.)`` into a new array, in the dtype the twin's ``G * act'(.)``
+promotes to (a float64 ``G`` into a float32 layer: both cast to float64 first). The
+formulas are the twin's:
 
     relu        Y = max(Z, 0)                  D = G if Y > 0 else 0
     leaky_relu  Y = Z if Z > 0 else s Z        D = G if Y > 0 else G s     (s >= 0)
@@ -18,7 +20,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._kernel import Kernel, covers, literal
+from ._kernel import Kernel, covers, literal, promoted
 
 S, A = literal(math.sqrt(2 / math.pi)), literal(0.044715)
 A3 = literal(3 * 0.044715)  # the twin computes 3 * 0.044715 in double, then casts
@@ -63,7 +65,7 @@ def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float 
         GELU_FORWARD(b, z, y)  # z <- Z = z + b, y <- Y
 
         def gelu_grad(g: Any) -> Any:
-            return GELU_BACKWARD(g, z)
+            return GELU_BACKWARD(*promoted(xp, g, z))
 
         return y, gelu_grad
     if activation not in FORWARD:
@@ -73,6 +75,6 @@ def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float 
     backward = BACKWARD[activation]
 
     def grad(g: Any) -> Any:
-        return backward(g, z, *s)
+        return backward(*promoted(xp, g, z), *s)
 
     return z, grad

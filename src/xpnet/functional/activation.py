@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _backend
 from ._core import Tensor, as_tensor, make_result, require_floating
-from ._special import erf
+from ._special import clamp, erf
 from .fused import bias_act
 
 
@@ -86,7 +86,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     xp, v = x._xp, x.array
     # Beyond |x| = 10, tanh(u) = sign(x) and x phi(x) = 0 to double precision: the
     # powers of x are taken of ``vc`` so that they cannot overflow (a NumPy warning).
-    vc = xp.clip(v, min=-10.0, max=10.0)
+    vc = clamp(xp, v, -10.0, 10.0)
     if approximate == "tanh":
         t = xp.tanh(_SQRT_2_OVER_PI * (vc + 0.044715 * vc * vc * vc))
         out = 0.5 * v * (1 + t)

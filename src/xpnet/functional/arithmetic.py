@@ -23,6 +23,7 @@ from ._core import (
     unbroadcast,
     value,
 )
+from ._special import clamp, sign
 
 
 def _grad(xp: Any, x: Any, g: Any) -> Any:
@@ -164,7 +165,7 @@ def abs(x: Any) -> Tensor:
     x = as_tensor(x, "abs")
 
     def backward(g: Any) -> tuple[Any]:
-        return (g * x._xp.sign(x.array),)
+        return (g * sign(x._xp, x.array),)  # no mask: no GPU wait
 
     return make_result(x._xp.abs(x.array), x._xp, (x,), backward, "abs")
 
@@ -173,7 +174,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """``x`` limited to ``[min, max]``.  dL/dx = G where min <= x <= max, else 0."""
     x = as_tensor(x, "clip")
     xp = x._xp
-    out = xp.clip(x.array, min=min, max=max)
+    out = clamp(xp, x.array, min, max)  # no mask: no GPU wait (NaN kept)
 
     def backward(g: Any) -> tuple[Any]:
         inside = out == x.array

@@ -30,6 +30,7 @@ from typing import Any
 
 from .. import _backend
 from ._core import CONSTANT, Tensor, make_result
+from ._special import clamp
 
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu_tanh")
 
@@ -89,7 +90,7 @@ def _tanh(xp: Any, z: Any, s: float) -> tuple[Any, ActGrad]:
 
 
 def _gelu_tanh(xp: Any, z: Any, s: float) -> tuple[Any, ActGrad]:
-    c = xp.clip(z, min=-10.0, max=10.0)  # beyond |Z| = 10, t = sign(Z) in float64
+    c = clamp(xp, z, -10.0, 10.0)  # beyond |Z| = 10, t = sign(Z) in float64
     t = xp.tanh(_S * (c + _A * c * c * c))
     y = 0.5 * z * (1 + t)
 

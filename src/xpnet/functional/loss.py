@@ -18,6 +18,7 @@ from typing import Any
 from .. import _backend, _dtypes
 from . import arithmetic, reduction
 from ._core import Tensor, as_tensor, check_same_place, make_result
+from ._special import clamp
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -132,7 +133,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     out, share = _reduce(xp, -(yv * log_p + (1 - yv) * log_q), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
-        return (share(g) * (pv - yv) / xp.clip(pv * (1 - pv), min=1e-12), None)
+        return (share(g) * (pv - yv) / clamp(xp, pv * (1 - pv), min=1e-12), None)
 
     return make_result(out, xp, (p, y), backward, "binary_cross_entropy")
 
@@ -140,7 +141,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
 def _clamped_log(xp: Any, v: Any) -> Any:
     """``max(log v, -100)`` for v in [0, 1], without taking log(0) (a NumPy warning)."""
     positive = v > 0
-    return xp.where(positive, xp.clip(xp.log(xp.where(positive, v, 1.0)), min=-100.0), -100.0)
+    return xp.where(positive, clamp(xp, xp.log(xp.where(positive, v, 1.0)), min=-100.0), -100.0)
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:

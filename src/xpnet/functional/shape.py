@@ -112,7 +112,8 @@ def _take(x: Tensor, arrays: tuple[Any, ...]) -> Tensor:
         raise IndexError(f"too many indices: {len(arrays)} for a tensor of shape {shape}")
     sizes, trailing = shape[:len(arrays)], shape[len(arrays):]
     # 0-d parts (ints, NumPy integers) become Python ints first: they may be of another library.
-    parts = [xp.astype(a, xp.int64) if len(getattr(a, "shape", ())) > 0
+    # A 0-d array of x's library is cast on its device (operator.index would wait for a GPU).
+    parts = [xp.astype(a, xp.int64) if len(getattr(a, "shape", ())) > 0 or _same_library(xp, a)
              else xp.asarray(operator.index(a), dtype=xp.int64, device=dev) for a in arrays]
     try:
         parts = list(xp.broadcast_arrays(*parts))
@@ -136,6 +137,10 @@ def _take(x: Tensor, arrays: tuple[Any, ...]) -> Tensor:
         return (xp.reshape(_backend.dispatch(scatter_add, xp, linear, g_flat, rows), shape),)
 
     return make_result(xp.reshape(out, batch + trailing), xp, (x,), backward, "getitem", saves=False)
+
+
+def _same_library(xp: Any, a: Any) -> bool:
+    return _backend.is_array(a) and _backend.namespace(a) is xp
 
 
 def _check_in_range(xp: Any, parts: list[Any], shape: tuple[int, ...]) -> None:

@@ -88,14 +88,18 @@ def _draw(t: Tensor, kind: str, name: str) -> Any:
 def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of U(a, b)."""
     with no_grad():
-        t.array = a + (b - a) * _draw(t, "uniform", "uniform_")
+        sample = _draw(t, "uniform", "uniform_")
+        with _backend.device_scope(t._xp, t.device):  # CuPy runs ops on the current GPU: t's
+            t.array = a + (b - a) * sample
     return t
 
 
 def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of N(mean, std**2)."""
     with no_grad():
-        t.array = mean + std * _draw(t, "normal", "normal_")
+        sample = _draw(t, "normal", "normal_")
+        with _backend.device_scope(t._xp, t.device):  # CuPy runs ops on the current GPU: t's
+            t.array = mean + std * sample
     return t
 
 
