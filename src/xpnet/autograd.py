@@ -1,4 +1,4 @@
-"""Reverse-mode automatic differentiation: grad mode and the backward sweep.
+"""Reverse-mode automatic differentiation: grad mode, the backward sweep, anomaly mode.
 
 Every op records, on the tensor it returns, its inputs (``_parents``) and a
 closure ``_backward(G)`` that maps the gradient ``G = dL/d(out)`` to the
@@ -18,6 +18,10 @@ from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _backend
+from .anomaly import detect_anomaly as detect_anomaly
+from .anomaly import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled
+from .anomaly import is_anomaly_enabled as is_anomaly_enabled
+from .anomaly import set_detect_anomaly as set_detect_anomaly
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -153,7 +157,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
     grads: dict[Tensor, Any] = {}
     pending: list[tuple[int, Tensor]] = []
     node, g = root, gradient
-    try:  # free when nothing raises (Python 3.11's exceptions cost nothing until raised)
+    try:  # entered once per backward(), not per node
         while True:
             if node._retains_grad:
                 _accumulate(node, g, stored)

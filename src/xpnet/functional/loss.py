@@ -7,6 +7,10 @@ the prediction's is an error, never a silent broadcast.
 
 MSE, BCE, BCE-with-logits, cross-entropy and NLL are single graph nodes with
 hand-written gradients; L1 and Huber are composed from primitive ops.
+
+Empty input gives torch's answers: "mean" is nan (the mean of nothing), "sum"
+is 0, "none" an empty tensor; the gradients are empty. No warning is raised
+(torch raises none).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .. import _backend, _dtypes
+from .. import _backend, _dtypes, anomaly
 from . import arithmetic, reduction
 from ._core import Tensor, as_tensor, check_same_place, make_result
 
@@ -56,14 +60,16 @@ def _reduce(xp: Any, elementwise: Any, reduction_: str) -> tuple[Any, Callable[[
         return elementwise, lambda g: g
     if reduction_ == "sum":
         return xp.sum(elementwise), lambda g: g
-    count = 1
-    for n in elementwise.shape:
-        count *= n
+    count = math.prod(elementwise.shape)
+    if not count:  # the mean of nothing is nan, as in torch (no 0/0 warning); empty gradients
+        return xp.sum(elementwise) * math.nan, lambda g: g * math.nan
     return xp.mean(elementwise), lambda g: g / count
 
 
 def _reduce_tensor(loss: Tensor, reduction_: str) -> Tensor:
     if reduction_ == "mean":
+        if not math.prod(loss.array.shape):  # nan, as in torch (see _reduce)
+            return arithmetic.mul(reduction.sum(loss), math.nan)
         return reduction.mean(loss)
     if reduction_ == "sum":
         return reduction.sum(loss)
@@ -80,8 +86,9 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     squares = d * d
     scale = 2.0  # dL/dx = 2 d G, divided by the count for "mean"
     if reduction == "mean":
-        out = xp.mean(squares)
-        scale /= math.prod(squares.shape)
+        count = math.prod(squares.shape)
+        out = xp.mean(squares) if count else xp.sum(squares) * math.nan  # torch: nan when empty
+        scale = scale / count if count else math.nan
     else:
         out = squares if reduction == "none" else xp.sum(squares)
 
@@ -193,14 +200,21 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
         if e:
             probs = probs * (1 - e) + e / classes
         q = probs if w is None else probs * w
-        per_sample = -xp.sum(q * logp, axis=axis)
+        # 0 log 0 = 0: a class of probability 0 with a masked (-inf) logit adds nothing
+        # (torch answers nan there; the limit of finite logits is this finite loss)
+        per_sample = -xp.sum(q * xp.where(q == 0, 0.0, logp), axis=axis)
         out, share = _reduce(xp, per_sample, reduction)
     else:
-        onehot, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+        hit, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+        onehot = xp.astype(hit, x.array.dtype)
         target_weight = onehot if w is None else onehot * w  # w_{y_i} [c == y_i]
         q = onehot * (1 - e) + e / classes if e else onehot
         q = (q if w is None else q * w) * keep
-        per_sample = -xp.sum(q * logp, axis=axis)
+        if e:  # every class counts, but a zero weight never meets a masked (-inf) logit
+            per_sample = -xp.sum(q * xp.where(q == 0, 0.0, logp), axis=axis)
+        else:  # -w_{y_i} log s_{i y_i}, picked: masked (-inf) logits of other classes add 0
+            picked = xp.where(hit, logp, 0.0)
+            per_sample = -xp.sum((picked if w is None else picked * w) * keep, axis=axis)
         out, share = _weighted_reduce(xp, per_sample, xp.sum(target_weight * keep, axis=axis),
                                       reduction)
 
@@ -233,9 +247,11 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
         raise TypeError(f"{name}: target must hold integer class indices, got {y.dtype} (for "
                         f"class probabilities use cross_entropy on the scores)")
     w = _class_weight(x, weight, axis, classes, name)
-    onehot, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+    hit, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+    onehot = xp.astype(hit, x.array.dtype)
     q = (onehot if w is None else onehot * w) * keep  # k_i w_c [c == y_i]
-    per_sample = -xp.sum(q * x.array, axis=axis)
+    picked = xp.where(hit, x.array, 0.0)  # input[i, y_i]: a -inf of another class adds 0
+    per_sample = -xp.sum((picked if w is None else picked * w) * keep, axis=axis)
     out, share = _weighted_reduce(xp, per_sample, xp.sum(q, axis=axis), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
@@ -319,8 +335,16 @@ def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> A
 
 def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: int,
                    name: str) -> tuple[Any, Any]:
-    """Class indices as one-hot rows shaped like ``x``, and the mask k = [y != ignore_index]
-    with the class axis kept (size 1), both in ``x``'s dtype."""
+    """Class indices as one-hot rows shaped like ``x`` (bool), and the mask
+    k = [y != ignore_index] in ``x``'s dtype, with the class axis kept (size 1).
+
+    Out-of-range indices never vanish from the loss. Where reading the values is
+    free (NumPy, torch on the CPU, array-api-strict) they raise ValueError. Where
+    it would wait for the GPU (CuPy, torch on CUDA) nothing is read: k is nan for
+    those samples instead, so the loss (and every gradient) is nan, never a loss
+    that silently left them out; in anomaly mode (which reads values anyway) they
+    raise the ValueError there too.
+    """
     xp = x._xp
     batch_shape = tuple(x.array.shape[:axis]) + tuple(x.array.shape[axis + 1:])
     if tuple(y.array.shape) != batch_shape:
@@ -332,12 +356,19 @@ def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: 
         raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
     kept = y.array != ignore_index
     # The range check reads the values, so it runs only where that does not wait for a GPU.
-    if _backend.on_host(xp, x.device) and bool(
-            xp.any(((y.array < 0) | (y.array >= classes)) & kept)):
+    readable = _backend.on_host(xp, x.device) or anomaly.is_anomaly_enabled()
+    if readable and bool(xp.any(((y.array < 0) | (y.array >= classes)) & kept)):
+        host = _backend.to_numpy(y.array)  # the error's values, read on the host
+        seen = sorted({int(v) for v in host[((host < 0) | (host >= classes))
+                                            & (host != ignore_index)].tolist()})[:5]
         raise ValueError(f"{name}: class indices must lie in [0, {classes - 1}] for {classes} "
-                         f"classes (or equal ignore_index={ignore_index})")
+                         f"classes (or equal ignore_index={ignore_index}), got {seen}")
     shape = [1] * x.ndim
     shape[axis] = classes
     ids = xp.reshape(xp.arange(classes, dtype=y.array.dtype, device=x.device), tuple(shape))
-    onehot = xp.astype(xp.expand_dims(y.array, axis=axis) == ids, x.array.dtype)
-    return onehot, xp.astype(xp.expand_dims(kept, axis=axis), x.array.dtype)
+    hit = (xp.expand_dims(y.array, axis=axis) == ids) & xp.expand_dims(kept, axis=axis)
+    keep = xp.astype(xp.expand_dims(kept, axis=axis), x.array.dtype)
+    if not readable:  # nan for out-of-range samples: no host read, and they cannot vanish
+        bad = (y.array < 0) | (y.array >= classes)
+        keep = xp.where(xp.expand_dims(bad, axis=axis) & (keep != 0), math.nan, keep)
+    return hit, keep
