@@ -44,6 +44,7 @@ class Tensor:
             data = data.array
         self.array = data
         self._xp = _backend.namespace(data)
+        _dtypes.check_supported(data.dtype, "Tensor(...)")
         self._grad: Tensor | None = None
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Backward | None = None
