@@ -10,13 +10,12 @@ gradient must agree to rtol 1e-10.
 
 from __future__ import annotations
 
+import hypothesis
 import numpy as np
 import pytest
-
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from hypothesis.extra import numpy as hnp  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 RTOL = ATOL = 1e-10
 VALUES = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False, width=64)

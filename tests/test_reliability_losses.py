@@ -189,3 +189,13 @@ def test_every_loss_module_on_an_empty_batch_answers_as_torch(xp, torch, name):
                                       torch.zeros(tshape, dtype=getattr(torch, tdtype)))
     np.testing.assert_array_equal(xp.numpy(loss), tloss.numpy())
     assert np.isnan(xp.numpy(loss))
+
+
+def test_bce_out_of_range_input_without_host_read_is_nan_not_a_finite_wrong_loss(xp, no_host_read):
+    p = xp.tensor([0.25, 1.5, -0.5, 0.75], "float64", requires_grad=True)
+    y = xp.tensor([0.0, 1.0, 0.0, 1.0], "float64")
+    per_element = xp.numpy(F.binary_cross_entropy(p, y, reduction="none"))
+    assert np.isnan(per_element).tolist() == [False, True, True, False]
+    assert np.isnan(xp.numpy(F.binary_cross_entropy(p, y)))
+    with xn.autograd.detect_anomaly(), pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        F.binary_cross_entropy(p, y)

@@ -124,6 +124,11 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
 
     The logs are clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss.
     dL/dp = G (p - y) / max(p (1 - p), 1e-12)
+
+    An input outside [0, 1] raises ValueError where reading the values is free (NumPy,
+    torch on the CPU, array-api-strict) and in anomaly mode; on a GPU (CuPy, torch on
+    CUDA), where the check would wait for the device, the loss of such an element is
+    nan instead: never a finite wrong number.
     """
     _check_reduction(reduction, "binary_cross_entropy")
     p, y = loss_operands(input, target, "binary_cross_entropy")
@@ -131,11 +136,14 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
         raise ValueError("binary_cross_entropy: the target cannot require grad "
                          "(use binary_cross_entropy_with_logits)")
     xp, pv, yv = p._xp, p.array, y.array
-    if _backend.on_host(xp, p.device) and bool(xp.any((pv < 0) | (pv > 1))):
+    readable = _backend.on_host(xp, p.device) or anomaly.is_anomaly_enabled()
+    if readable and bool(xp.any((pv < 0) | (pv > 1))):
         raise ValueError("binary_cross_entropy: input values must lie in [0, 1] "
                          "(apply a sigmoid, or use BCEWithLogitsLoss on raw scores)")
     log_p = _clamped_log(xp, pv)
     log_q = _clamped_log(xp, 1 - pv)
+    if not readable:  # nan where p is out of range (no host read; the clamp would hide it)
+        log_p = xp.where((pv < 0) | (pv > 1), math.nan, log_p)
     out, share = _reduce(xp, -(yv * log_p + (1 - yv) * log_q), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
@@ -185,6 +193,14 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
     Probabilities p (ignore_index must stay negative, as in PyTorch):
         q_ic = w_c ((1 - e) p_ic + e / C);  "mean" divides by N;  dL/dp = -G (1 - e) w log s.
     PyTorch's rules, weight and smoothing combined as in ``torch.nn.functional.cross_entropy``.
+
+    A logit of -inf (a mask) for a class other than the target adds nothing: the loss
+    and gradients are finite, as in torch (with probability targets 0 log 0 = 0 too,
+    where torch answers nan). Class indices outside [0, C) (other than ignore_index)
+    raise ValueError where reading them is free (NumPy, torch on the CPU,
+    array-api-strict) and in anomaly mode; on a GPU (CuPy, torch on CUDA), where the
+    check would wait for the device, those samples' losses are nan instead, so the
+    loss is nan: they never vanish from it. Empty input: nan for "mean", 0 for "sum".
     """
     name = "cross_entropy"
     _check_reduction(reduction, name)
@@ -237,7 +253,10 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
     ``target``: class indices, shape (N, d1, ...). With k_i = [y_i != ignore_index]:
         loss_i = -k_i w_{y_i} input[i, y_i]          dL/dinput = -G k w onehot(y)
     "mean" divides by sum_i k_i w_{y_i} (PyTorch's rule; all ignored gives nan).
-    ``log_softmax(x, axis=1)`` followed by ``nll_loss`` equals ``cross_entropy(x)``.
+    ``log_softmax(x, axis=1)`` followed by ``nll_loss`` equals ``cross_entropy(x)``,
+    -inf (masked) log-probabilities of other classes included: they add nothing.
+    Out-of-range class indices follow :func:`cross_entropy`'s rule (ValueError where
+    reading them is free or in anomaly mode, else a nan loss).
     """
     name = "nll_loss"
     _check_reduction(reduction, name)
