@@ -177,3 +177,15 @@ def test_nan_in_the_data_of_a_training_step_is_named(xp):
         model(x)
     assert "already held nan (a leaf" in str(err.value)
     assert "(2, 2)" in str(err.value)
+
+
+def test_the_recording_body_has_make_results_signature():
+    """Anomaly mode swaps make_result's body: both must take the same arguments."""
+    import inspect
+
+    from xpnet import anomaly
+
+    ours = inspect.signature(anomaly._recording_make_result).parameters
+    theirs = inspect.signature(make_result).parameters
+    assert [(p.name, p.kind, p.default) for p in ours.values()] == \
+        [(p.name, p.kind, p.default) for p in theirs.values()]

@@ -72,3 +72,10 @@ def test_bool_integer_and_float_stay_allowed(xp, dtype):
 def test_integer_input_to_a_float_layer_still_works(xp):
     out = nn.Linear(2, 1).to(xp.device)(xp.array([[1, 2]], dtype="int64"))
     assert out.dtype == xn.float32
+
+
+def test_setting_data_to_a_complex_array_is_refused(xp):
+    t = xp.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"Tensor\.data = .*complex64"):
+        t.data = xp.array([1j, 2j], dtype="complex64")
+    np.testing.assert_array_equal(xp.numpy(t), [1.0, 2.0])  # unchanged

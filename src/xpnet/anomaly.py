@@ -74,6 +74,11 @@ def _set(enabled: bool, check_nan: bool) -> None:
 
     with _lock:
         if _mode.plain_code is None:
+            ours, theirs = _recording_make_result.__code__, target.__code__
+            if (ours.co_varnames[:ours.co_argcount] != theirs.co_varnames[:theirs.co_argcount]
+                    or _recording_make_result.__defaults__ != target.__defaults__):
+                raise AssertionError("xpnet.tensor.make_result changed its signature: update "
+                                     "xpnet.anomaly._recording_make_result to match it")
             _mode.plain_code = target.__code__
             _mode.plain = types.FunctionType(target.__code__, target.__globals__,
                                              "make_result", target.__defaults__)

@@ -72,6 +72,7 @@ class Tensor:
         array = value.array if isinstance(value, Tensor) else value
         if not _backend.is_array(array):
             raise TypeError(f"Tensor.data must be set to a Tensor or an array, got {type(value).__name__}")
+        _dtypes.check_supported(array.dtype, "Tensor.data = ...")
         self.array = array
         self._xp = _backend.namespace(array)
 
