@@ -221,7 +221,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
         per_sample = -xp.sum(q * xp.where(q == 0, 0.0, logp), axis=axis)
         out, share = _reduce(xp, per_sample, reduction)
     else:
-        hit, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+        hit, keep, poison = _class_targets(x, y, axis, classes, ignore_index, name)
         onehot = xp.astype(hit, x.array.dtype)
         target_weight = onehot if w is None else onehot * w  # w_{y_i} [c == y_i]
         q = onehot * (1 - e) + e / classes if e else onehot
@@ -229,8 +229,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
         if e:  # every class counts, but a zero weight never meets a masked (-inf) logit
             per_sample = -xp.sum(q * xp.where(q == 0, 0.0, logp), axis=axis)
         else:  # -w_{y_i} log s_{i y_i}, picked: masked (-inf) logits of other classes add 0
-            picked = xp.where(hit, logp, 0.0)
-            per_sample = -xp.sum((picked if w is None else picked * w) * keep, axis=axis)
+            per_sample = -xp.sum(_picked(xp, hit, logp, w, poison), axis=axis)
         out, share = _weighted_reduce(xp, per_sample, xp.sum(target_weight * keep, axis=axis),
                                       reduction)
 
@@ -266,11 +265,10 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
         raise TypeError(f"{name}: target must hold integer class indices, got {y.dtype} (for "
                         f"class probabilities use cross_entropy on the scores)")
     w = _class_weight(x, weight, axis, classes, name)
-    hit, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+    hit, keep, poison = _class_targets(x, y, axis, classes, ignore_index, name)
     onehot = xp.astype(hit, x.array.dtype)
     q = (onehot if w is None else onehot * w) * keep  # k_i w_c [c == y_i]
-    picked = xp.where(hit, x.array, 0.0)  # input[i, y_i]: a -inf of another class adds 0
-    per_sample = -xp.sum((picked if w is None else picked * w) * keep, axis=axis)
+    per_sample = -xp.sum(_picked(xp, hit, x.array, w, poison), axis=axis)  # -w_y input[i, y_i]
     out, share = _weighted_reduce(xp, per_sample, xp.sum(q, axis=axis), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
@@ -352,10 +350,24 @@ def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> A
     return y.array if y.array.dtype == x.array.dtype else x._xp.astype(y.array, x.array.dtype)
 
 
+def _picked(xp: Any, hit: Any, v: Any, w: Any, poison: Any) -> Any:
+    """``w_c v_ic`` where ``hit`` (c == y_i, kept), else 0, shaped like ``v``.
+
+    A select, not ``onehot * v``: a masked class (v = -inf) that is not the target adds
+    0, where 0 * -inf would be nan. ``poison`` (nan for out-of-range targets) multiplies
+    in when the targets could not be checked (see :func:`_class_targets`).
+    """
+    picked = xp.where(hit, v, 0.0)
+    if w is not None:
+        picked = picked * w
+    return picked if poison is None else picked * poison
+
+
 def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: int,
-                   name: str) -> tuple[Any, Any]:
-    """Class indices as one-hot rows shaped like ``x`` (bool), and the mask
-    k = [y != ignore_index] in ``x``'s dtype, with the class axis kept (size 1).
+                   name: str) -> tuple[Any, Any, Any]:
+    """Class indices as one-hot rows shaped like ``x`` (bool, False on ignored samples),
+    the mask k = [y != ignore_index] in ``x``'s dtype with the class axis kept (size 1),
+    and ``poison``: None, or k with nan for out-of-range samples (see below).
 
     Out-of-range indices never vanish from the loss. Where reading the values is
     free (NumPy, torch on the CPU, array-api-strict) they raise ValueError. Where
@@ -385,9 +397,12 @@ def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: 
     shape = [1] * x.ndim
     shape[axis] = classes
     ids = xp.reshape(xp.arange(classes, dtype=y.array.dtype, device=x.device), tuple(shape))
-    hit = (xp.expand_dims(y.array, axis=axis) == ids) & xp.expand_dims(kept, axis=axis)
+    hit = xp.expand_dims(y.array, axis=axis) == ids
+    if 0 <= ignore_index < classes:  # an ignored index that is a class: unmark it
+        hit = hit & xp.expand_dims(kept, axis=axis)
     keep = xp.astype(xp.expand_dims(kept, axis=axis), x.array.dtype)
+    poison = None
     if not readable:  # nan for out-of-range samples: no host read, and they cannot vanish
         bad = (y.array < 0) | (y.array >= classes)
-        keep = xp.where(xp.expand_dims(bad, axis=axis) & (keep != 0), math.nan, keep)
-    return hit, keep
+        keep = poison = xp.where(xp.expand_dims(bad, axis=axis) & (keep != 0), math.nan, keep)
+    return hit, keep, poison
