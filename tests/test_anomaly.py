@@ -189,3 +189,13 @@ def test_the_recording_body_has_make_results_signature():
     theirs = inspect.signature(make_result).parameters
     assert [(p.name, p.kind, p.default) for p in ours.values()] == \
         [(p.name, p.kind, p.default) for p in theirs.values()]
+
+
+def test_top_level_names_as_torch(torch):
+    for name in ("is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled"):
+        assert hasattr(torch, name) and hasattr(xn, name)
+    xn.set_anomaly_enabled(True, check_nan=False)
+    assert xn.is_anomaly_enabled() and not xn.is_anomaly_check_nan_enabled()
+    xn.set_anomaly_enabled(False)
+    assert not xn.is_anomaly_enabled()
+    assert make_result.__code__ is PLAIN_CODE

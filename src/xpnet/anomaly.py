@@ -87,6 +87,11 @@ def _set(enabled: bool, check_nan: bool) -> None:
         _mode.check_nan = bool(check_nan)
 
 
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """Turn anomaly mode on or off for the rest of the program (``torch.set_anomaly_enabled``)."""
+    _set(enabled, check_nan)
+
+
 class set_detect_anomaly:
     """Turn anomaly mode on or off: at once, and, used as a ``with`` block, until it ends.
 
