@@ -18,8 +18,8 @@ def test_gradients_accumulate_over_backward_calls(xp):
     (x * x * x).sum().backward()
     np.testing.assert_allclose(xp.numpy(x.grad), 2 * host + 3 * host**2)
     loss = (x * 4.0).sum()
-    loss.backward()
-    loss.backward()  # the graph is kept: a second sweep over it adds again
+    loss.backward(retain_graph=True)
+    loss.backward()  # the graph was kept: a second sweep over it adds again
     np.testing.assert_allclose(xp.numpy(x.grad), 2 * host + 3 * host**2 + 8.0)
     assert xp.same_place(x.grad) and x.grad.dtype == xp.float32
     x.grad = None

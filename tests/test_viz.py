@@ -49,7 +49,7 @@ def _loss_graph(xp, backward=True):
     y = xp.array(np.zeros((4, 1)))
     loss = nn.MSELoss()(model(x), y)
     if backward:
-        loss.backward()
+        loss.backward(retain_graph=True)  # backward() alone frees the graph
     return model, loss
 
 

@@ -15,6 +15,7 @@ torch tensors and array-api-strict arrays::
 from . import data, functional, nn, optim, train, utils, viz
 from ._backend import cuda_available
 from ._dtypes import DType, bool_, float16, float32, float64, int32, int64
+from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .checkpoint import CheckpointError, load, save
 from .creation import arange, asarray, manual_seed, ones, rand, randn, tensor, zeros
@@ -29,8 +30,7 @@ __all__ = [
     "enable_grad", "exp", "float16", "float32", "float64", "functional", "int32", "int64",
     "is_grad_enabled", "load", "log", "log_softmax", "manual_seed", "matmul", "nn", "no_grad", "ones",
     "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
-    "zeros",
-    "utils",
+    "zeros", "utils", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
 ]
 
 

@@ -150,3 +150,54 @@ def resolve(dtype: Any, xp: Any, default: str | None = "float32") -> Any:
     if concrete is None:
         raise TypeError(f"dtype {name} is not available in {xp.__name__}")
     return concrete
+
+
+_SUPPORTED: dict[tuple[type, Any], bool] = {}
+
+
+def check_supported(native: Any, where: str) -> None:
+    """Raise TypeError unless ``native`` (a backend dtype) is one a tensor may hold.
+
+    Tensors hold real numbers (float16/32/64, signed and unsigned integers) or
+    bool. Complex numbers would lose their imaginary part in a float layer, and
+    object, string or date arrays are not numbers: all are refused where data
+    comes in (``xn.tensor``, ``xn.asarray``, ``Tensor(...)``, arrays given to ops,
+    layers and losses), with the fix in the message. Cached per dtype: free after
+    the first call.
+    """
+    key = (type(native), native)
+    try:
+        if _SUPPORTED[key]:
+            return
+    except (KeyError, TypeError):
+        try:
+            name: str | None = _name_of_native(native)
+        except TypeError:
+            name = None
+        ok = name is not None and not name.startswith("complex")
+        try:
+            _SUPPORTED[key] = ok
+        except TypeError:
+            pass
+        if ok:
+            return
+    raise TypeError(_unsupported_message(native, where))
+
+
+def _unsupported_message(native: Any, where: str) -> str:
+    text = str(native)
+    kind = getattr(native, "kind", "")
+    head = (f"{where}: an array of dtype {text} cannot be a tensor: tensors hold real numbers "
+            f"(float16/32/64, int, uint) or bool; ")
+    if "complex" in text or kind == "c":
+        return head + ("split a complex array into real features first, e.g. "
+                       "np.stack([z.real, z.imag], axis=-1), or keep abs(z) or z.real "
+                       "(xpnet never drops the imaginary part silently)")
+    if kind == "O" or text == "object":
+        return head + ("an object array (from None, mixed types or ragged lists) is not numbers: "
+                       "replace None by a number (e.g. float('nan')) and convert, e.g. "
+                       "np.asarray(data, dtype=np.float32)")
+    if kind in ("U", "S") or "str" in text or "bytes" in text:
+        return head + ("parse the strings into numbers first, e.g. np.asarray(data, "
+                       "dtype=np.float32), or encode categories as integer class indices")
+    return head + "convert it first, e.g. array.astype(np.float32)"

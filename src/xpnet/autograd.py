@@ -1,4 +1,4 @@
-"""Reverse-mode automatic differentiation: grad mode and the backward sweep.
+"""Reverse-mode automatic differentiation: grad mode, the backward sweep, anomaly mode.
 
 Every op records, on the tensor it returns, its inputs (``_parents``) and a
 closure ``_backward(G)`` that maps the gradient ``G = dL/d(out)`` to the
@@ -18,6 +18,10 @@ from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _backend
+from .anomaly import detect_anomaly as detect_anomaly
+from .anomaly import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled
+from .anomaly import is_anomaly_enabled as is_anomaly_enabled
+from .anomaly import set_detect_anomaly as set_detect_anomaly
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -80,11 +84,29 @@ class enable_grad(_SetGradMode):
     _mode = True
 
 
-def backward(root: Tensor, gradient: Any = None) -> None:
+def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
     """Accumulate ``d root / d leaf`` into ``leaf.grad`` for every leaf that requires grad.
 
-    ``gradient`` (an array or Tensor of ``root``'s shape) is ``dL/d root``; it may be
-    left out when ``root`` is a scalar (then it is 1). This is ``Tensor.backward``.
+    This is ``Tensor.backward``, with torch's signature.
+
+    Args:
+        gradient: ``dL/d root``, an array or Tensor of ``root``'s shape; it may be left
+            out when ``root`` is a scalar (then it is 1).
+        retain_graph: keep the graph for another ``backward()`` through it. By default
+            (None: the value of ``create_graph``) the graph is freed as it is swept, as
+            in torch: every op that keeps values for its backward rule (mul, matmul,
+            activations, losses...) drops them and its inputs, so their memory is freed
+            and a second ``backward()`` through it raises RuntimeError. Ops that keep
+            nothing (add, sub, neg, sum, mean, reshape, indexing) stay usable, as in torch.
+        create_graph: higher-order gradients; not supported yet (NotImplementedError).
+        inputs: a Tensor or a sequence of Tensors: accumulate into their ``.grad`` only
+            (leaves or not); other leaves are left untouched.
+
+    Raises:
+        RuntimeError: ``root`` does not require grad; a non-scalar ``root`` without
+            ``gradient``; the graph was freed by an earlier ``backward()``; a value the
+            graph needs was changed in place since the forward pass.
 
     Every tensor is numbered when it is made (``_seq``), and an op's output is
     always made after its inputs, so creation order is a topological order.
@@ -97,6 +119,13 @@ def backward(root: Tensor, gradient: Any = None) -> None:
     just run leaves exactly one inner node waiting, that node's consumers have all
     run (any other consumer would be waiting too), so it runs next directly.
     """
+    if create_graph or inputs is not None:
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): higher-order gradients are not supported yet; "
+                "compute second derivatives by finite differences of first ones, or use torch"
+            )
+        return _backward_into(root, gradient, retain_graph, inputs)
     if not root.requires_grad:
         raise RuntimeError(
             "backward() on a tensor that does not require grad: none of the tensors it was "
@@ -122,48 +151,122 @@ def backward(root: Tensor, gradient: Any = None) -> None:
         return
 
     now = CLOCK[0]
+    free = not retain_graph
     # Keyed by the tensors themselves: Tensor hashes by identity (its == is elementwise,
     # but a dict compares keys by identity first, and live tensors never share a hash).
     grads: dict[Tensor, Any] = {}
     pending: list[tuple[int, Tensor]] = []
     node, g = root, gradient
-    while True:
-        if node._retains_grad:
-            _accumulate(node, g, stored)
-        saved = node._saved
-        if saved is not None and saved != now:  # something was changed in place since
-            check_saved(node)
-        after = after_g = None  # the one inner node waiting, while no other is
-        for parent, pg in zip(node._parents, node._backward(g)):  # type: ignore[misc]
-            if pg is None:
-                continue
-            if parent._backward is None:  # a leaf: no rule to wait for
-                if not parent.requires_grad:
+    try:  # entered once per backward(), not per node
+        while True:
+            if node._retains_grad:
+                _accumulate(node, g, stored)
+            rule = node._backward
+            parents = node._parents
+            saved = node._saved
+            if saved is not None:  # the rule reads values: the node is freed after use
+                if saved != now:  # something was changed in place since
+                    check_saved(node)
+                if free:  # drop the closure's arrays and the inputs (torch frees them too)
+                    node._backward = _freed
+                    node._parents = ()
+            after = after_g = None  # the one inner node waiting, while no other is
+            for parent, pg in zip(parents, rule(g)):  # type: ignore[misc]
+                if pg is None:
                     continue
-                if parent._grad is None:  # its first share (_accumulate's path, one call less)
-                    parent._grad = wrap(_kept(parent, pg, stored), parent._xp)
-                else:
-                    _accumulate(parent, pg, stored)
-            elif parent is after:
-                after_g = after_g + pg
-            elif parent in grads:
-                grads[parent] = grads[parent] + pg
-            elif after is None and not pending:
-                after, after_g = parent, pg
-            else:  # a second inner node waits: both go on the heap
-                if after is not None:
-                    grads[after] = after_g
-                    heappush(pending, (-after._seq, after))
-                    after = None
-                grads[parent] = pg
-                heappush(pending, (-parent._seq, parent))
-        if after is not None:
-            node, g = after, after_g
-        elif pending:
-            node = heappop(pending)[1]
-            g = grads.pop(node)
+                if parent._backward is None:  # a leaf: no rule to wait for
+                    if not parent.requires_grad:
+                        continue
+                    if parent._grad is None:  # its first share (_accumulate's path, one call less)
+                        parent._grad = wrap(_kept(parent, pg, stored), parent._xp)
+                    else:
+                        _accumulate(parent, pg, stored)
+                elif parent is after:
+                    after_g = after_g + pg
+                elif parent in grads:
+                    grads[parent] = grads[parent] + pg
+                elif after is None and not pending:
+                    after, after_g = parent, pg
+                else:  # a second inner node waits: both go on the heap
+                    if after is not None:
+                        grads[after] = after_g
+                        heappush(pending, (-after._seq, after))
+                        after = None
+                    grads[parent] = pg
+                    heappush(pending, (-parent._seq, parent))
+            if after is not None:
+                node, g = after, after_g
+            elif pending:
+                node = heappop(pending)[1]
+                g = grads.pop(node)
+            else:
+                return
+    except _GraphFreed:
+        raise RuntimeError(
+            f"Trying to backward through the graph a second time (or directly access saved "
+            f"tensors after they have already been freed): '{node._op}' (output shape "
+            f"{tuple(node.array.shape)}) dropped its saved values in an earlier backward(). "
+            f"Saved intermediate values of the graph are freed when you call .backward(). "
+            f"Specify retain_graph=True if you need to backward through the graph a second "
+            f"time, or compute the forward pass again"
+        ) from None
+
+
+class _GraphFreed(Exception):
+    """Raised by the rule of a node whose graph an earlier ``backward()`` freed."""
+
+
+def _freed(g: Any) -> tuple[Any, ...]:
+    """The backward rule of a freed node (see :func:`backward`): its values are gone."""
+    raise _GraphFreed
+
+
+def _backward_into(root: Tensor, gradient: Any, retain_graph: bool | None, inputs: Any) -> None:
+    """``backward(inputs=...)``: accumulate into the ``.grad`` of ``inputs`` only.
+
+    The other leaves that require grad are set aside (requires_grad off) for the sweep,
+    and inner tensors among ``inputs`` retain their gradient, then both are restored.
+    """
+    from .tensor import Tensor
+
+    targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not targets:
+        raise RuntimeError("backward(inputs=...): the inputs argument cannot be empty "
+                           "(leave it out to accumulate into every leaf)")
+    for t in targets:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward(inputs=...) takes Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"backward(inputs=...): an input of shape {t.shape} does not "
+                               "require grad: set requires_grad=True when you create it")
+    chosen = {id(t) for t in targets}
+    set_aside: list[Tensor] = []
+    retained: list[Tensor] = []
+    seen: set[int] = set()
+    todo = [root]
+    while todo:  # every tensor of the graph, once
+        t = todo.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        if t._backward is None:
+            if t.requires_grad and id(t) not in chosen:
+                set_aside.append(t)
         else:
-            return
+            if id(t) in chosen and not t._retains_grad:
+                retained.append(t)
+            todo.extend(t._parents)
+    for t in set_aside:
+        t.requires_grad = False
+    for t in retained:
+        t._retains_grad = True
+    try:
+        backward(root, gradient, retain_graph)
+    finally:
+        for t in set_aside:
+            t.requires_grad = True
+        for t in retained:
+            t._retains_grad = False
 
 
 # In-place changes are stamped with a clock: ``bump(t)`` sets ``t._version`` to the next
@@ -192,6 +295,8 @@ def check_saved(node: Tensor) -> None:
     optimizer step) stamps its ``_version`` with the clock (:func:`bump`); the op
     noted the time. Using the changed values would give a silently wrong gradient.
     """
+    if node._backward is _freed:
+        raise _GraphFreed
     saved = node._saved or 0
     changed = [p for p in (*node._parents, node) if p._version > saved]
     if changed:

@@ -43,7 +43,11 @@ def _python_dtype(obj: Any) -> str:
             if kind in kinds:
                 return kind
         return "float32"
-    raise TypeError(f"cannot make a tensor from {type(obj).__name__}")
+    hint = {"NoneType": ": replace None by a number, e.g. float('nan')",
+            "complex": ": tensors hold real numbers; split it into real features, e.g. "
+                       "[z.real, z.imag]",
+            "str": ": parse the strings into numbers first"}.get(type(obj).__name__, "")
+    raise TypeError(f"cannot make a tensor from {type(obj).__name__}{hint}")
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -56,6 +60,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         data = data.array
     if _backend.is_array(data):
         src_xp = _backend.namespace(data)
+        _dtypes.check_supported(data.dtype, "xn.tensor")
         xp, dev = _backend.resolve(device, like=(src_xp, _backend.device(data)))
         moved = _backend.move(data, xp, dev)
         target = _dtypes.resolve(dtype, xp, default=None)
@@ -86,6 +91,7 @@ def asarray(obj: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if not _backend.is_array(obj):
         return tensor(obj, dtype=dtype, device=device, requires_grad=requires_grad)
     xp = _backend.namespace(obj)
+    _dtypes.check_supported(obj.dtype, "xn.asarray")
     if device is not None:
         xp, dev = _backend.resolve(device, like=(xp, _backend.device(obj)))
         obj = _backend.move(obj, xp, dev)

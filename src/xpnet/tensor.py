@@ -44,6 +44,7 @@ class Tensor:
             data = data.array
         self.array = data
         self._xp = _backend.namespace(data)
+        _dtypes.check_supported(data.dtype, "Tensor(...)")
         self._grad: Tensor | None = None
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Backward | None = None
@@ -71,6 +72,7 @@ class Tensor:
         array = value.array if isinstance(value, Tensor) else value
         if not _backend.is_array(array):
             raise TypeError(f"Tensor.data must be set to a Tensor or an array, got {type(value).__name__}")
+        _dtypes.check_supported(array.dtype, "Tensor.data = ...")
         self.array = array
         self._xp = _backend.namespace(array)
 

@@ -30,8 +30,8 @@ def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float 
              ) -> tuple[Any, Callable[[Any], Any]] | None:
     """``(Y, grad)`` as :func:`xpnet.functional.fused.bias_act`, or None when not covered."""
     kind = _KINDS.get(activation)
-    if kind is None or type(z) is not np.ndarray:
-        return None
+    if kind is None or type(z) is not np.ndarray or not z.ndim:  # NumPy ufuncs give 0-d
+        return None  # input a scalar back, which the in-place passes cannot write into
     constants = _CONSTANTS.get(z.dtype)  # (1, 0) as 0-d arrays of z's dtype
     if constants is None:
         return None

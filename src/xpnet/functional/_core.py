@@ -20,6 +20,7 @@ def as_tensor(obj: Any, op: str = "op") -> Tensor:
     if isinstance(obj, Tensor):
         return obj
     if _backend.is_array(obj):
+        _dtypes.check_supported(obj.dtype, op)
         return _make(obj, _backend.namespace(obj))
     raise TypeError(
         f"{op} expects a Tensor or an array of an Array API library, got {type(obj).__name__}"

@@ -7,6 +7,10 @@ the prediction's is an error, never a silent broadcast.
 
 MSE, BCE, BCE-with-logits, cross-entropy and NLL are single graph nodes with
 hand-written gradients; L1 and Huber are composed from primitive ops.
+
+Empty input gives torch's answers: "mean" is nan (the mean of nothing), "sum"
+is 0, "none" an empty tensor; the gradients are empty. No warning is raised
+(torch raises none).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .. import _backend, _dtypes
+from .. import _backend, _dtypes, anomaly
 from . import arithmetic, reduction
 from ._core import Tensor, as_tensor, check_same_place, make_result
 from ._special import clamp
@@ -57,14 +61,16 @@ def _reduce(xp: Any, elementwise: Any, reduction_: str) -> tuple[Any, Callable[[
         return elementwise, lambda g: g
     if reduction_ == "sum":
         return xp.sum(elementwise), lambda g: g
-    count = 1
-    for n in elementwise.shape:
-        count *= n
+    count = math.prod(elementwise.shape)
+    if not count:  # the mean of nothing is nan, as in torch (no 0/0 warning); empty gradients
+        return xp.sum(elementwise) * math.nan, lambda g: g * math.nan
     return xp.mean(elementwise), lambda g: g / count
 
 
 def _reduce_tensor(loss: Tensor, reduction_: str) -> Tensor:
     if reduction_ == "mean":
+        if not math.prod(loss.array.shape):  # nan, as in torch (see _reduce)
+            return arithmetic.mul(reduction.sum(loss), math.nan)
         return reduction.mean(loss)
     if reduction_ == "sum":
         return reduction.sum(loss)
@@ -81,8 +87,9 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     squares = d * d
     scale = 2.0  # dL/dx = 2 d G, divided by the count for "mean"
     if reduction == "mean":
-        out = xp.mean(squares)
-        scale /= math.prod(squares.shape)
+        count = math.prod(squares.shape)
+        out = xp.mean(squares) if count else xp.sum(squares) * math.nan  # torch: nan when empty
+        scale = scale / count if count else math.nan
     else:
         out = squares if reduction == "none" else xp.sum(squares)
 
@@ -118,6 +125,11 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
 
     The logs are clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss.
     dL/dp = G (p - y) / max(p (1 - p), 1e-12)
+
+    An input outside [0, 1] raises ValueError where reading the values is free (NumPy,
+    torch on the CPU, array-api-strict) and in anomaly mode; on a GPU (CuPy, torch on
+    CUDA), where the check would wait for the device, the loss of such an element is
+    nan instead: never a finite wrong number.
     """
     _check_reduction(reduction, "binary_cross_entropy")
     p, y = loss_operands(input, target, "binary_cross_entropy")
@@ -125,11 +137,14 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
         raise ValueError("binary_cross_entropy: the target cannot require grad "
                          "(use binary_cross_entropy_with_logits)")
     xp, pv, yv = p._xp, p.array, y.array
-    if _backend.on_host(xp, p.device) and bool(xp.any((pv < 0) | (pv > 1))):
+    readable = _backend.on_host(xp, p.device) or anomaly.is_anomaly_enabled()
+    if readable and bool(xp.any((pv < 0) | (pv > 1))):
         raise ValueError("binary_cross_entropy: input values must lie in [0, 1] "
                          "(apply a sigmoid, or use BCEWithLogitsLoss on raw scores)")
     log_p = _clamped_log(xp, pv)
     log_q = _clamped_log(xp, 1 - pv)
+    if not readable:  # nan where p is out of range (no host read; the clamp would hide it)
+        log_p = xp.where((pv < 0) | (pv > 1), math.nan, log_p)
     out, share = _reduce(xp, -(yv * log_p + (1 - yv) * log_q), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
@@ -179,6 +194,14 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
     Probabilities p (ignore_index must stay negative, as in PyTorch):
         q_ic = w_c ((1 - e) p_ic + e / C);  "mean" divides by N;  dL/dp = -G (1 - e) w log s.
     PyTorch's rules, weight and smoothing combined as in ``torch.nn.functional.cross_entropy``.
+
+    A logit of -inf (a mask) for a class other than the target adds nothing: the loss
+    and gradients are finite, as in torch (with probability targets 0 log 0 = 0 too,
+    where torch answers nan). Class indices outside [0, C) (other than ignore_index)
+    raise ValueError where reading them is free (NumPy, torch on the CPU,
+    array-api-strict) and in anomaly mode; on a GPU (CuPy, torch on CUDA), where the
+    check would wait for the device, those samples' losses are nan instead, so the
+    loss is nan: they never vanish from it. Empty input: nan for "mean", 0 for "sum".
     """
     name = "cross_entropy"
     _check_reduction(reduction, name)
@@ -194,14 +217,20 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
         if e:
             probs = probs * (1 - e) + e / classes
         q = probs if w is None else probs * w
-        per_sample = -xp.sum(q * logp, axis=axis)
+        # 0 log 0 = 0: a class of probability 0 with a masked (-inf) logit adds nothing
+        # (torch answers nan there; the limit of finite logits is this finite loss)
+        per_sample = -xp.sum(q * xp.where(q == 0, 0.0, logp), axis=axis)
         out, share = _reduce(xp, per_sample, reduction)
     else:
-        onehot, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+        hit, keep, poison = _class_targets(x, y, axis, classes, ignore_index, name)
+        onehot = xp.astype(hit, x.array.dtype)
         target_weight = onehot if w is None else onehot * w  # w_{y_i} [c == y_i]
         q = onehot * (1 - e) + e / classes if e else onehot
         q = (q if w is None else q * w) * keep
-        per_sample = -xp.sum(q * logp, axis=axis)
+        if e:  # every class counts, but a zero weight never meets a masked (-inf) logit
+            per_sample = -xp.sum(q * xp.where(q == 0, 0.0, logp), axis=axis)
+        else:  # -w_{y_i} log s_{i y_i}, picked: masked (-inf) logits of other classes add 0
+            per_sample = -xp.sum(_picked(xp, hit, logp, w, poison), axis=axis)
         out, share = _weighted_reduce(xp, per_sample, xp.sum(target_weight * keep, axis=axis),
                                       reduction)
 
@@ -224,7 +253,10 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
     ``target``: class indices, shape (N, d1, ...). With k_i = [y_i != ignore_index]:
         loss_i = -k_i w_{y_i} input[i, y_i]          dL/dinput = -G k w onehot(y)
     "mean" divides by sum_i k_i w_{y_i} (PyTorch's rule; all ignored gives nan).
-    ``log_softmax(x, axis=1)`` followed by ``nll_loss`` equals ``cross_entropy(x)``.
+    ``log_softmax(x, axis=1)`` followed by ``nll_loss`` equals ``cross_entropy(x)``,
+    -inf (masked) log-probabilities of other classes included: they add nothing.
+    Out-of-range class indices follow :func:`cross_entropy`'s rule (ValueError where
+    reading them is free or in anomaly mode, else a nan loss).
     """
     name = "nll_loss"
     _check_reduction(reduction, name)
@@ -234,9 +266,10 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
         raise TypeError(f"{name}: target must hold integer class indices, got {y.dtype} (for "
                         f"class probabilities use cross_entropy on the scores)")
     w = _class_weight(x, weight, axis, classes, name)
-    onehot, keep = _class_targets(x, y, axis, classes, ignore_index, name)
+    hit, keep, poison = _class_targets(x, y, axis, classes, ignore_index, name)
+    onehot = xp.astype(hit, x.array.dtype)
     q = (onehot if w is None else onehot * w) * keep  # k_i w_c [c == y_i]
-    per_sample = -xp.sum(q * x.array, axis=axis)
+    per_sample = -xp.sum(_picked(xp, hit, x.array, w, poison), axis=axis)  # -w_y input[i, y_i]
     out, share = _weighted_reduce(xp, per_sample, xp.sum(q, axis=axis), reduction)
 
     def backward(g: Any) -> tuple[Any, None]:
@@ -318,10 +351,32 @@ def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> A
     return y.array if y.array.dtype == x.array.dtype else x._xp.astype(y.array, x.array.dtype)
 
 
+def _picked(xp: Any, hit: Any, v: Any, w: Any, poison: Any) -> Any:
+    """``w_c v_ic`` where ``hit`` (c == y_i, kept), else 0, shaped like ``v``.
+
+    A select, not ``onehot * v``: a masked class (v = -inf) that is not the target adds
+    0, where 0 * -inf would be nan. ``poison`` (nan for out-of-range targets) multiplies
+    in when the targets could not be checked (see :func:`_class_targets`).
+    """
+    picked = xp.where(hit, v, 0.0)
+    if w is not None:
+        picked = picked * w
+    return picked if poison is None else picked * poison
+
+
 def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: int,
-                   name: str) -> tuple[Any, Any]:
-    """Class indices as one-hot rows shaped like ``x``, and the mask k = [y != ignore_index]
-    with the class axis kept (size 1), both in ``x``'s dtype."""
+                   name: str) -> tuple[Any, Any, Any]:
+    """Class indices as one-hot rows shaped like ``x`` (bool, False on ignored samples),
+    the mask k = [y != ignore_index] in ``x``'s dtype with the class axis kept (size 1),
+    and ``poison``: None, or k with nan for out-of-range samples (see below).
+
+    Out-of-range indices never vanish from the loss. Where reading the values is
+    free (NumPy, torch on the CPU, array-api-strict) they raise ValueError. Where
+    it would wait for the GPU (CuPy, torch on CUDA) nothing is read: k is nan for
+    those samples instead, so the loss (and every gradient) is nan, never a loss
+    that silently left them out; in anomaly mode (which reads values anyway) they
+    raise the ValueError there too.
+    """
     xp = x._xp
     batch_shape = tuple(x.array.shape[:axis]) + tuple(x.array.shape[axis + 1:])
     if tuple(y.array.shape) != batch_shape:
@@ -333,12 +388,22 @@ def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: 
         raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
     kept = y.array != ignore_index
     # The range check reads the values, so it runs only where that does not wait for a GPU.
-    if _backend.on_host(xp, x.device) and bool(
-            xp.any(((y.array < 0) | (y.array >= classes)) & kept)):
+    readable = _backend.on_host(xp, x.device) or anomaly.is_anomaly_enabled()
+    if readable and bool(xp.any(((y.array < 0) | (y.array >= classes)) & kept)):
+        host = _backend.to_numpy(y.array)  # the error's values, read on the host
+        seen = sorted({int(v) for v in host[((host < 0) | (host >= classes))
+                                            & (host != ignore_index)].tolist()})[:5]
         raise ValueError(f"{name}: class indices must lie in [0, {classes - 1}] for {classes} "
-                         f"classes (or equal ignore_index={ignore_index})")
+                         f"classes (or equal ignore_index={ignore_index}), got {seen}")
     shape = [1] * x.ndim
     shape[axis] = classes
     ids = xp.reshape(xp.arange(classes, dtype=y.array.dtype, device=x.device), tuple(shape))
-    onehot = xp.astype(xp.expand_dims(y.array, axis=axis) == ids, x.array.dtype)
-    return onehot, xp.astype(xp.expand_dims(kept, axis=axis), x.array.dtype)
+    hit = xp.expand_dims(y.array, axis=axis) == ids
+    if 0 <= ignore_index < classes:  # an ignored index that is a class: unmark it
+        hit = hit & xp.expand_dims(kept, axis=axis)
+    keep = xp.astype(xp.expand_dims(kept, axis=axis), x.array.dtype)
+    poison = None
+    if not readable:  # nan for out-of-range samples: no host read, and they cannot vanish
+        bad = (y.array < 0) | (y.array >= classes)
+        keep = poison = xp.where(xp.expand_dims(bad, axis=axis) & (keep != 0), math.nan, keep)
+    return hit, keep, poison

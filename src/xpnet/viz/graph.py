@@ -1,6 +1,6 @@
 """The computation graph of a tensor as Graphviz DOT text, drawn like the BP tutorials' figures.
 
->>> loss = loss_fn(model(x), y); loss.backward()
+>>> loss = loss_fn(model(x), y); loss.backward(retain_graph=True)
 >>> dot = xn.viz.graph(loss, params=dict(model.named_parameters()))
 >>> xn.viz.render(dot, "graph.svg")      # needs Graphviz's ``dot`` program
 
@@ -10,7 +10,8 @@ Data flows bottom to top: inputs and parameters at the bottom, the loss at the
 top (the default ``rankdir="BT"``: bottom to top; pass ``rankdir="LR"`` to draw
 it left to right). Each node shows the op (a leaf: its
 parameter name, or "input"), the shape, and the gradient's shape once
-``backward()`` has filled ``.grad``.
+``backward()`` has filled ``.grad``. ``backward()`` frees the graph as it goes
+(as torch frees saved values): draw it before, or pass ``retain_graph=True``.
 """
 
 from __future__ import annotations
