@@ -21,6 +21,18 @@ from .creation import arange, asarray, manual_seed, ones, rand, randn, tensor, z
 from .functional import exp, log, log_softmax, matmul, relu, sigmoid, softmax, tanh
 from .tensor import Tensor
 
+from ._device import device, get_default_device, set_default_device
+from ._dtypes import complex64, complex128, get_default_dtype, int8, int16, set_default_dtype, uint8
+from ._dtypes import float16 as half
+from ._dtypes import float32 as float  # noqa: A001  (torch's aliases: dtype=xn.float, xn.long, ...)
+from ._dtypes import float64 as double
+from ._dtypes import int16 as short
+from ._dtypes import int32 as int  # noqa: A001
+from ._dtypes import int64 as long
+from ._dtypes import bool_ as bool  # noqa: A001
+from ._size import Size
+from .functional import argmax, argmin, max, mean, min, sum  # noqa: A004
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -29,4 +41,9 @@ __all__ = [
     "is_grad_enabled", "load", "log", "log_softmax", "manual_seed", "matmul", "nn", "no_grad", "ones",
     "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
     "zeros",
+]
+__all__ += [
+    "Size", "argmax", "argmin", "bool", "complex64", "complex128", "device", "double", "float",
+    "get_default_device", "get_default_dtype", "half", "int", "int8", "int16", "long", "max", "mean",
+    "min", "set_default_device", "set_default_dtype", "short", "sum", "uint8",
 ]

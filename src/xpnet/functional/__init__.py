@@ -36,7 +36,7 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
-from .reduction import max, mean, min, sum
+from .reduction import ValuesIndices, argmax, argmin, max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
 
 __all__ = [
@@ -46,3 +46,4 @@ __all__ = [
     "max", "mean", "min", "mse_loss", "mul", "nll_loss", "neg", "permute_dims", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "to", "update_", "where",
 ]
+__all__ += ["ValuesIndices", "argmax", "argmin"]

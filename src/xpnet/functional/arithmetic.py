@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import _backend, _dtypes
 from ..autograd import bump, grad_mode
+from . import _promote
 from ._core import (
     SCALARS,
     Tensor,
@@ -85,8 +86,13 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b``.  dL/da = G / b,  dL/db = -G * a / b**2 = -G * out / b."""
+    """``a / b``, true division: integers divide in the default float dtype, as in torch.
+
+    dL/da = G / b,  dL/db = -G * a / b**2 = -G * out / b.
+    """
     a, b, xp = operands(a, b, "div")
+    if (a if isinstance(a, Tensor) else b).array.dtype is not _promote.FLOAT_SEEN[0]:
+        a, b = _true_division(a, b)
     av, bv = value(a), value(b)
     out = av / bv
 
@@ -95,6 +101,19 @@ def div(a: Any, b: Any) -> Tensor:
                 _grad(xp, b, -g * out / bv) if needs_grad(b) else None)
 
     return make_result(out, xp, (node(a), node(b)), backward, "div")
+
+
+def _true_division(a: Any, b: Any) -> tuple[Any, Any]:
+    """The operands of ``a / b`` in a floating dtype (both have one dtype by now)."""
+    if isinstance(a, Tensor):
+        a = _promote.floating(a)
+        if isinstance(b, Tensor) and b.array.dtype != a.array.dtype:
+            b = _promote.floating(b)
+        _promote.with_scalar(a, 1.0)  # notes the dtype as seen
+    else:
+        b = _promote.floating(b)
+        _promote.with_scalar(b, 1.0)
+    return a, b
 
 
 def pow(a: Any, b: Any) -> Tensor:
@@ -204,7 +223,7 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
     x = as_tensor(x, "to")
     if dtype is None and _dtypes.is_dtype(device):
         device, dtype = None, device
-    src_xp, src_dev, src_dtype = x._xp, x.device, x.array.dtype
+    src_xp, src_dev, src_dtype = x._xp, _backend.device(x.array), x.array.dtype
     xp, dev = _backend.resolve(device, like=(src_xp, src_dev))
     data = _backend.move(x.array, xp, dev)
     if dtype is not None:
@@ -213,6 +232,8 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
             data = xp.astype(data, target)
     if data is x.array:
         return x
+    if not _dtypes.is_floating(data.dtype):  # as torch: an integer or bool result has no gradient
+        return make_result(data, xp, (), None, "to")
 
     def backward(g: Any) -> tuple[Any]:
         g = _backend.move(g, src_xp, src_dev)

@@ -163,7 +163,7 @@ class Module:
             raise TypeError(f"Module.to only casts to floating dtypes, got {dtype}")
         plan = []  # everything is converted first, so a failure leaves the model as it was
         for p in self.parameters():
-            xp, dev = _backend.resolve(device, like=(p._xp, p.device))
+            xp, dev = _backend.resolve(device, like=(p._xp, _backend.device(p.array)))
             cast = dtype is not None and _dtypes.is_floating(p.array.dtype)
             data = _convert(p.array, xp, dev, dtype if cast else None)
             grad = None if p.grad is None else _convert(p.grad.array, xp, dev, dtype if cast else None)
@@ -228,7 +228,7 @@ class Module:
                 problems.append(f"{name!r} holds a {type(value).__name__}, not an array or Tensor")
             elif tuple(value.shape) != p.shape:
                 problems.append(f"size mismatch for {name!r}: the state dict has shape "
-                                f"{tuple(value.shape)}, the model's parameter has shape {p.shape}")
+                                f"{tuple(value.shape)}, the model's parameter has shape {tuple(p.shape)}")
             else:
                 plan.append((p, value))
         if problems:
@@ -238,7 +238,7 @@ class Module:
                 + (" (strict=False skips missing and unexpected keys)"
                    if strict and (missing or unexpected) else "")
             )
-        converted = [(p, _convert(v, p._xp, p.device, p.array.dtype, copy=True)) for p, v in plan]
+        converted = [(p, _convert(v, p._xp, _backend.device(p.array), p.array.dtype, copy=True)) for p, v in plan]
         for p, data in converted:
             p.array = data
         return IncompatibleKeys(missing, unexpected)
