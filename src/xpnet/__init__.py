@@ -14,24 +14,51 @@ torch tensors and array-api-strict arrays::
 
 from . import data, functional, nn, optim, train, viz
 from ._backend import cuda_available
-from ._dtypes import DType, bool_, float16, float32, float64, int32, int64
+from ._device import device, get_default_device, set_default_device
+from ._dtypes import (
+    DType,
+    bool_,
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from ._dtypes import bool_ as bool
+from ._dtypes import float16 as half
+from ._dtypes import float32 as float
+from ._dtypes import float64 as double
+from ._dtypes import int16 as short
+from ._dtypes import int32 as int
+from ._dtypes import int64 as long
+from ._size import Size
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .checkpoint import CheckpointError, load, save
 from .creation import arange, asarray, manual_seed, ones, rand, randn, tensor, zeros
-from .functional import exp, log, log_softmax, matmul, relu, sigmoid, softmax, tanh
+from .functional import (
+    argmax,
+    argmin,
+    exp,
+    log,
+    log_softmax,
+    matmul,
+    max,
+    mean,
+    min,
+    relu,
+    sigmoid,
+    softmax,
+    sum,
+    tanh,
+)
 from .tensor import Tensor
-
-from ._device import device, get_default_device, set_default_device
-from ._dtypes import complex64, complex128, get_default_dtype, int8, int16, set_default_dtype, uint8
-from ._dtypes import float16 as half
-from ._dtypes import float32 as float  # noqa: A001  (torch's aliases: dtype=xn.float, xn.long, ...)
-from ._dtypes import float64 as double
-from ._dtypes import int16 as short
-from ._dtypes import int32 as int  # noqa: A001
-from ._dtypes import int64 as long
-from ._dtypes import bool_ as bool  # noqa: A001
-from ._size import Size
-from .functional import argmax, argmin, max, mean, min, sum  # noqa: A004
 
 __version__ = "0.1.0"
 

@@ -18,7 +18,7 @@ from typing import Any
 from . import _backend
 
 
-class device:  # noqa: N801  (torch's name)
+class device:
     """A device: ``xn.device("cuda:0")``, ``xn.device("cuda", 1)``, ``xn.device("cpu")``.
 
     Also accepts a device object of an array library (``torch.device``,
@@ -32,7 +32,7 @@ class device:  # noqa: N801  (torch's name)
     type: str
     index: int | None
 
-    def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: Any, index: int | None = None) -> None:
         self._native: tuple[Any, Any] | None = None
         if isinstance(type, device):
             self.type, self.index, self._native = type.type, type.index, type._native

@@ -251,8 +251,8 @@ def promote_scalar_name(a: str, scalar: Any) -> str:
     float dtype; an int meets a bool tensor as int64.
     """
     kind = _kind(a)
-    if type(scalar) is float and kind < 2:  # noqa: E721  (bool is not float)
+    if type(scalar) is float and kind < 2:
         return get_default_dtype().name
-    if type(scalar) is not bool and kind == 0:  # noqa: E721
+    if type(scalar) is not bool and kind == 0:
         return "int64"
     return a

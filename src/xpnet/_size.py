@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 
-class Size(tuple):  # type: ignore[type-arg]
+class Size(tuple):
     """The shape of a tensor (``x.shape``, ``x.size()``): a tuple of ints, as ``torch.Size``.
 
     ``Size([2, 3]).numel()`` is 6; slicing gives a Size; it equals the plain tuple.

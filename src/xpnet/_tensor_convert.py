@@ -66,22 +66,11 @@ class ConversionMethods:
 
     __slots__ = ()
 
-    def to(self: Tensor, *args: Any, device: Any = None, dtype: Any = None,
-           non_blocking: bool = False, copy: bool = False) -> Tensor:
-        """This tensor on ``device`` and/or with ``dtype`` (itself when nothing changes).
-
-        Forms: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (other's
-        device and dtype). Device strings follow :class:`xpnet.device`: a torch tensor's
-        ``"cuda"`` stays torch; a NumPy/CuPy tensor's ``"cuda"`` is CuPy and ``"cpu"`` NumPy.
-        Differentiable: the gradient flows back to the original device and dtype.
-        """
-        return to(self, *args, device=device, dtype=dtype, non_blocking=non_blocking, copy=copy)
-
-    def cpu(self: Tensor) -> Tensor:
+    def cpu(self: Any) -> Tensor:
         """This tensor on the CPU (itself if there)."""
         return to(self, "cpu")
 
-    def cuda(self: Tensor, device: Any = None, non_blocking: bool = False) -> Tensor:
+    def cuda(self: Any, device: Any = None, non_blocking: bool = False) -> Tensor:
         """This tensor on a CUDA GPU (``device``: an index or ``"cuda:N"``; CuPy for NumPy tensors)."""
         if device is None:
             device = "cuda"
@@ -89,38 +78,38 @@ class ConversionMethods:
             device = f"cuda:{device}"
         return to(self, device)
 
-    def astype(self: Tensor, dtype: Any) -> Tensor:
+    def astype(self: Any, dtype: Any) -> Tensor:
         return to(self, dtype=dtype)
 
-    def float(self: Tensor) -> Tensor:
+    def float(self: Any) -> Tensor:
         """As float32."""
         return to(self, dtype="float32")
 
-    def double(self: Tensor) -> Tensor:
+    def double(self: Any) -> Tensor:
         """As float64."""
         return to(self, dtype="float64")
 
-    def half(self: Tensor) -> Tensor:
+    def half(self: Any) -> Tensor:
         """As float16."""
         return to(self, dtype="float16")
 
-    def long(self: Tensor) -> Tensor:
+    def long(self: Any) -> Tensor:
         """As int64."""
         return to(self, dtype="int64")
 
-    def int(self: Tensor) -> Tensor:
+    def int(self: Any) -> Tensor:
         """As int32."""
         return to(self, dtype="int32")
 
-    def short(self: Tensor) -> Tensor:
+    def short(self: Any) -> Tensor:
         """As int16."""
         return to(self, dtype="int16")
 
-    def bool(self: Tensor) -> Tensor:
+    def bool(self: Any) -> Tensor:
         """As bool."""
         return to(self, dtype="bool")
 
-    def type(self: Tensor, dtype: Any = None, non_blocking: bool = False) -> Any:
+    def type(self: Any, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
         """With no argument, torch's type name (``"xpnet.FloatTensor"``); else ``to(dtype)``.
 
         ``dtype`` may also be such a name (``"xpnet.DoubleTensor"``, ``"torch.LongTensor"``).
@@ -135,23 +124,23 @@ class ConversionMethods:
             dtype = _BY_TYPE_NAME[name]
         return to(self, dtype=dtype)
 
-    def type_as(self: Tensor, other: Tensor) -> Tensor:
+    def type_as(self: Any, other: Tensor) -> Tensor:
         """As ``other``'s dtype."""
         return to(self, dtype=other.dtype)
 
-    def clone(self: Tensor, *, memory_format: Any = None) -> Tensor:
+    def clone(self: Any, *, memory_format: Any = None) -> Tensor:
         """A copy with its own memory, in the graph (dL/dself = G)."""
         return clone(self)
 
-    def is_floating_point(self: Tensor) -> builtins.bool:
+    def is_floating_point(self: Any) -> builtins.bool:
         """Whether the dtype is a floating-point one."""
         return _dtypes.is_floating(self.array.dtype)
 
     @property
-    def is_cuda(self: Tensor) -> builtins.bool:
+    def is_cuda(self: Any) -> builtins.bool:
         """Whether the tensor is on a CUDA GPU."""
         return bool(self.device.type == "cuda")
 
-    def element_size(self: Tensor) -> builtins.int:
+    def element_size(self: Any) -> builtins.int:
         """Bytes per element."""
         return self.dtype.itemsize

@@ -209,7 +209,8 @@ def fill_(t: Tensor, value: Any, op: str = "fill_") -> Tensor:
     else:
         value = as_tensor(value, op)
         if value.numel() != 1:
-            raise RuntimeError(f"{op} only supports a 0-dimension value tensor, got shape {tuple(value.shape)}")
+            raise RuntimeError(f"{op} only supports a 0-dimension value tensor, got shape "
+                               f"{tuple(value.shape)}")
         one = xp.reshape(value.array, ())
         out = xp.broadcast_to(one if one.dtype == t.array.dtype else xp.astype(one, t.array.dtype), shape)
     if not recording(t, value):
@@ -219,9 +220,10 @@ def fill_(t: Tensor, value: Any, op: str = "fill_") -> Tensor:
     write(t, out)
 
     def backward(g: Any) -> tuple[Any, Any]:
+        zero = xp.zeros_like(g)  # torch sends zeros (not nothing) to the overwritten values
         if not _needs(value):
-            return None, None
-        return None, _grad_for(value, xp.reshape(xp.sum(g), (1,) * value.ndim))
+            return zero, None
+        return zero, _grad_for(value, xp.reshape(xp.sum(g), (1,) * value.ndim))
 
     record(t, old, (old, _node(value)), backward, op, saves=False)
     return t
@@ -249,13 +251,13 @@ def copy_(t: Tensor, src: Any) -> Tensor:
     write(t, out)
 
     def backward(g: Any) -> tuple[Any, Any]:
-        return None, (_grad_for(moved, g) if moved.requires_grad else None)
+        return xp.zeros_like(g), (_grad_for(moved, g) if moved.requires_grad else None)
 
     record(t, old, (old, moved), backward, "copy_", saves=False)
     return t
 
 
-def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:
     """Values limited to ``[min, max]`` (numbers).  dL/dt_old = G where min <= t <= max, else 0."""
     check_leaf(t)
     if min is None and max is None:
@@ -292,7 +294,7 @@ def random_(t: Tensor, kind: str, shift: float, scale: float) -> Tensor:
         return t
     old = split(t)
     write(t, out)
-    record(t, old, (old,), lambda g: (None,), kind + "_", saves=False)
+    record(t, old, (old,), lambda g: (xp.zeros_like(g),), kind + "_", saves=False)
     return t
 
 
@@ -358,59 +360,59 @@ class InPlaceMethods:
 
     __slots__ = ()
 
-    def add_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    def add_(self: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         """``self += alpha * other`` in place."""
         return arith_(self, other, "__iadd__", "add_", alpha)
 
-    def sub_(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    def sub_(self: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         """``self -= alpha * other`` in place."""
         return arith_(self, other, "__isub__", "sub_", alpha)
 
-    def mul_(self: Tensor, other: Any) -> Tensor:
+    def mul_(self: Any, other: Any) -> Tensor:
         """``self *= other`` in place."""
         return arith_(self, other, "__imul__", "mul_")
 
-    def div_(self: Tensor, other: Any) -> Tensor:
+    def div_(self: Any, other: Any) -> Tensor:
         """``self /= other`` in place (RuntimeError on an integer tensor, as torch)."""
         return arith_(self, other, "__itruediv__", "div_")
 
-    def __iadd__(self: Tensor, other: Any) -> Tensor:
+    def __iadd__(self: Any, other: Any) -> Tensor:
         return arith_(self, other, "__iadd__", "add_")
 
-    def __isub__(self: Tensor, other: Any) -> Tensor:
+    def __isub__(self: Any, other: Any) -> Tensor:
         return arith_(self, other, "__isub__", "sub_")
 
-    def __imul__(self: Tensor, other: Any) -> Tensor:
+    def __imul__(self: Any, other: Any) -> Tensor:
         return arith_(self, other, "__imul__", "mul_")
 
-    def __itruediv__(self: Tensor, other: Any) -> Tensor:
+    def __itruediv__(self: Any, other: Any) -> Tensor:
         return arith_(self, other, "__itruediv__", "div_")
 
-    def zero_(self: Tensor) -> Tensor:
+    def zero_(self: Any) -> Tensor:
         """Every element set to 0, in place."""
         return fill_(self, 0, "zero_")
 
-    def fill_(self: Tensor, value: Any) -> Tensor:
+    def fill_(self: Any, value: Any) -> Tensor:
         """Every element set to ``value`` (cast to this dtype), in place."""
         return fill_(self, value)
 
-    def copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    def copy_(self: Any, src: Any, non_blocking: bool = False) -> Tensor:
         """The values of ``src`` (broadcast, cast, moved here), in place."""
         return copy_(self, src)
 
-    def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    def clamp_(self: Any, min: Any = None, max: Any = None) -> Tensor:
         """Values limited to ``[min, max]``, in place."""
         return clamp_(self, min, max)
 
     clip_ = clamp_
 
-    def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    def normal_(self: Any, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Samples of N(mean, std**2), in place, from the seeded generator of this device."""
         return random_(self, "normal", mean, std)
 
-    def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+    def uniform_(self: Any, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
         """Samples of U[from_, to), in place, from the seeded generator of this device."""
         return random_(self, "uniform", from_, to - from_)
 
-    def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+    def __setitem__(self: Any, index: Any, value: Any) -> None:
         setitem(self, index, value)

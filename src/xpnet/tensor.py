@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import _backend, _dtypes, _tensor_format, autograd
+from . import _backend, _dtypes, _tensor_convert, _tensor_format, autograd
 from ._device import device as _device_type
 from ._size import Size
 from ._tensor_convert import ConversionMethods
@@ -234,6 +234,18 @@ class Tensor:
 
     def __index__(self) -> int:
         return int(self.item())
+
+    # -- moving (the other conversions: _tensor_convert) ----------------------------------
+    def to(self, *args: Any, device: Any = None, dtype: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> Tensor:
+        """This tensor on ``device`` and/or with ``dtype`` (itself when nothing changes).
+
+        Forms, as torch's: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``.
+        Device strings follow :class:`xpnet.device`: a torch tensor's ``"cuda"`` stays torch;
+        a NumPy/CuPy tensor's ``"cuda"`` is CuPy and ``"cpu"`` is NumPy. Differentiable:
+        the gradient flows back to the original device and dtype.
+        """
+        return _tensor_convert.to(self, *args, device=device, dtype=dtype, copy=copy)
 
     # -- operators: each is an op of xpnet.functional --------------------------------------
     # ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a @ b``, ``a ** b``, ``-a`` and ``a[i]``

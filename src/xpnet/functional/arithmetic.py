@@ -10,13 +10,11 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import bump, grad_mode
 from . import _promote
 from ._core import (
     SCALARS,
     Tensor,
     as_tensor,
-    check_same_place,
     make_result,
     needs_grad,
     node,
@@ -259,25 +257,12 @@ def _no_backward(g: Any) -> tuple[()]:
 
 
 def update_(t: Tensor, other: Any, method: str) -> Tensor:
-    """In-place ``t += other`` (or -=, *=, /=) on the data, for updates under ``no_grad()``.
+    """In-place ``t += other`` (or -=, *=, /=: ``method`` is ``"__iadd__"``...), torch's rules.
 
-    The array is changed in place where the library allows it and rebound
-    otherwise (JAX). A leaf that requires grad may only be updated this way
-    with grad mode off, as in PyTorch.
+    The same as ``t.add_(other)``...: see :mod:`xpnet._tensor_inplace` (a leaf that
+    requires grad refuses outside ``no_grad()``; other tensors in a graph record it).
     """
-    if grad_mode.enabled and t.requires_grad:
-        raise RuntimeError(
-            f"in-place {method.strip('_')} on a tensor that requires grad would be recorded "
-            "nowhere: do parameter updates inside `with xn.no_grad():`"
-        )
-    if isinstance(other, Tensor):
-        check_same_place(t, other, "in-place update")
-        other = other.array
-    elif not isinstance(other, (int, float, bool)):
-        check_same_place(t, as_tensor(other, "in-place update"), "in-place update")
-    if _backend.is_writeable(t.array):
-        getattr(t.array, method)(other)
-    else:
-        t.array = getattr(t.array, method.replace("__i", "__", 1))(other)
-    bump(t)  # graphs that saved the old values must not use them (autograd.check_saved)
-    return t
+    from .._tensor_inplace import arith_
+
+    op = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_"}[method]
+    return arith_(t, other, method, op)

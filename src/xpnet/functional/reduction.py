@@ -15,10 +15,28 @@ from ._core import Tensor, as_tensor, keepdims_shape, make_result, require_float
 
 
 class ValuesIndices(NamedTuple):
-    """What ``max(x, dim)`` / ``min(x, dim)`` return, as torch's ``torch.return_types.max``."""
+    """What ``max(x, dim)`` / ``min(x, dim)`` return: ``(values, indices)``, named as torch's."""
 
     values: Tensor
     indices: Tensor
+
+    def __repr__(self) -> str:
+        return (f"xpnet.return_types.{type(self).__name__}(\nvalues={self.values!r},"
+                f"\nindices={self.indices!r})")
+
+
+# torch.return_types.max / .min: the type of the result carries the op's name.
+class _Max(ValuesIndices):
+    __slots__ = ()
+
+
+class _Min(ValuesIndices):
+    __slots__ = ()
+
+
+_Max.__name__ = _Max.__qualname__ = "max"
+_Min.__name__ = _Min.__qualname__ = "min"
+_RESULT = {"max": _Max, "min": _Min}
 
 
 def axis_of(axis: Any, dim: Any, keepdims: bool, keepdim: bool | None,
@@ -53,7 +71,8 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     if _dtypes.is_floating(x.array.dtype):
         out = xp.sum(x.array, axis=axis, keepdims=keepdims)
     else:  # torch: integers and bools sum to int64 (the Array API leaves it to the library)
-        out = xp.sum(x.array, axis=axis, keepdims=keepdims, dtype=xp.int64)
+        ints = x.array if x.dtype != "bool" else xp.astype(x.array, xp.int64)
+        out = xp.sum(ints, axis=axis, keepdims=keepdims, dtype=xp.int64)
     return make_result(out, xp, (x,), backward, "sum", saves=False)
 
 
@@ -108,7 +127,7 @@ def _values_indices(x: Tensor, axis: int, keepdims: bool, name: str) -> ValuesIn
         if axis not in (0, -1):
             raise IndexError(f"{name}: dim {axis} is out of range for a 0-d tensor")
         index = xp.zeros((), dtype=xp.int64, device=_backend.device(x.array))
-        return ValuesIndices(make_result(x.array, xp, (x,), lambda g: (g,), name, saves=False),
+        return _RESULT[name](make_result(x.array, xp, (x,), lambda g: (g,), name, saves=False),
                              make_result(index, xp, (), None, "arg" + name))
     if not -len(shape) <= axis < len(shape):
         raise IndexError(f"{name}: dim {axis} is out of range for a tensor of shape {shape} "
@@ -128,7 +147,7 @@ def _values_indices(x: Tensor, axis: int, keepdims: bool, name: str) -> ValuesIn
         values, indices = xp.squeeze(values, axis=axis), xp.squeeze(index, axis=axis)
     else:
         indices = index
-    return ValuesIndices(make_result(values, xp, (x,), backward, name, saves=False),
+    return _RESULT[name](make_result(values, xp, (x,), backward, name, saves=False),
                          make_result(indices, xp, (), None, "arg" + name))
 
 

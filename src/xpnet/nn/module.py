@@ -238,7 +238,8 @@ class Module:
                 + (" (strict=False skips missing and unexpected keys)"
                    if strict and (missing or unexpected) else "")
             )
-        converted = [(p, _convert(v, p._xp, _backend.device(p.array), p.array.dtype, copy=True)) for p, v in plan]
+        converted = [(p, _convert(v, p._xp, _backend.device(p.array), p.array.dtype, copy=True))
+                     for p, v in plan]
         for p, data in converted:
             p.array = data
         return IncompatibleKeys(missing, unexpected)
