@@ -76,14 +76,18 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     if not b_scalar:
         b = as_tensor(b, op)
     if a_scalar:
-        if type(a) is not bool and b.array.dtype is not _promote.FLOAT_SEEN[0]:
+        if type(a) is bool:
+            a = _promote.bool_scalar(b, a)
+        elif b.array.dtype is not _promote.FLOAT_SEEN[0]:
             b = _promote.with_scalar(b, a)
         return a, b, b._xp
     if not b_scalar:
         check_same_place(a, b, op)
         if a.array.dtype is not b.array.dtype:
             return _promote.promote(a, b)
-    elif type(b) is not bool and a.array.dtype is not _promote.FLOAT_SEEN[0]:
+    elif type(b) is bool:
+        b = _promote.bool_scalar(a, b)
+    elif a.array.dtype is not _promote.FLOAT_SEEN[0]:
         a = _promote.with_scalar(a, b)
     return a, b, a._xp
 

@@ -63,3 +63,24 @@ def floating(t: Tensor) -> Tensor:
     if name in _dtypes.FLOATING or name.startswith("complex"):
         return t
     return cast(t, _dtypes.get_default_dtype().name)
+
+
+def bool_scalar(t: Tensor, scalar: bool) -> Any:
+    """A Python bool for an op with ``t``: itself for a bool tensor, else 0 or 1 (same value).
+
+    torch never lets a bool number change a tensor's dtype; array-api-strict refuses
+    a bool number with a numeric array, so it meets one as an int.
+    """
+    return scalar if _name(t) == "bool" else int(scalar)
+
+
+def logical(xp: Any, a: Any, b: Any, op: str) -> Any:
+    """``a + b`` (or) and ``a * b`` (and) of two bool operands, as torch and NumPy give them.
+
+    The Array API has no arithmetic on bool (array-api-strict refuses): the ops that
+    meet one fall back here when the library raised.
+    """
+    names = ["bool" if isinstance(v, bool) else _dtypes.wrap(v.dtype).name for v in (a, b)]
+    if names != ["bool", "bool"]:
+        raise TypeError(f"{op} of {names[0]} and {names[1]} values is not defined in {xp.__name__}")
+    return a | b if op == "add" else a & b

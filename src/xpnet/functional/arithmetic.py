@@ -40,7 +40,10 @@ def add(a: Any, b: Any) -> Tensor:
     a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     av = a.array if a_tensor else a
     bv = b.array if b_tensor else b
-    out = av + bv
+    try:
+        out = av + bv
+    except TypeError:  # bool + bool: the Array API defines no arithmetic on bool
+        out = _promote.logical(xp, av, bv, "add")
     if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
         return make_result(out, xp, (a, b), _route, "add", saves=False)
     parents = (node(a), node(b))
@@ -68,7 +71,10 @@ def mul(a: Any, b: Any) -> Tensor:
     a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     av = a.array if a_tensor else a
     bv = b.array if b_tensor else b
-    out = av * bv
+    try:
+        out = av * bv
+    except TypeError:  # bool * bool: the Array API defines no arithmetic on bool
+        out = _promote.logical(xp, av, bv, "mul")
     if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
 
         def backward_same(g: Any) -> tuple[Any, Any]:
@@ -103,6 +109,7 @@ def div(a: Any, b: Any) -> Tensor:
 
 def _true_division(a: Any, b: Any) -> tuple[Any, Any]:
     """The operands of ``a / b`` in a floating dtype (both have one dtype by now)."""
+    a, b = (int(v) if type(v) is bool else v for v in (a, b))
     if isinstance(a, Tensor):
         a = _promote.floating(a)
         if isinstance(b, Tensor) and b.array.dtype != a.array.dtype:
@@ -244,7 +251,11 @@ def compare(a: Any, b: Any, method: str) -> Tensor:
     """A comparison (``a < b``, ...) as a boolean tensor, outside the graph."""
     a, b, xp = operands(a, b, method.strip("_"))
     va, vb = value(a), value(b)
-    out = getattr(va, method)(vb) if isinstance(a, Tensor) else getattr(vb, _MIRROR[method])(va)
+    try:
+        out = getattr(va, method)(vb) if isinstance(a, Tensor) else getattr(vb, _MIRROR[method])(va)
+    except TypeError:  # bool < bool: the Array API orders numbers only; torch orders False < True
+        va, vb = (xp.astype(v, xp.int8) if not isinstance(v, bool) else int(v) for v in (va, vb))
+        out = getattr(va, method)(vb) if isinstance(a, Tensor) else getattr(vb, _MIRROR[method])(va)
     return make_result(out, xp, (), _no_backward, "compare")
 
 
