@@ -56,7 +56,7 @@ def operand(t: Tensor, other: Any, op: str) -> Any:
     from .functional._core import as_tensor, check_same_place, python_number
 
     name = _dtypes.wrap(t.array.dtype).name
-    if not _is_tensor(other):
+    if not is_tensor(other):
         number = python_number(other)
         if isinstance(number, (int, float, bool)):
             result = _dtypes.promote_scalar_name(name, number)
@@ -81,7 +81,7 @@ def _fits(result: str, name: str, op: str) -> None:
                            f"(e.g. t = t.float())")
 
 
-def _is_tensor(obj: Any) -> bool:
+def is_tensor(obj: Any) -> bool:
     from .tensor import Tensor
 
     return isinstance(obj, Tensor)
@@ -91,7 +91,7 @@ def recording(t: Tensor, *others: Any) -> bool:
     """Whether an in-place op on ``t`` with inputs ``others`` goes into the graph."""
     if not grad_mode.enabled:
         return False
-    return t.requires_grad or any(_is_tensor(o) and o.requires_grad for o in others)
+    return t.requires_grad or any(is_tensor(o) and o.requires_grad for o in others)
 
 
 def write(t: Tensor, out: Any, method: str | None = None, other: Any = None) -> None:
@@ -144,7 +144,7 @@ def record(t: Tensor, old: Tensor, parents: tuple[Tensor, ...], backward: Any, o
     t.requires_grad = True
 
 
-def _grad_for(other: Any, g: Any) -> Any:
+def grad_for(other: Any, g: Any) -> Any:
     """``g`` as the gradient of input tensor ``other``: summed to its shape, in its dtype."""
     from .functional._core import unbroadcast
 
@@ -152,14 +152,14 @@ def _grad_for(other: Any, g: Any) -> Any:
     return g if g.dtype == other.array.dtype else other._xp.astype(g, other.array.dtype)
 
 
-def _needs(obj: Any) -> bool:
-    return _is_tensor(obj) and obj.requires_grad
+def needs_grad(obj: Any) -> bool:
+    return is_tensor(obj) and obj.requires_grad
 
 
-def _node(obj: Any) -> Tensor:
+def graph_input(obj: Any) -> Tensor:
     from .tensor import CONSTANT
 
-    return obj if _is_tensor(obj) else CONSTANT
+    return obj if is_tensor(obj) else CONSTANT
 
 
 def arith_(t: Tensor, other: Any, method: str, op: str, alpha: Any = 1) -> Tensor:
@@ -176,19 +176,19 @@ def arith_(t: Tensor, other: Any, method: str, op: str, alpha: Any = 1) -> Tenso
         write(t, None, method, o)
         return t
     old = split(t)
-    kept = t._xp.asarray(t.array, copy=True) if op == "mul_" and _needs(other) else None
+    kept = t._xp.asarray(t.array, copy=True) if op == "mul_" and needs_grad(other) else None
     write(t, None, method, o)
     new = t.array
 
     def backward(g: Any) -> tuple[Any, Any]:
         if op in ("add_", "sub_"):
             sign = alpha if op == "add_" else -alpha
-            return g, (_grad_for(other, g * sign) if _needs(other) else None)
+            return g, (grad_for(other, g * sign) if needs_grad(other) else None)
         if op == "mul_":
-            return g * o, (_grad_for(other, g * kept) if _needs(other) else None)
-        return g / o, (_grad_for(other, -g * new / o) if _needs(other) else None)
+            return g * o, (grad_for(other, g * kept) if needs_grad(other) else None)
+        return g / o, (grad_for(other, -g * new / o) if needs_grad(other) else None)
 
-    record(t, old, (old, _node(other)), backward, op, saves=op in ("mul_", "div_"))
+    record(t, old, (old, graph_input(other)), backward, op, saves=op in ("mul_", "div_"))
     return t
 
 
@@ -201,7 +201,7 @@ def fill_(t: Tensor, value: Any, op: str = "fill_") -> Tensor:
 
     check_leaf(t)
     xp, shape = t._xp, tuple(t.array.shape)
-    if isinstance(value, (int, float, bool)) or not (_is_tensor(value) or _backend.is_array(value)):
+    if isinstance(value, (int, float, bool)) or not (is_tensor(value) or _backend.is_array(value)):
         number = python_number(value)
         kind = _dtypes._kind(_dtypes.wrap(t.array.dtype).name)
         number = (bool, int, float, complex)[kind](number)  # torch casts the value to t's dtype
@@ -221,11 +221,11 @@ def fill_(t: Tensor, value: Any, op: str = "fill_") -> Tensor:
 
     def backward(g: Any) -> tuple[Any, Any]:
         zero = xp.zeros_like(g)  # torch sends zeros (not nothing) to the overwritten values
-        if not _needs(value):
+        if not needs_grad(value):
             return zero, None
-        return zero, _grad_for(value, xp.reshape(xp.sum(g), (1,) * value.ndim))
+        return zero, grad_for(value, xp.reshape(xp.sum(g), (1,) * value.ndim))
 
-    record(t, old, (old, _node(value)), backward, op, saves=False)
+    record(t, old, (old, graph_input(value)), backward, op, saves=False)
     return t
 
 
@@ -251,7 +251,7 @@ def copy_(t: Tensor, src: Any) -> Tensor:
     write(t, out)
 
     def backward(g: Any) -> tuple[Any, Any]:
-        return xp.zeros_like(g), (_grad_for(moved, g) if moved.requires_grad else None)
+        return xp.zeros_like(g), (grad_for(moved, g) if moved.requires_grad else None)
 
     record(t, old, (old, moved), backward, "copy_", saves=False)
     return t
@@ -296,63 +296,6 @@ def random_(t: Tensor, kind: str, shift: float, scale: float) -> Tensor:
     write(t, out)
     record(t, old, (old,), lambda g: (xp.zeros_like(g),), kind + "_", saves=False)
     return t
-
-
-def _native_index(t: Tensor, index: Any) -> Any:
-    """``index`` with Tensors and lists as native arrays, and ``...`` added if it names too few axes."""
-    from .functional._core import check_same_place
-
-    parts = index if isinstance(index, tuple) else (index,)
-    native = []
-    for part in parts:
-        if _is_tensor(part):
-            check_same_place(t, part, "x[index] = value")
-            part = part.array
-        elif isinstance(part, list):
-            part = t._xp.asarray(part, device=_backend.device(t.array))
-        native.append(part)
-    masks = any(getattr(p, "dtype", None) is not None and _dtypes.wrap(p.dtype).name == "bool"
-                for p in native)
-    if not masks and Ellipsis not in native and sum(p is not None for p in native) < t.ndim:
-        native.append(Ellipsis)
-    return native[0] if len(native) == 1 else tuple(native)
-
-
-def setitem(t: Tensor, index: Any, value: Any) -> None:
-    """``t[index] = value`` (a number, tensor or array, broadcast to the selection, cast to t's dtype).
-
-    Recorded on tensors in a graph, as torch does:
-    dL/dt_old = G with zeros at ``index``,  dL/dvalue = G[index] summed to value's shape.
-    RuntimeError on a leaf that requires grad while grad mode is on.
-    """
-    from .functional._core import as_tensor, python_number
-
-    check_leaf(t)
-    xp = t._xp
-    where = _native_index(t, index)
-    if _is_tensor(value) or _backend.is_array(value):
-        value = as_tensor(value, "x[index] = value")
-        v: Any = operand(t, value, "setitem")
-    else:
-        number = python_number(value)
-        kind = _dtypes._kind(_dtypes.wrap(t.array.dtype).name)
-        v = (bool, int, float, complex)[kind](number)  # torch casts the value to t's dtype
-    if not _backend.is_writeable(t.array):
-        raise TypeError(f"x[index] = value needs a writeable array; {_backend.library(xp)} arrays "
-                        "are immutable: build the new tensor with xn.where(...) instead")
-    rec = recording(t, value)
-    old = split(t) if rec else None
-    t.array[where] = v
-    bump(t)
-    if old is None:
-        return
-
-    def backward(g: Any) -> tuple[Any, Any]:
-        g_old = xp.asarray(g, copy=True)
-        g_old[where] = 0
-        return g_old, (_grad_for(value, g[where]) if _needs(value) else None)
-
-    record(t, old, (old, _node(value)), backward, "setitem", saves=False)
 
 
 class InPlaceMethods:
@@ -415,4 +358,6 @@ class InPlaceMethods:
         return random_(self, "uniform", from_, to - from_)
 
     def __setitem__(self: Any, index: Any, value: Any) -> None:
+        from ._tensor_setitem import setitem
+
         setitem(self, index, value)
