@@ -14,6 +14,7 @@ __all__ = ["CONSTANT", "SCALARS", "Tensor", "as_tensor", "check_same_place", "ma
            "operands", "unbroadcast", "value"]
 
 SCALARS = (int, float, bool)
+_FLOAT_SEEN = _promote.FLOAT_SEEN  # the floating dtype met last with a Python number
 
 
 def as_tensor(obj: Any, op: str = "op") -> Tensor:
@@ -78,7 +79,7 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     if a_scalar:
         if type(a) is bool:
             a = _promote.bool_scalar(b, a)
-        elif b.array.dtype is not _promote.FLOAT_SEEN[0]:
+        elif b.array.dtype is not _FLOAT_SEEN[0]:
             b = _promote.with_scalar(b, a)
         return a, b, b._xp
     if not b_scalar:
@@ -87,7 +88,7 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
             return _promote.promote(a, b)
     elif type(b) is bool:
         b = _promote.bool_scalar(a, b)
-    elif a.array.dtype is not _promote.FLOAT_SEEN[0]:
+    elif a.array.dtype is not _FLOAT_SEEN[0]:
         a = _promote.with_scalar(a, b)
     return a, b, a._xp
 

@@ -29,6 +29,10 @@ def _grad(xp: Any, x: Any, g: Any) -> Any:
     return unbroadcast(xp, g, x.array.shape) if needs_grad(x) else None
 
 
+# The floating dtype met last (see ._promote): a true division of it needs no cast.
+_FLOAT_SEEN = _promote.FLOAT_SEEN
+
+
 def _route(g: Any) -> tuple[Any, Any]:
     """The backward of ``a + b`` for inputs of the output's shape: G to both."""
     return g, g
@@ -95,9 +99,11 @@ def div(a: Any, b: Any) -> Tensor:
     dL/da = G / b,  dL/db = -G * a / b**2 = -G * out / b.
     """
     a, b, xp = operands(a, b, "div")
-    if (a if isinstance(a, Tensor) else b).array.dtype is not _promote.FLOAT_SEEN[0]:
+    a_tensor = isinstance(a, Tensor)
+    if (a if a_tensor else b).array.dtype is not _FLOAT_SEEN[0]:  # integers: one identity check
         a, b = _true_division(a, b)
-    av, bv = value(a), value(b)
+    av = a.array if a_tensor else a
+    bv = b.array if isinstance(b, Tensor) else b
     out = av / bv
 
     def backward(g: Any) -> tuple[Any, Any]:
