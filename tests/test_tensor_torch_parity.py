@@ -246,6 +246,9 @@ def _leaf_update(m: Any, a: Any) -> Any:
 case("in place and x[i] = v on a leaf under no_grad", _leaf_update, V)
 case("in-place after exp is caught", lambda m, a: (lambda b: (b.add_(1), b.sum().backward()))(a.exp()), V,
      raises=True)
+case("in-place after sigmoid is caught",
+     lambda m, a: (lambda b: (b.mul_(2), b.sum().backward()))(a.sigmoid()), V, raises=True)
+case("in-place on max(dim) values is fine", lambda m, x: (lambda v: (v.add_(1), v * 2))(x.max(1).values), X)
 case("in-place after mul is fine", lambda m, a, w: (lambda b: (b.add_(1), b))(a * w), V, V)
 case("a saved input changed in place is caught",
      lambda m, a, w: (lambda b: (lambda c: (b.mul_(2), c.sum().backward()))(b * w))(a + 0), V, V, raises=True)

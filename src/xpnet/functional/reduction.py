@@ -116,7 +116,7 @@ def _amax(x: Tensor, axis: Any, keepdims: bool, name: str) -> Tensor:
         return (hit * xp.reshape(g, kept) / xp.sum(hit, axis=axis, keepdims=True),)
 
     return make_result(out if keepdims else xp.reshape(out, _dropped(kept, shape, axis)),
-                       xp, (x,), backward, name)
+                       xp, (x,), backward, "a" + name)  # torch's amax / amin
 
 
 def _values_indices(x: Tensor, axis: int, keepdims: bool, name: str) -> ValuesIndices:
