@@ -69,8 +69,10 @@ __all__ = [
     "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
     "zeros",
 ]
+# xn.float, xn.int, xn.bool, xn.max, xn.min, xn.sum exist but stay out of __all__:
+# ``from xpnet import *`` must not shadow Python's builtins.
 __all__ += [
-    "Size", "argmax", "argmin", "bool", "complex64", "complex128", "device", "double", "float",
-    "get_default_device", "get_default_dtype", "half", "int", "int8", "int16", "long", "max", "mean",
-    "min", "set_default_device", "set_default_dtype", "short", "sum", "uint8",
+    "Size", "argmax", "argmin", "complex64", "complex128", "device", "double",
+    "get_default_device", "get_default_dtype", "half", "int8", "int16", "long", "mean",
+    "set_default_device", "set_default_dtype", "short", "uint8",
 ]
