@@ -31,12 +31,12 @@ from ._dtypes import (
     set_default_dtype,
     uint8,
 )
-from ._dtypes import bool_ as bool
+from ._dtypes import bool_ as bool  # noqa: F401
 from ._dtypes import float16 as half
-from ._dtypes import float32 as float
+from ._dtypes import float32 as float  # noqa: F401
 from ._dtypes import float64 as double
 from ._dtypes import int16 as short
-from ._dtypes import int32 as int
+from ._dtypes import int32 as int  # noqa: F401
 from ._dtypes import int64 as long
 from ._size import Size
 from .autograd import enable_grad, is_grad_enabled, no_grad
@@ -49,13 +49,13 @@ from .functional import (
     log,
     log_softmax,
     matmul,
-    max,
+    max,  # noqa: F401
     mean,
-    min,
+    min,  # noqa: F401
     relu,
     sigmoid,
     softmax,
-    sum,
+    sum,  # noqa: F401
     tanh,
 )
 from .tensor import Tensor
