@@ -191,11 +191,16 @@ def torch_reduce(name: str, axis: Any, keepdims: bool) -> Any:
     return call
 
 
+def values(out: Any) -> Any:
+    """The values of ``max(x, dim)`` / ``min(x, dim)`` (a ``(values, indices)`` pair), or ``out``."""
+    return out.values if isinstance(out, tuple) else out
+
+
 for name in NP_REDUCE:
     for axis in (None, 0, -1, 1, (0, 2), (-1, 0, 1)):
         for keepdims in (False, True):
             case(f"{name}(axis={axis}, keepdims={keepdims})",
-                 lambda t, n=name, a=axis, k=keepdims: getattr(t, n)(axis=a, keepdims=k),
+                 lambda t, n=name, a=axis, k=keepdims: values(getattr(t, n)(axis=a, keepdims=k)),
                  lambda t, n=name, a=axis, k=keepdims: NP_REDUCE[n](t, axis=a, keepdims=k),
                  A(randn(2, 3, 4)), torch=torch_reduce(name, axis, keepdims))
     case(f"F.{name} 1-D", getattr(F, name), NP_REDUCE[name], A(randn(5)),
@@ -204,13 +209,16 @@ case("sum dim=", lambda t: t.sum(dim=1), lambda t: t.sum(axis=1), A(randn(2, 3))
      torch=lambda t: t.sum(dim=1))
 case("mean list axis", lambda t: F.mean(t, axis=[0, 1]), lambda t: t.mean(axis=(0, 1)),
      A(randn(2, 3, 2)), torch=lambda t: t.mean(dim=(0, 1)))
-# Ties: the gradient is shared equally among them, as torch.amax/amin do.
+# Ties: over all axes the gradient is shared equally among them (torch's max(), amax);
+# along one dim it goes to the first index (torch's max(dim)).
 TIES = np.array([[1.0, 3.0, 3.0, -2.0], [0.5, 0.5, -1.0, -1.0]])
 for name in ("max", "min"):
     for axis in (None, 1):
-        CASES.append(Case(f"{name} ties axis={axis}", lambda t, n=name, a=axis: getattr(F, n)(t, a),
-                          lambda t, n=name, a=axis: NP_REDUCE[n](t, axis=a),
-                          [Arg(TIES)], torch_reduce(name, axis, False), fd=False))
+        CASES.append(Case(f"{name} ties axis={axis}",
+                          lambda t, n=name, a=axis: values(getattr(F, n)(t, a)),
+                          lambda t, n=name, a=axis: NP_REDUCE[n](t, axis=a), [Arg(TIES)],
+                          torch_reduce(name, None, False) if axis is None else
+                          lambda t, n=name: getattr(__import__("torch"), n)(t, 1).values, fd=False))
 
 # -- shapes and indexing ---------------------------------------------------------------------
 case("reshape", lambda t: t.reshape(6, 4), lambda t: t.reshape(6, 4), A(randn(2, 3, 4)))
@@ -466,7 +474,7 @@ def test_every_differentiable_op_is_covered():
     from test_nn_new_ops import CASES as NN_CASES  # the ops behind the newer nn layers
 
     ids = " ".join(c.id for c in CASES + NN_CASES)
-    tested_below = {"dropout", "to", "compare", "update_"}
+    tested_below = {"dropout", "to", "compare", "update_", "ValuesIndices", "argmax", "argmin"}
     for op in F.__all__:
         if op not in tested_below:
             assert re.search(rf"\b{op}\b", ids), f"no gradcheck case for F.{op}"

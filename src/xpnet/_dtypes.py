@@ -52,15 +52,34 @@ class DType:
         return self.name in FLOATING
 
 
+    @property
+    def is_signed(self) -> bool:
+        return self.name.startswith(("int", "float", "complex"))
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (torch's ``dtype.itemsize``)."""
+        return 1 if self.name == "bool" else int("".join(c for c in self.name if c.isdigit())) // 8
+
+
 float32 = DType("float32")
 float64 = DType("float64")
 float16 = DType("float16")
 int64 = DType("int64")
 int32 = DType("int32")
+int16 = DType("int16")
+int8 = DType("int8")
+uint8 = DType("uint8")
 bool_ = DType("bool")
 
 _BY_NAME = {n: DType(n) for n in _NAMES}
-_BY_NAME.update({d.name: d for d in (float32, float64, float16, int64, int32, bool_)})
+_BY_NAME.update({d.name: d for d in (float32, float64, float16, int64, int32, int16, int8, uint8,
+                                     bool_)})
+_BY_NAME["complex64"] = complex64 = DType("complex64")
+_BY_NAME["complex128"] = complex128 = DType("complex128")
+
+# torch's other spellings (``dtype=xn.float``, ``xn.long``, ...) are exported by
+# ``xpnet/__init__.py`` under those names (here they would shadow the builtins).
 _NATIVE_NAMES: dict[tuple[type, Any], str] = {}
 
 
@@ -125,27 +144,20 @@ def is_floating(native: Any) -> bool:
         return wrap(native).is_floating_point
 
 
-def resolve(dtype: Any, xp: Any, default: str | None = "float32") -> Any:
+def resolve(dtype: Any, xp: Any, default: str | None = "default") -> Any:
     """The concrete dtype of namespace ``xp`` for ``dtype``.
 
-    ``dtype`` may be None (``default``), a name (``"float64"``), an ``xn``
-    dtype, or a dtype object of any backend (resolved by name, so a NumPy
-    dtype names the same dtype on CuPy or torch).
+    ``dtype`` may be None (``default``: the default float dtype unless told, see
+    :func:`get_default_dtype`; None gives None), a name (``"float64"``), an ``xn``
+    dtype, or a dtype object of any backend (resolved by name, so a NumPy dtype
+    names the same dtype on CuPy or torch).
     """
     if dtype is None:
         if default is None:
             return None
-        name = default
-    elif isinstance(dtype, DType):
-        name = dtype.name
-    elif isinstance(dtype, str):
-        name = "bool" if dtype == "bool_" else dtype
-        if name not in _BY_NAME:
-            raise TypeError(
-                f"unknown dtype {dtype!r}: expected one of {', '.join(_NAMES)}"
-            )
+        name = _default_float[0].name if default == "default" else default
     else:
-        name = _name_of_native(dtype)
+        name = resolve_name(dtype)
     concrete = getattr(xp, name, None)
     if concrete is None:
         raise TypeError(f"dtype {name} is not available in {xp.__name__}")
@@ -201,3 +213,97 @@ def _unsupported_message(native: Any, where: str) -> str:
         return head + ("parse the strings into numbers first, e.g. np.asarray(data, "
                        "dtype=np.float32), or encode categories as integer class indices")
     return head + "convert it first, e.g. array.astype(np.float32)"
+
+
+# -- the default dtype --------------------------------------------------------------------------
+_default_float = [float32]
+
+
+def get_default_dtype() -> DType:
+    """The floating dtype that creation functions and int-to-float promotion give (float32)."""
+    return _default_float[0]
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the default floating dtype (torch's ``set_default_dtype``): float32 or float64 or float16.
+
+    Raises TypeError for a non-floating dtype, as torch does.
+    """
+    name = resolve_name(dtype)
+    if name not in FLOATING:
+        raise TypeError(f"only floating-point types are supported as the default type, got {name}: "
+                        "use xn.float32 or xn.float64")
+    _default_float[0] = _BY_NAME[name]
+
+
+def resolve_name(dtype: Any) -> str:
+    """The standard name of any dtype spelling (an ``xn`` dtype, a name, a backend dtype)."""
+    if isinstance(dtype, DType):
+        return dtype.name
+    if isinstance(dtype, str):
+        name = "bool" if dtype == "bool_" else dtype
+        if name not in _BY_NAME:
+            raise TypeError(f"unknown dtype {dtype!r}: expected one of {', '.join(_NAMES)}")
+        return name
+    return _name_of_native(dtype)
+
+
+# -- torch's promotion rule ---------------------------------------------------------------------
+# Categories: bool < integer < floating < complex. Between categories the higher one wins;
+# within one, a dimensioned tensor wins over a 0-d one, else the larger type (torch's rule).
+def _kind(name: str) -> int:
+    if name == "bool":
+        return 0
+    if name.startswith(("int", "uint")):
+        return 1
+    return 2 if name.startswith("float") else 3
+
+
+def _bits(name: str) -> int:
+    return 8 if name == "bool" else int("".join(c for c in name if c.isdigit()))
+
+
+def _same_kind(a: str, b: str) -> str:
+    """The smallest type of the category holding both ``a`` and ``b`` (same category)."""
+    if a.startswith("uint") != b.startswith("uint") and _kind(a) == 1:  # signed with unsigned
+        signed, unsigned = (a, b) if b.startswith("uint") else (b, a)
+        return f"int{min(64, max(_bits(signed), 2 * _bits(unsigned)))}"
+    return a if _bits(a) >= _bits(b) else b
+
+
+_PROMOTED: dict[tuple[str, str, bool, bool], str | None] = {}
+
+
+def promote_names(a: str, b: str, a_scalar_like: bool = False, b_scalar_like: bool = False) -> str:
+    """torch's result dtype name of a binary op between tensors of dtypes ``a`` and ``b``.
+
+    ``*_scalar_like``: the operand is a 0-d tensor (it gives way to a dimensioned
+    tensor of the same category: ``float32 (3,) + float64 ()`` is float32).
+    """
+    key = (a, b, a_scalar_like, b_scalar_like)
+    out = _PROMOTED.get(key)
+    if out is None:
+        ka, kb = _kind(a), _kind(b)
+        if ka != kb:
+            out = a if ka > kb else b
+        elif a_scalar_like != b_scalar_like:
+            out = b if a_scalar_like else a
+        else:
+            out = _same_kind(a, b)
+        _PROMOTED[key] = out
+    return out
+
+
+def promote_scalar_name(a: str, scalar: Any) -> str:
+    """torch's result dtype name of a tensor of dtype ``a`` with a Python number.
+
+    A number never widens a tensor of its own category (float32 * 2.5 is float32,
+    int32 + 3 is int32); a float meets an integer or bool tensor in the default
+    float dtype; an int meets a bool tensor as int64.
+    """
+    kind = _kind(a)
+    if type(scalar) is float and kind < 2:
+        return get_default_dtype().name
+    if type(scalar) is not bool and kind == 0:
+        return "int64"
+    return a

@@ -36,13 +36,14 @@ def _python_dtype(obj: Any) -> str:
     if isinstance(obj, int):
         return "int64"
     if isinstance(obj, float):
-        return "float32"
+        return _dtypes.get_default_dtype().name
     if isinstance(obj, (list, tuple)):
         kinds = {_python_dtype(o) for o in obj}
-        for kind in ("float32", "int64", "bool"):
+        default = _dtypes.get_default_dtype().name
+        for kind in (default, "int64", "bool"):
             if kind in kinds:
                 return kind
-        return "float32"
+        return default
     hint = {"NoneType": ": replace None by a number, e.g. float('nan')",
             "complex": ": tensors hold real numbers; split it into real features, e.g. "
                        "[z.real, z.imag]",
@@ -145,9 +146,9 @@ def arange(start: Any, stop: Any = None, step: Any = 1, *, dtype: Any = None, de
         start, stop = 0, start
     if step == 0:  # backends raise a bare ZeroDivisionError (or loop forever)
         raise ValueError(f"arange: step must be non-zero, got {step!r}")
-    default = "int64" if all(isinstance(v, int) for v in (start, stop, step)) else "float32"
+    default = "int64" if all(isinstance(v, int) for v in (start, stop, step)) else "default"
     xp, dev = _backend.resolve(device)
-    dt = _dtypes.resolve(dtype if dtype is not None else default, xp)
+    dt = _dtypes.resolve(dtype, xp, default=default)
     return _finish(xp.arange(start, stop, step, dtype=dt, device=dev), xp, requires_grad)
 
 

@@ -4,7 +4,9 @@ A tensor holds its native array in ``.array`` (a NumPy, CuPy, torch or
 array-api-strict array), the array's namespace ``xp`` (resolved once), and,
 when it was computed from tensors that require grad, the op's inputs and the
 closure that sends the gradient back to them. The ops themselves live in
-:mod:`xpnet.functional`; the operators here only call them.
+:mod:`xpnet.functional`; the operators here only call them. Method groups live
+beside this file: in-place methods (``_tensor_inplace``), conversions
+(``_tensor_convert``), printing (``_tensor_format``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from . import _backend, _dtypes, autograd
+from . import _backend, _dtypes, _tensor_convert, _tensor_format, autograd
+from ._device import device as _device_type
+from ._size import Size
+from ._tensor_convert import ConversionMethods
+from ._tensor_inplace import InPlaceMethods
 from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
 
@@ -30,6 +36,14 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False)`` wraps the array ``data`` without
     copying it; use :func:`xpnet.tensor` to build one from Python data.
+
+    Attributes, as in torch: ``.data`` (a Tensor sharing memory, outside the graph),
+    ``.grad`` (a Tensor or None), ``.shape`` (an :class:`xpnet.Size`), ``.dtype``
+    (an ``xn`` dtype), ``.device`` (an :class:`xpnet.device`), ``.requires_grad``,
+    ``.grad_fn``, ``.is_leaf``. Beyond torch: ``.array`` is the native array of the
+    backend (NumPy, CuPy, torch, array-api-strict) with no copy, and ``.xp`` its
+    Array API namespace; ``np.asarray(t)`` and DLPack (``np.from_dlpack(t)``,
+    ``torch.from_dlpack(t)``) work too.
     """
 
     __slots__ = ("array", "_grad", "requires_grad", "_xp", "_parents", "_backward", "_op",
@@ -94,8 +108,8 @@ class Tensor:
                                     f"{type(value).__name__}")
                 value = _make(value, _backend.namespace(value))
             if tuple(value.array.shape) != tuple(self.array.shape):
-                raise RuntimeError(f"assigned grad has data of a different size: {value.shape} for a "
-                                   f"tensor of shape {self.shape}")
+                raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} for a "
+                                   f"tensor of shape {tuple(self.shape)}")
         self._grad = value
 
     @property
@@ -104,8 +118,9 @@ class Tensor:
         return self._xp
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self.array.shape)
+    def shape(self) -> Size:
+        """The shape, an :class:`xpnet.Size` (a tuple)."""
+        return Size(self.array.shape)
 
     @property
     def ndim(self) -> int:
@@ -117,8 +132,12 @@ class Tensor:
         return _dtypes.wrap(self.array.dtype)
 
     @property
-    def device(self) -> Any:
-        return _backend.device(self.array)
+    def device(self) -> _device_type:
+        """Where the values live: an :class:`xpnet.device` (``== "cpu"``, ``.type``, ``.index``).
+
+        The native device object of the array is ``xpnet._backend.device(t.array)``.
+        """
+        return _device_type.of(self._xp, _backend.device(self.array))
 
     @property
     def is_leaf(self) -> bool:
@@ -129,11 +148,21 @@ class Tensor:
         """The name of the op that made this tensor, or None for a leaf."""
         return self._op if self._backward is not None else None
 
-    def size(self, axis: int | None = None) -> Any:
-        return self.shape if axis is None else self.array.shape[axis]
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (an :class:`xpnet.Size`), or the length of axis ``dim``."""
+        return Size(self.array.shape) if dim is None else int(self.array.shape[dim])
+
+    def dim(self) -> int:
+        """The number of axes (``ndim``)."""
+        return len(self.array.shape)
+
+    ndimension = dim
 
     def numel(self) -> int:
+        """The number of elements."""
         return autograd._size(self.array.shape)
+
+    nelement = numel
 
     def __len__(self) -> int:
         if not self.array.shape:
@@ -141,14 +170,10 @@ class Tensor:
         return int(self.array.shape[0])
 
     def __repr__(self) -> str:
-        extra = ""
-        if self._backward is not None:
-            extra = f", grad_fn={self._op}"
-        elif self.requires_grad:
-            extra = ", requires_grad=True"
-        where = _backend.describe(self._xp, self.device)
-        return f"tensor({_backend.to_numpy(self.array)!r}, device='{where}'{extra})".replace(
-            "array(", "").replace("), device", ", device")
+        return _tensor_format.tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        return _tensor_format.tensor_format(self, spec)
 
     # -- autograd -----------------------------------------------------------------------
     # ``t.backward(gradient=None)``: the sweep itself, with no method frame in between
@@ -189,7 +214,7 @@ class Tensor:
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number (waits for the device)."""
         if self.numel() != 1:
-            raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
+            raise ValueError(f"item() needs a one-element tensor, got shape {tuple(self.shape)}")
         value = self._xp.reshape(self.array, ())
         if _dtypes.wrap(value.dtype).name == "bool":
             return bool(value)
@@ -212,32 +237,17 @@ class Tensor:
     def __index__(self) -> int:
         return int(self.item())
 
-    # -- moving -------------------------------------------------------------------------
-    def to(self, device: Any = None, dtype: Any = None) -> Tensor:
+    # -- moving (the other conversions: _tensor_convert) ----------------------------------
+    def to(self, *args: Any, device: Any = None, dtype: Any = None, non_blocking: bool = False,
+           copy: bool = False) -> Tensor:
         """This tensor on ``device`` and/or with ``dtype`` (itself when nothing changes).
 
-        Device strings follow :func:`xpnet.device`: a torch tensor's ``"cuda"`` stays
-        torch; a NumPy/CuPy tensor's ``"cuda"`` is CuPy and ``"cpu"`` is NumPy.
-        Moving is differentiable: the gradient flows back to the original device.
+        Forms, as torch's: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``.
+        Device strings follow :class:`xpnet.device`: a torch tensor's ``"cuda"`` stays torch;
+        a NumPy/CuPy tensor's ``"cuda"`` is CuPy and ``"cpu"`` is NumPy. Differentiable:
+        the gradient flows back to the original device and dtype.
         """
-        from .functional import to as _to
-
-        return _to(self, device=device, dtype=dtype)
-
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
-
-    def astype(self, dtype: Any) -> Tensor:
-        return self.to(dtype=dtype)
-
-    def float(self) -> Tensor:
-        return self.to(dtype="float32")
-
-    def double(self) -> Tensor:
-        return self.to(dtype="float64")
+        return _tensor_convert.to(self, *args, device=device, dtype=dtype, copy=copy)
 
     # -- operators: each is an op of xpnet.functional --------------------------------------
     # ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a @ b``, ``a ** b``, ``-a`` and ``a[i]``
@@ -296,20 +306,6 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return F.compare(self, other, "__ge__")
 
-    # In-place arithmetic updates ``.data`` (in place where the array allows it):
-    # meant for parameter updates under ``no_grad()``, as in PyTorch.
-    def __iadd__(self, other: Any) -> Tensor:
-        return F.update_(self, other, "__iadd__")
-
-    def __isub__(self, other: Any) -> Tensor:
-        return F.update_(self, other, "__isub__")
-
-    def __imul__(self, other: Any) -> Tensor:
-        return F.update_(self, other, "__imul__")
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return F.update_(self, other, "__itruediv__")
-
     # -- methods ------------------------------------------------------------------------
     @property
     def T(self) -> Tensor:
@@ -321,17 +317,32 @@ class Tensor:
         """The last two axes swapped (a batch of transposed matrices)."""
         return F.matrix_transpose(self)
 
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
-        return F.sum(self, axis=_axis(axis, dim), keepdims=keepdims)
+    # Reductions take torch's dim=/keepdim= beside axis=/keepdims= (see functional.reduction).
+    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
-        return F.mean(self, axis=_axis(axis, dim), keepdims=keepdims)
+    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+             keepdim: bool | None = None, dtype: Any = None) -> Tensor:
+        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
 
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
-        return F.max(self, axis=_axis(axis, dim), keepdims=keepdims)
+    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: bool | None = None) -> Any:
+        """The largest element, or ``(values, indices)`` along ``dim`` (see :func:`xpnet.max`)."""
+        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None) -> Tensor:
-        return F.min(self, axis=_axis(axis, dim), keepdims=keepdims)
+    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+            keepdim: bool | None = None) -> Any:
+        """The smallest element, or ``(values, indices)`` along ``dim`` (see :func:`xpnet.min`)."""
+        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: bool | None = None) -> Tensor:
+        return F.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
+
+    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+               keepdim: bool | None = None) -> Tensor:
+        return F.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -374,25 +385,17 @@ class Tensor:
         return F.tanh(self)
 
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return F.softmax(self, axis=_axis(axis, dim))
+        return F.softmax(self, axis, dim=dim)
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return F.log_softmax(self, axis=_axis(axis, dim))
+        return F.log_softmax(self, axis, dim=dim)
 
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
         return F.clip(self, min, max)
 
     clamp = clip
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return _make(self._xp.argmax(self.array, axis=axis, keepdims=keepdims), self._xp)
-
     __hash__ = object.__hash__
-
-
-def _axis(axis: Any, dim: Any) -> Any:
-    """``dim=`` is accepted as PyTorch's name for ``axis=``."""
-    return axis if dim is None else dim
 
 
 def _require_floating(t: Tensor) -> None:
@@ -443,6 +446,11 @@ def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backw
     return t
 
 
+def next_seq() -> int:
+    """The next creation number (an in-place op makes its tensor newer than its inputs)."""
+    return next(_creation_order)
+
+
 # A stand-in input for Python scalars in binary ops: never needs a gradient.
 CONSTANT = _make(None, None)
 
@@ -458,3 +466,15 @@ Tensor.__matmul__ = F.matmul  # type: ignore[method-assign]
 Tensor.__pow__ = F.pow  # type: ignore[method-assign]
 Tensor.__neg__ = F.neg  # type: ignore[method-assign]
 Tensor.__getitem__ = F.getitem  # type: ignore[method-assign]
+
+
+def _install(*groups: type) -> None:
+    """Give Tensor the methods of ``groups`` (kept in their own files, one idea each)."""
+    for group in groups:
+        for name, member in vars(group).items():
+            if name not in ("__module__", "__qualname__", "__doc__", "__slots__", "__dict__",
+                            "__weakref__", "__firstlineno__", "__static_attributes__"):
+                setattr(Tensor, name, member)
+
+
+_install(InPlaceMethods, ConversionMethods)

@@ -18,6 +18,7 @@ from ._devices import (
     resolve,
     same_device,
     scalar_value,
+    set_default_device,
 )
 from ._fast_numpy import SUM_AXIS, matmul_2d
 from ._random import manual_seed, normal, permutation, uniform
@@ -30,5 +31,5 @@ __all__ = [
     "SUM_AXIS", "matmul_2d",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",
-    "resolve", "same_device", "scalar_value", "sibling", "to_numpy", "uniform",
+    "resolve", "same_device", "scalar_value", "set_default_device", "sibling", "to_numpy", "uniform",
 ]

@@ -171,10 +171,13 @@ def resolve(spec: Any, like: Any = None) -> tuple[Any, Any]:
     """
     if spec is None:
         if like is None:
-            return numpy_xp, "cpu"
+            return _DEFAULT[0]
         return like
     if isinstance(spec, str):
         return _resolve_string(spec, like)
+    unwrap = getattr(spec, "__xpnet_device__", None)  # an xn.device
+    if unwrap is not None:
+        return unwrap() or _resolve_string(str(spec), like)
     module = type(spec).__module__.split(".")[0]
     if module == "torch":
         import array_api_compat.torch as torch_xp
@@ -192,6 +195,15 @@ def resolve(spec: Any, like: Any = None) -> tuple[Any, Any]:
 
         return jnp, spec
     raise ValueError(f"unknown device {spec!r}: {_DEVICE_HELP}")
+
+
+# Where creation functions put tensors given no device (xn.set_default_device).
+_DEFAULT: list[tuple[Any, Any]] = [(numpy_xp, "cpu")]
+
+
+def set_default_device(place: tuple[Any, Any] | None) -> None:
+    """Make ``place`` (``(namespace, device)``, or None for NumPy's cpu) what ``resolve(None)`` gives."""
+    _DEFAULT[0] = (numpy_xp, "cpu") if place is None else place
 
 
 def _resolve_string(spec: str, like: Any) -> tuple[Any, Any]:

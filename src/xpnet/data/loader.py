@@ -22,7 +22,7 @@ from ..tensor import Tensor
 def native(obj: Any) -> tuple[Any, Any, Any]:
     """``(array, xp, device)`` of a Tensor or a native array; TypeError for anything else."""
     if isinstance(obj, Tensor):
-        return obj.array, obj._xp, obj.device
+        return obj.array, obj._xp, _backend.device(obj.array)
     if _backend.is_array(obj):
         return obj, _backend.namespace(obj), _backend.device(obj)
     hint = ": make one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else ""

@@ -40,7 +40,7 @@ from .loss import (
 )
 from .loss_extra import kl_div, margin_ranking_loss, poisson_nll_loss, smooth_l1_loss
 from .normalization import batch_norm, layer_norm
-from .reduction import max, mean, min, sum
+from .reduction import ValuesIndices, argmax, argmin, max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
 
 __all__ = [
@@ -53,3 +53,4 @@ __all__ = [
     "mish", "poisson_nll_loss", "prelu", "relu6", "selu", "silu", "smooth_l1_loss", "softplus",
     "softsign",
 ]
+__all__ += ["ValuesIndices", "argmax", "argmin"]

@@ -8,11 +8,13 @@ from typing import Any
 
 from .. import _backend, _dtypes
 from ..tensor import CONSTANT, Tensor, _make, make_result
+from . import _promote
 
 __all__ = ["CONSTANT", "SCALARS", "Tensor", "as_tensor", "check_same_place", "make_result",
            "operands", "unbroadcast", "value"]
 
 SCALARS = (int, float, bool)
+_FLOAT_SEEN = _promote.FLOAT_SEEN  # the floating dtype met last with a Python number
 
 
 def as_tensor(obj: Any, op: str = "op") -> Tensor:
@@ -39,8 +41,8 @@ def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
         return
     if not isinstance(op, str):
         op = op()
-    where_a = _backend.describe(a._xp, a.device)
-    where_b = _backend.describe(b._xp, b.device)
+    where_a = _backend.describe(a._xp, _backend.device(a.array))
+    where_b = _backend.describe(b._xp, _backend.device(b.array))
     kind = "devices" if a._xp is b._xp else "array libraries"
     raise RuntimeError(
         f"{op}: tensors on different {kind} ({where_a} and {where_b}): move one to the "
@@ -55,9 +57,13 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     Each input comes back as a Tensor or a Python number: numbers stay scalars so
     they never promote float32 to float64 (NumPy's scalars, such as
     ``np.float64(0.5)``, become Python numbers first, as in PyTorch).
+    Tensors whose dtypes differ, and tensors that torch's rule casts for a number
+    (an int tensor with a float), are cast first: see :mod:`._promote`.
     """
     if isinstance(a, Tensor) and isinstance(b, Tensor):  # the common case, checked at once
         check_same_place(a, b, op)
+        if a.array.dtype is not b.array.dtype:  # torch's dtype rule (one identity check)
+            return _promote.promote(a, b)
         return a, b, a._xp
     if not isinstance(a, Tensor):
         a = python_number(a)
@@ -72,9 +78,19 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
     if not b_scalar:
         b = as_tensor(b, op)
     if a_scalar:
+        if type(a) is bool:
+            a = _promote.bool_scalar(b, a)
+        elif b.array.dtype is not _FLOAT_SEEN[0]:
+            b = _promote.with_scalar(b, a)
         return a, b, b._xp
     if not b_scalar:
         check_same_place(a, b, op)
+        if a.array.dtype is not b.array.dtype:
+            return _promote.promote(a, b)
+    elif type(b) is bool:
+        b = _promote.bool_scalar(a, b)
+    elif a.array.dtype is not _FLOAT_SEEN[0]:
+        a = _promote.with_scalar(a, b)
     return a, b, a._xp
 
 

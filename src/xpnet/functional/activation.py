@@ -107,7 +107,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
     return make_result(out, xp, (x,), backward, "gelu")
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """``e**x / sum(e**x)`` along ``axis`` (shifted by the max for stability).
 
     dL/dx = out * (G - sum(G * out, axis))
@@ -115,6 +115,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     x = as_tensor(x, "softmax")
     require_floating(x, "softmax")
     xp = x._xp
+    axis = axis if dim is None else dim  # torch's keyword
     e = xp.exp(x.array - xp.max(x.array, axis=axis, keepdims=True))
     out = e / xp.sum(e, axis=axis, keepdims=True)
 
@@ -124,7 +125,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     return make_result(out, xp, (x,), backward, "softmax")
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """``x - log(sum(e**x))`` along ``axis``, without overflow.
 
     dL/dx = G - softmax(x) * sum(G, axis)
@@ -132,6 +133,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     x = as_tensor(x, "log_softmax")
     require_floating(x, "log_softmax")
     xp = x._xp
+    axis = axis if dim is None else dim  # torch's keyword
     z = x.array - xp.max(x.array, axis=axis, keepdims=True)
     out = z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
 

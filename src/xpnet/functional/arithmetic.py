@@ -10,12 +10,11 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import bump, grad_mode
+from . import _promote
 from ._core import (
     SCALARS,
     Tensor,
     as_tensor,
-    check_same_place,
     make_result,
     needs_grad,
     node,
@@ -31,6 +30,10 @@ def _grad(xp: Any, x: Any, g: Any) -> Any:
     return unbroadcast(xp, g, x.array.shape) if needs_grad(x) else None
 
 
+# The floating dtype met last (see ._promote): a true division of it needs no cast.
+_FLOAT_SEEN = _promote.FLOAT_SEEN
+
+
 def _route(g: Any) -> tuple[Any, Any]:
     """The backward of ``a + b`` for inputs of the output's shape: G to both."""
     return g, g
@@ -42,7 +45,10 @@ def add(a: Any, b: Any) -> Tensor:
     a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     av = a.array if a_tensor else a
     bv = b.array if b_tensor else b
-    out = av + bv
+    try:
+        out = av + bv
+    except TypeError:  # bool + bool: the Array API defines no arithmetic on bool
+        out = _promote.logical(xp, av, bv, "add")
     if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
         return make_result(out, xp, (a, b), _route, "add", saves=False)
     parents = (node(a), node(b))
@@ -70,7 +76,10 @@ def mul(a: Any, b: Any) -> Tensor:
     a_tensor, b_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     av = a.array if a_tensor else a
     bv = b.array if b_tensor else b
-    out = av * bv
+    try:
+        out = av * bv
+    except TypeError:  # bool * bool: the Array API defines no arithmetic on bool
+        out = _promote.logical(xp, av, bv, "mul")
     if a_tensor and b_tensor and av.shape == bv.shape == out.shape:  # nothing to sum back
 
         def backward_same(g: Any) -> tuple[Any, Any]:
@@ -86,9 +95,16 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """``a / b``.  dL/da = G / b,  dL/db = -G * a / b**2 = -G * out / b."""
+    """``a / b``, true division: integers divide in the default float dtype, as in torch.
+
+    dL/da = G / b,  dL/db = -G * a / b**2 = -G * out / b.
+    """
     a, b, xp = operands(a, b, "div")
-    av, bv = value(a), value(b)
+    a_tensor = isinstance(a, Tensor)
+    if (a if a_tensor else b).array.dtype is not _FLOAT_SEEN[0]:  # integers: one identity check
+        a, b = _true_division(a, b)
+    av = a.array if a_tensor else a
+    bv = b.array if isinstance(b, Tensor) else b
     out = av / bv
 
     def backward(g: Any) -> tuple[Any, Any]:
@@ -96,6 +112,20 @@ def div(a: Any, b: Any) -> Tensor:
                 _grad(xp, b, -g * out / bv) if needs_grad(b) else None)
 
     return make_result(out, xp, (node(a), node(b)), backward, "div")
+
+
+def _true_division(a: Any, b: Any) -> tuple[Any, Any]:
+    """The operands of ``a / b`` in a floating dtype (both have one dtype by now)."""
+    a, b = (int(v) if type(v) is bool else v for v in (a, b))
+    if isinstance(a, Tensor):
+        a = _promote.floating(a)
+        if isinstance(b, Tensor) and b.array.dtype != a.array.dtype:
+            b = _promote.floating(b)
+        _promote.with_scalar(a, 1.0)  # notes the dtype as seen
+    else:
+        b = _promote.floating(b)
+        _promote.with_scalar(b, 1.0)
+    return a, b
 
 
 def pow(a: Any, b: Any) -> Tensor:
@@ -205,7 +235,7 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
     x = as_tensor(x, "to")
     if dtype is None and _dtypes.is_dtype(device):
         device, dtype = None, device
-    src_xp, src_dev, src_dtype = x._xp, x.device, x.array.dtype
+    src_xp, src_dev, src_dtype = x._xp, _backend.device(x.array), x.array.dtype
     xp, dev = _backend.resolve(device, like=(src_xp, src_dev))
     data = _backend.move(x.array, xp, dev)
     if dtype is not None:
@@ -214,6 +244,8 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
             data = xp.astype(data, target)
     if data is x.array:
         return x
+    if not _dtypes.is_floating(data.dtype):  # as torch: an integer or bool result has no gradient
+        return make_result(data, xp, (), None, "to")
 
     def backward(g: Any) -> tuple[Any]:
         g = _backend.move(g, src_xp, src_dev)
@@ -226,7 +258,11 @@ def compare(a: Any, b: Any, method: str) -> Tensor:
     """A comparison (``a < b``, ...) as a boolean tensor, outside the graph."""
     a, b, xp = operands(a, b, method.strip("_"))
     va, vb = value(a), value(b)
-    out = getattr(va, method)(vb) if isinstance(a, Tensor) else getattr(vb, _MIRROR[method])(va)
+    try:
+        out = getattr(va, method)(vb) if isinstance(a, Tensor) else getattr(vb, _MIRROR[method])(va)
+    except TypeError:  # bool < bool: the Array API orders numbers only; torch orders False < True
+        va, vb = (xp.astype(v, xp.int8) if not isinstance(v, bool) else int(v) for v in (va, vb))
+        out = getattr(va, method)(vb) if isinstance(a, Tensor) else getattr(vb, _MIRROR[method])(va)
     return make_result(out, xp, (), _no_backward, "compare")
 
 
@@ -239,25 +275,12 @@ def _no_backward(g: Any) -> tuple[()]:
 
 
 def update_(t: Tensor, other: Any, method: str) -> Tensor:
-    """In-place ``t += other`` (or -=, *=, /=) on the data, for updates under ``no_grad()``.
+    """In-place ``t += other`` (or -=, *=, /=: ``method`` is ``"__iadd__"``...), torch's rules.
 
-    The array is changed in place where the library allows it and rebound
-    otherwise (JAX). A leaf that requires grad may only be updated this way
-    with grad mode off, as in PyTorch.
+    The same as ``t.add_(other)``...: see :mod:`xpnet._tensor_inplace` (a leaf that
+    requires grad refuses outside ``no_grad()``; other tensors in a graph record it).
     """
-    if grad_mode.enabled and t.requires_grad:
-        raise RuntimeError(
-            f"in-place {method.strip('_')} on a tensor that requires grad would be recorded "
-            "nowhere: do parameter updates inside `with xn.no_grad():`"
-        )
-    if isinstance(other, Tensor):
-        check_same_place(t, other, "in-place update")
-        other = other.array
-    elif not isinstance(other, (int, float, bool)):
-        check_same_place(t, as_tensor(other, "in-place update"), "in-place update")
-    if _backend.is_writeable(t.array):
-        getattr(t.array, method)(other)
-    else:
-        t.array = getattr(t.array, method.replace("__i", "__", 1))(other)
-    bump(t)  # graphs that saved the old values must not use them (autograd.check_saved)
-    return t
+    from .._tensor_inplace import arith_
+
+    op = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_"}[method]
+    return arith_(t, other, method, op)

@@ -24,7 +24,8 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     if p == 1.0:
         mask = xp.zeros_like(x.array)
     else:
-        draw = _backend.uniform(tuple(x.array.shape), xp=xp, device=x.device, dtype=x.array.dtype)
+        draw = _backend.uniform(tuple(x.array.shape), xp=xp, device=_backend.device(x.array),
+                                dtype=x.array.dtype)
         mask = xp.astype(draw >= p, x.array.dtype) / (1 - p)
 
     def backward(g: Any) -> tuple[Any]:

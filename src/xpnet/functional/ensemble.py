@@ -68,11 +68,11 @@ def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | Non
 def _check_shapes(x: Tensor, weight: Tensor, bias: Any, name: str) -> None:
     if weight.ndim != 3:
         raise ValueError(f"{name}: weight must have shape (K, out_features, in_features), got "
-                         f"{weight.shape}")
+                         f"{tuple(weight.shape)}")
     k, out, width = weight.shape
     if x.ndim not in (2, 3) or x.shape[-1] != width or (x.ndim == 3 and x.shape[0] != k):
         raise ValueError(
-            f"{name}: an ensemble of {k} members ({width} -> {out}) got input of shape {x.shape}: "
+            f"{name}: an ensemble of {k} members ({width} -> {out}) got input of shape {tuple(x.shape)}: "
             f"expected ({k}, N, {width}) (one batch per member) or (N, {width}) (the same batch "
             f"for all)"
         )

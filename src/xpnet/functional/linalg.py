@@ -38,10 +38,11 @@ def matmul(a: Any, b: Any) -> Tensor:
 
         return make_result(mm(ad, bd), xp, (a, b), backward_2d, "matmul")
     if a_ndim == 0 or b_ndim == 0:
-        raise ValueError(f"matmul needs at least 1-D operands, got shapes {a.shape} and {b.shape}")
+        raise ValueError(f"matmul needs at least 1-D operands, got shapes {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}")
     if ad.shape[-1] != bd.shape[-2 if b_ndim > 1 else 0]:
         raise ValueError(
-            f"matmul: shapes {a.shape} and {b.shape} do not line up: the last dimension of the "
+            f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} do not line up: the last dimension of the "
             f"first ({ad.shape[-1]}) must equal the "
             f"{'second-to-last' if b_ndim > 1 else 'only'} dimension of the second"
         )

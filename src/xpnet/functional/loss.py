@@ -45,7 +45,7 @@ def loss_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     check_same_place(x, y, name)
     if y.array.shape != x.array.shape and tuple(y.array.shape) != tuple(x.array.shape):
         raise ValueError(
-            f"{name}: target shape {y.shape} does not match input shape {x.shape}: they must "
+            f"{name}: target shape {tuple(y.shape)} does not match input shape {tuple(x.shape)}: they must "
             f"be equal (reshape one, e.g. target.reshape({', '.join(map(str, x.shape))}))"
         )
     if y.array.dtype != x.array.dtype:
@@ -137,7 +137,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
         raise ValueError("binary_cross_entropy: the target cannot require grad "
                          "(use binary_cross_entropy_with_logits)")
     xp, pv, yv = p._xp, p.array, y.array
-    readable = _backend.on_host(xp, p.device) or anomaly.is_anomaly_enabled()
+    readable = _backend.on_host(xp, _backend.device(p.array)) or anomaly.is_anomaly_enabled()
     if readable and bool(xp.any((pv < 0) | (pv > 1))):
         raise ValueError("binary_cross_entropy: input values must lie in [0, 1] "
                          "(apply a sigmoid, or use BCEWithLogitsLoss on raw scores)")
@@ -319,7 +319,7 @@ def _class_weight(x: Tensor, weight: Any, axis: int, classes: int, name: str) ->
     check_same_place(x, w, f"{name} (input and weight)")
     if tuple(w.array.shape) != (classes,):
         raise ValueError(f"{name}: weight must be 1-D with one value per class, shape ({classes},) "
-                         f"for {classes} classes, got shape {w.shape}")
+                         f"for {classes} classes, got shape {tuple(w.shape)}")
     if w.requires_grad:
         raise ValueError(f"{name}: weight cannot require grad (its gradient is not implemented, "
                          f"as in PyTorch): pass weight.detach()")
@@ -339,8 +339,8 @@ def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> A
         axis = 1 if x.ndim >= 2 else 0
         batch_shape = tuple(x.array.shape[:axis]) + tuple(x.array.shape[axis + 1:])
         raise ValueError(
-            f"{name}: a probability target must have the input's shape {x.shape}, got "
-            f"{y.shape} (class indices must be an integer array of shape {batch_shape})"
+            f"{name}: a probability target must have the input's shape {tuple(x.shape)}, got "
+            f"{tuple(y.shape)} (class indices must be an integer array of shape {batch_shape})"
         )
     if ignore_index >= 0:
         raise RuntimeError(f"{name}: ignore_index={ignore_index} is not supported for a "
@@ -381,14 +381,14 @@ def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: 
     batch_shape = tuple(x.array.shape[:axis]) + tuple(x.array.shape[axis + 1:])
     if tuple(y.array.shape) != batch_shape:
         raise ValueError(
-            f"{name}: class-index target shape {y.shape} does not match input shape {x.shape}: "
+            f"{name}: class-index target shape {tuple(y.shape)} does not match input shape {tuple(x.shape)}: "
             f"expected {batch_shape} (the input's shape without its class axis {axis})"
         )
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
         raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
     kept = y.array != ignore_index
     # The range check reads the values, so it runs only where that does not wait for a GPU.
-    readable = _backend.on_host(xp, x.device) or anomaly.is_anomaly_enabled()
+    readable = _backend.on_host(xp, _backend.device(x.array)) or anomaly.is_anomaly_enabled()
     if readable and bool(xp.any(((y.array < 0) | (y.array >= classes)) & kept)):
         host = _backend.to_numpy(y.array)  # the error's values, read on the host
         seen = sorted({int(v) for v in host[((host < 0) | (host >= classes))
@@ -397,7 +397,7 @@ def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: 
                          f"classes (or equal ignore_index={ignore_index}), got {seen}")
     shape = [1] * x.ndim
     shape[axis] = classes
-    ids = xp.reshape(xp.arange(classes, dtype=y.array.dtype, device=x.device), tuple(shape))
+    ids = xp.reshape(xp.arange(classes, dtype=y.array.dtype, device=_backend.device(x.array)), tuple(shape))
     hit = xp.expand_dims(y.array, axis=axis) == ids
     if 0 <= ignore_index < classes:  # an ignored index that is a class: unmark it
         hit = hit & xp.expand_dims(kept, axis=axis)

@@ -45,7 +45,7 @@ def matrix_transpose(x: Any) -> Tensor:
     """The last two axes swapped.  dL/dx = G with them swapped back."""
     x = as_tensor(x, "matrix_transpose")
     if x.ndim < 2:
-        raise ValueError(f"matrix_transpose needs at least 2 dimensions, got shape {x.shape}")
+        raise ValueError(f"matrix_transpose needs at least 2 dimensions, got shape {tuple(x.shape)}")
     axes = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
     return permute_dims(x, axes)
 
@@ -75,7 +75,7 @@ def getitem(x: Any, index: Any) -> Tensor:
             )
     index = _standard_index(parts, x.ndim)
     out = x.array[_sole(index)]
-    shape, dtype, dev = tuple(x.array.shape), x.array.dtype, x.device
+    shape, dtype, dev = tuple(x.array.shape), x.array.dtype, _backend.device(x.array)
     # The standard's __setitem__ takes no None: write G without the axes None added.
     target = _sole(tuple(part for part in index if part is not None))
     target_shape = tuple(x.array[target].shape) if any(p is None for p in index) else None
@@ -107,7 +107,7 @@ def _take(x: Tensor, arrays: tuple[Any, ...]) -> Tensor:
     Indices are checked where reading them is free (``_backend.on_host``); on GPUs
     an index out of range is not reported.
     """
-    xp, shape, dev = x._xp, tuple(x.array.shape), x.device
+    xp, shape, dev = x._xp, tuple(x.array.shape), _backend.device(x.array)
     if len(arrays) > len(shape):
         raise IndexError(f"too many indices: {len(arrays)} for a tensor of shape {shape}")
     sizes, trailing = shape[:len(arrays)], shape[len(arrays):]
@@ -161,7 +161,7 @@ def _list_as_array(x: Tensor, part: Any) -> Any:
         return part.array
     if isinstance(part, list):
         xp = x._xp
-        array = xp.asarray(part, device=x.device)
+        array = xp.asarray(part, device=_backend.device(x.array))
         kind = wrap(array.dtype)
         if not (kind.name == "bool" or "int" in kind.name):
             if math.prod(array.shape) > 0:

@@ -338,5 +338,5 @@ def _parameter(value: Any, container: str) -> Parameter:
 def _describe(p: Parameter) -> str:
     from .. import _backend
 
-    return (f"Parameter of shape {p.shape}, {p.dtype}, on "
-            f"{_backend.describe(p._xp, p.device)}")
+    return (f"Parameter of shape {tuple(p.shape)}, {p.dtype}, on "
+            f"{_backend.describe(p._xp, _backend.device(p.array))}")

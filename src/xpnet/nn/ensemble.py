@@ -144,7 +144,7 @@ class Ensemble(Sequential):
         k = self.ensemble_size
         if x.ndim < 2 or x.shape[0] != k:
             raise ValueError(f"{name}: the prediction must have shape ({k}, N, ...) (the ensemble "
-                             f"size first), got {x.shape}")
+                             f"size first), got {tuple(x.shape)}")
         y = as_tensor(loss_target(target, x, name), name)
         member_ndim = x.ndim - 1 - (0 if _dtypes.is_floating(y.array.dtype) else 1)
         if y.ndim == member_ndim:  # shared by every member
@@ -153,7 +153,7 @@ class Ensemble(Sequential):
                                  f"shape ({k}, ...)")
             y = as_tensor(y._xp.broadcast_to(y.array, (k, *y.shape)), name)
         elif y.ndim != member_ndim + 1 or y.shape[0] != k:
-            raise ValueError(f"{name}: target of shape {y.shape} fits neither one member's "
+            raise ValueError(f"{name}: target of shape {tuple(y.shape)} fits neither one member's "
                              f"prediction {x.shape[1:]} (shared) nor ({k}, ...) (per member)")
         if x.ndim >= 3:  # merge (K, N) so the loss sees one batch of K*N samples
             x = F.reshape(x, (-1, *x.shape[2:]))

@@ -59,7 +59,7 @@ class EnsembleLinear(Module):
         k, width = self.ensemble_size, self.in_features
         if x.ndim not in (2, 3) or x.shape[-1] != width or (x.ndim == 3 and x.shape[0] != k):
             raise ValueError(
-                f"{self._name()} got input of shape {x.shape}: expected ({k}, N, {width}) (a batch "
+                f"{self._name()} got input of shape {tuple(x.shape)}: expected ({k}, N, {width}) (a batch "
                 f"per member: the first dimension is the ensemble size {k}) or (N, {width}) (the "
                 f"same batch for every member)"
             )

@@ -55,7 +55,7 @@ def _calculate_fan_in_and_fan_out(t: Tensor) -> tuple[int, int]:
     if len(shape) < 2:
         raise ValueError(
             f"fan in and fan out need a tensor of at least 2 dimensions (out, in, ...), got "
-            f"shape {shape}"
+            f"shape {tuple(shape)}"
         )
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
@@ -81,7 +81,7 @@ def _draw(t: Tensor, kind: str, name: str) -> Any:
         raise TypeError(f"nn.init.{name} needs a floating-point tensor, got {t.dtype}")
     xp, dtype = t._xp, t.array.dtype
     draw = _backend.uniform if kind == "uniform" else _backend.normal
-    out = draw(t.shape, xp=xp, device=t.device, dtype=dtype)
+    out = draw(t.shape, xp=xp, device=_backend.device(t.array), dtype=dtype)
     return out if out.dtype == dtype else xp.astype(out, dtype)
 
 
@@ -106,7 +106,7 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 def constant_(t: Tensor, val: float) -> Tensor:
     """Fill ``t`` with ``val``."""
     _tensor(t, "constant_")
-    t.array = t._xp.full(t.shape, val, dtype=t.array.dtype, device=t.device)
+    t.array = t._xp.full(t.shape, val, dtype=t.array.dtype, device=_backend.device(t.array))
     return t
 
 

@@ -62,7 +62,7 @@ class Linear(Module):
         shape = x.array.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
-                f"{self._name()} got input of shape {x.shape}: the last dimension must be "
+                f"{self._name()} got input of shape {tuple(x.shape)}: the last dimension must be "
                 f"{self.in_features}"
             )
         if bias is not None:

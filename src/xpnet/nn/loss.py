@@ -110,7 +110,7 @@ class _ClassLoss(_Loss):
             w = as_tensor(weight, name)
             if w.ndim != 1:
                 raise ValueError(f"{name}: weight must be 1-D with one value per class, got "
-                                 f"shape {w.shape}")
+                                 f"shape {tuple(w.shape)}")
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
             raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
         self.weight = weight

@@ -284,7 +284,7 @@ class Module:
             raise TypeError(f"Module.to only casts to floating dtypes, got {dtype}")
         plan = []  # everything is converted first, so a failure leaves the model as it was
         for p in self.parameters():
-            xp, dev = _backend.resolve(device, like=(p._xp, p.device))
+            xp, dev = _backend.resolve(device, like=(p._xp, _backend.device(p.array)))
             cast = dtype is not None and _dtypes.is_floating(p.array.dtype)
             data = convert(p.array, xp, dev, dtype if cast else None)
             grad = None if p.grad is None else convert(p.grad.array, xp, dev, dtype if cast else None)

@@ -158,7 +158,7 @@ class Optimizer:
             if id(p) in seen:
                 raise ValueError(
                     f"some parameters appear in more than one parameter group (or twice in one): "
-                    f"a tensor of shape {p.shape} is listed again"
+                    f"a tensor of shape {tuple(p.shape)} is listed again"
                 )
             seen.add(id(p))
         for name, default in self.defaults.items():
@@ -317,8 +317,8 @@ def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
         return kind(_backend.to_numpy(value).item())
     if value.shape and tuple(value.shape) != p.shape:
         raise ValueError(f"loaded state '{name}' of parameter {index} has shape {tuple(value.shape)} "
-                         f"but the parameter has shape {p.shape}")
-    moved = _backend.move(value, p._xp, p.device)
+                         f"but the parameter has shape {tuple(p.shape)}")
+    moved = _backend.move(value, p._xp, _backend.device(p.array))
     floating = _dtypes.is_floating(moved.dtype)
     if floating and moved.dtype != p.array.dtype:
         return p._xp.astype(moved, p.array.dtype)
