@@ -46,7 +46,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     pad = _padding(padding_idx, rows)
     batch = tuple(idx.array.shape)
     flat = xp.reshape(xp.astype(idx.array, xp.int64), (-1,))
-    if _backend.on_host(xp, w.device) and flat.shape[0] > 0:
+    if _backend.on_host(xp, _backend.device(w.array)) and flat.shape[0] > 0:
         low, high = int(xp.min(flat)), int(xp.max(flat))
         if low < 0 or high >= rows:
             raise IndexError(f"embedding: index {low if low < 0 else high} is out of range for "

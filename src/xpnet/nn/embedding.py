@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _backend
 from .. import functional as F
 from ..creation import zeros
 from ..functional._core import as_tensor, check_same_place
@@ -65,7 +66,7 @@ class Embedding(Module):
         if self.padding_idx is not None:
             w = self.weight
             xp = w._xp
-            rows = xp.arange(self.num_embeddings, dtype=xp.int64, device=w.device)
+            rows = xp.arange(self.num_embeddings, dtype=xp.int64, device=_backend.device(w.array))
             w.data = xp.where(xp.reshape(rows == self.padding_idx, (-1, 1)), 0.0, w.array)
 
     def forward(self, input: Any) -> Tensor:

@@ -89,7 +89,7 @@ def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of U(a, b)."""
     with no_grad():
         sample = _draw(t, "uniform", "uniform_")
-        with _backend.device_scope(t._xp, t.device):  # CuPy runs ops on the current GPU: t's
+        with _backend.device_scope(t._xp, _backend.device(t.array)):  # CuPy runs ops on the current GPU: t's
             t.array = a + (b - a) * sample
     return t
 
@@ -98,7 +98,7 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of N(mean, std**2)."""
     with no_grad():
         sample = _draw(t, "normal", "normal_")
-        with _backend.device_scope(t._xp, t.device):  # CuPy runs ops on the current GPU: t's
+        with _backend.device_scope(t._xp, _backend.device(t.array)):  # CuPy runs ops on the current GPU: t's
             t.array = mean + std * sample
     return t
 

@@ -291,7 +291,7 @@ class Module:
             plan.append((p, data, grad))
         moved = []
         for _, b in self.named_buffers():
-            xp, dev = _backend.resolve(device, like=(b._xp, b.device))
+            xp, dev = _backend.resolve(device, like=(b._xp, _backend.device(b.array)))
             cast = dtype is not None and _dtypes.is_floating(b.array.dtype)
             moved.append((b, convert(b.array, xp, dev, dtype if cast else None)))
         for p, data, grad in plan:

@@ -50,7 +50,7 @@ def load(module: Any, state_dict: Mapping[str, Any], strict: bool) -> Incompatib
         elif tuple(value.shape) != p.shape:
             problems.append(f"size mismatch for {name}: copying a param with shape "
                             f"{tuple(value.shape)} from checkpoint, the shape in current "
-                            f"model is {p.shape}.")
+                            f"model is {tuple(p.shape)}.")
         else:
             plan.append((p, value))
     if problems:
@@ -61,7 +61,7 @@ def load(module: Any, state_dict: Mapping[str, Any], strict: bool) -> Incompatib
                "and unexpected keys)" if strict and (missing or unexpected)
                else "\n(nothing was changed)")
         )
-    converted = [(p, convert(v, p._xp, p.device, p.array.dtype, copy=True)) for p, v in plan]
+    converted = [(p, convert(v, p._xp, _backend.device(p.array), p.array.dtype, copy=True)) for p, v in plan]
     for p, data in converted:
         p.array = data
     return IncompatibleKeys(missing, unexpected)
