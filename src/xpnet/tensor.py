@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import _backend, _dtypes, autograd
+from ._tensor_methods import TensorMethods
 from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
 
@@ -25,7 +26,7 @@ _SCALARS = (int, float, bool)
 _new = object.__new__
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the ops applied to it for ``backward()``.
 
     ``Tensor(data, requires_grad=False)`` wraps the array ``data`` without
@@ -339,9 +340,6 @@ class Tensor:
     def view(self, *shape: Any) -> Tensor:
         return self.reshape(*shape)
 
-    def flatten(self) -> Tensor:
-        return F.reshape(self, (-1,))
-
     def permute(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -376,11 +374,6 @@ class Tensor:
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         return F.log_softmax(self, axis=_axis(axis, dim))
-
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        return F.clip(self, min, max)
-
-    clamp = clip
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         return _make(self._xp.argmax(self.array, axis=axis, keepdims=keepdims), self._xp)

@@ -24,8 +24,53 @@ from .arithmetic import (
     update_,
     where,
 )
+from .comparison import (
+    all,
+    allclose,
+    any,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    eq,
+    equal,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    not_equal,
+)
+from .dims import (
+    expand,
+    flatten,
+    flip,
+    movedim,
+    narrow,
+    permute,
+    repeat,
+    squeeze,
+    t,
+    tile,
+    transpose,
+    unflatten,
+    unsqueeze,
+)
 from .dropout import dropout
 from .ensemble import ensemble_linear
+from .joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
 from .linalg import linear, matmul
 from .loss import (
     binary_cross_entropy,
@@ -36,8 +81,32 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
+from .pointwise import (
+    ceil,
+    clamp,
+    cos,
+    expm1,
+    floor,
+    floor_divide,
+    log1p,
+    log2,
+    log10,
+    maximum,
+    minimum,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    sign,
+    sin,
+    square,
+    tan,
+    trunc,
+)
+from .products import bmm, dot, mm, mv, outer
 from .reduction import max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
+from .statistics import cumsum, logsumexp, norm, prod, std, var
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -45,4 +114,14 @@ __all__ = [
     "l1_loss", "leaky_relu", "linear", "log", "log_softmax", "matmul", "matrix_transpose",
     "max", "mean", "min", "mse_loss", "mul", "nll_loss", "neg", "permute_dims", "pow", "relu", "reshape",
     "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "to", "update_", "where",
+    # torch's names (comparison, dims, joining, pointwise, products, statistics)
+    "all", "allclose", "any", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "tile",
+    "bmm", "cat", "ceil", "chunk", "clamp", "concat", "concatenate", "cos",
+    "cumsum", "dot", "eq", "equal", "expand", "expm1", "flatten", "flip", "floor", "floor_divide",
+    "ge", "greater", "greater_equal", "gt", "hstack", "isclose", "isfinite", "isinf", "isnan", "le",
+    "less", "less_equal", "log10", "log1p", "log2", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "logsumexp", "lt", "maximum", "minimum", "mm", "movedim", "mv", "narrow", "ne",
+    "norm", "not_equal", "outer", "permute", "prod", "reciprocal", "remainder", "repeat", "round",
+    "rsqrt", "sign", "sin", "split", "square", "squeeze", "stack", "std", "t", "tan", "transpose",
+    "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack",
 ]
