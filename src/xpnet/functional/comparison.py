@@ -5,6 +5,7 @@ None of these is differentiable (their results are booleans), so none records a 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import _dtypes
@@ -164,7 +165,8 @@ def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
     """
     a, b, xp = operands(input, other, "isclose")
     av, bv = value(a), value(b)
-    close = (av == bv) | (abs(av - bv) <= atol + rtol * abs(bv))
+    gap = abs(av - bv)  # infinite between +inf and -inf or a finite value: never close
+    close = (av == bv) | ((gap <= atol + rtol * abs(bv)) & (gap < math.inf))
     if equal_nan:
         close = close | ((av != av) & (bv != bv))  # NaN is the value unequal to itself
     return _leaf(close, xp)

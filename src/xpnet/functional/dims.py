@@ -111,6 +111,9 @@ def t(input: Any) -> Tensor:
 def movedim(input: Any, source: Any, destination: Any) -> Tensor:
     """``input`` with axes ``source`` moved to positions ``destination`` (ints or sequences)."""
     x = as_tensor(input, "movedim")
+    if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):
+        raise TypeError(f"movedim takes two ints or two sequences of ints, got {source!r} and "
+                        f"{destination!r}")
     src = source if isinstance(source, (tuple, list)) else (source,)
     dst = destination if isinstance(destination, (tuple, list)) else (destination,)
     if len(src) != len(dst):
@@ -209,10 +212,10 @@ def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:
     if start < 0:
         start += size
     if not (0 <= start <= size and 0 <= length and start + length <= size):
-        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
                          f"({size}) of dim {dim} (shape {x.shape})")
     xp = x._xp
-    index = (slice(None),) * axis + (slice(start, start + length),)
+    index = (slice(None),) * axis + (slice(start, start + length), Ellipsis)
     out = x.array[index]
     shape, dtype, device = x.shape, x.array.dtype, x.device
 

@@ -20,7 +20,7 @@ def _tensors(tensors: Any, name: str) -> list[Tensor]:
         raise TypeError(f"{name}() expects a list or tuple of tensors, got "
                         f"{type(tensors).__name__}: write {name}([a, b], dim=...)")
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        raise ValueError(f"{name}(): expected a non-empty list of Tensors")
     out = [as_tensor(t, name) for t in tensors]
     for t in out[1:]:
         check_same_place(out[0], t, name)
@@ -66,7 +66,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
             if not p.requires_grad:
                 grads.append(None)
                 continue
-            piece = g[lead + (slice(lo, hi),)]
+            piece = g[lead + (slice(lo, hi), Ellipsis)]
             grads.append(piece if piece.dtype == dt else xp.astype(piece, dt))
         return tuple(grads)
 

@@ -203,7 +203,7 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:
     """
     x = as_tensor(input, "clamp")
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given (not both None)")
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if not isinstance(min, Tensor) and not isinstance(max, Tensor) and not _is_array(min, max):
         from .arithmetic import clip
 

@@ -29,9 +29,19 @@ def _ranked(a: Any, b: Any, name: str, ranks: tuple[int, int]) -> tuple[Tensor, 
     return a, b
 
 
+def _inner(a: Tensor, b: Tensor, name: str) -> None:
+    """torch's RuntimeError when the inner sizes of a product differ."""
+    inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != inner_b:
+        raise RuntimeError(f"{name}: mat1 and mat2 shapes cannot be multiplied "
+                           f"({'x'.join(map(str, a.shape))} and {'x'.join(map(str, b.shape))}): "
+                           "the last size of the first must equal the first size of the second")
+
+
 def mm(input: Any, mat2: Any) -> Tensor:
     """Matrix product of (n, k) and (k, m): (n, m).  dL/dA = G B^T, dL/dB = A^T G."""
     a, b = _ranked(input, mat2, "mm", (2, 2))
+    _inner(a, b, "mm")
     return matmul(a, b)
 
 
@@ -40,12 +50,14 @@ def bmm(input: Any, mat2: Any) -> Tensor:
     a, b = _ranked(input, mat2, "bmm", (3, 3))
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {a.shape} and {b.shape}")
+    _inner(a, b, "bmm")
     return matmul(a, b)
 
 
 def mv(input: Any, vec: Any) -> Tensor:
     """Matrix (n, m) times vector (m,): (n,).  dL/dA = G v^T, dL/dv = A^T G."""
     a, v = _ranked(input, vec, "mv", (2, 1))
+    _inner(a, v, "mv")
     return matmul(a, v)
 
 
