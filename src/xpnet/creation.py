@@ -201,9 +201,11 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included.
 
-    Computed as torch computes it, in the result's dtype, so the values match torch's:
-    with ``step = (end - start) / (steps - 1)``, the first half is ``start + step * i``
-    and the second half ``end - step * (steps - 1 - i)``.
+    Computed as torch computes it, so float32 values match torch's to the bit (float64
+    ones within an ulp of max(|start|, |end|)): with
+    ``step = (end - start) / (steps - 1)`` in the result's dtype, the first half is
+    ``start + step * i`` and the second half ``end - step * (steps - 1 - i)``, each
+    rounded once (torch uses a fused multiply-add; float64 holds float32's products exactly).
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
@@ -217,9 +219,12 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     first = xp.asarray(start, dtype=dt, device=dev)
     last = xp.asarray(end, dtype=dt, device=dev)
     step = (last - first) / (steps - 1)
-    i = xp.arange(steps, dtype=dt, device=dev)
+    wide = xp.float64
+    i = xp.arange(steps, dtype=wide, device=dev)
+    if dt != wide:
+        first, last, step = (xp.astype(v, wide) for v in (first, last, step))
     values = xp.where(i < steps // 2, first + step * i, last - step * ((steps - 1) - i))
-    return _finish(values, xp, requires_grad)
+    return _finish(values if dt == wide else xp.astype(values, dt), xp, requires_grad)
 
 
 def from_numpy(ndarray: Any) -> Tensor:

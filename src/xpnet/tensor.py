@@ -43,6 +43,8 @@ class Tensor(TensorMethods):
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.array
+        elif not _backend.is_array(data):  # xn.Tensor([1, 2]): Python data, float32 as in torch
+            data = _python_data(data)
         self.array = data
         self._xp = _backend.namespace(data)
         self._grad: Tensor | None = None
@@ -384,6 +386,16 @@ class Tensor(TensorMethods):
 def _axis(axis: Any, dim: Any) -> Any:
     """``dim=`` is accepted as PyTorch's name for ``axis=``."""
     return axis if dim is None else dim
+
+
+def _python_data(data: Any) -> Any:
+    """``Tensor(data)`` of Python numbers (nested lists): a float32 array, as ``torch.Tensor``."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        raise TypeError(f"xn.Tensor({data}) would be torch's uninitialised tensor of size {data}: "
+                        f"write xn.empty({data}) for that, or xn.tensor({data}) for the number")
+    from .creation import tensor
+
+    return tensor(data, dtype="float32").array
 
 
 def _require_floating(t: Tensor) -> None:
