@@ -20,7 +20,7 @@ __all__ = ["grad"]
 
 
 def _as_tuple(obj: Any, what: str) -> tuple[Any, ...]:
-    if isinstance(obj, Tensor):
+    if isinstance(obj, Tensor) or _backend.is_array(obj):
         return (obj,)
     if isinstance(obj, Sequence):
         return tuple(obj)
