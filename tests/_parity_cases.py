@@ -83,6 +83,26 @@ both("where", lambda lib, c, a, b: lib.where(c > 0, a, b), A(randn(3, 4), grad=F
 both("where method", lambda lib, c, a, b: a.where(c > 0, b), A(randn(5), grad=False), A(randn(5)),
      A(randn(5)))
 
+both("masked_fill", lambda lib, x, m: x.masked_fill(m > 0, 0.5), A(randn(3, 4)), A(randn(4), grad=False))
+both("masked_fill xn.", lambda lib, x, m: lib.masked_fill(x, m > 0, -2.0), A(randn(5)),
+     A(randn(5), grad=False))
+both("add alpha", lambda lib, a, b: lib.add(a, b, alpha=0.5), A(randn(2, 3)), A(randn(3)))
+both("add method", lambda lib, a, b: a.add(b), A(randn(3)), A(randn(3)))
+both("sub alpha method", lambda lib, a, b: a.sub(b, alpha=2), A(randn(3)), A(randn(2, 3)))
+both("subtract", lambda lib, a, b: lib.subtract(a, b), A(randn(3)), A(randn(3)))
+both("mul multiply", lambda lib, a, b: lib.mul(a, b) + a.multiply(b), A(randn(3)), A(randn(3)))
+both("div divide true_divide", lambda lib, a, b: lib.div(a, b) + a.divide(b) + lib.true_divide(a, b),
+     A(randn(3)), A(away(3, margin=0.5)))
+both("div rounding_mode=trunc", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc") + a,
+     A(uniform(6, low=-3, high=3)), A(away(6, margin=0.7, high=1.5), grad=False))
+
+# -- sorting --------------------------------------------------------------------------
+both("sort", lambda lib, x: lib.sort(x).values, A(randn(3, 4)))
+both("sort method dim=0 descending", lambda lib, x: x.sort(dim=0, descending=True)[0], A(randn(3, 4)))
+both("topk", lambda lib, x: lib.topk(x, 2).values, A(randn(3, 4)))
+both("topk method smallest dim=0", lambda lib, x: x.topk(2, dim=0, largest=False).values,
+     A(randn(3, 4)))
+
 # -- statistics -----------------------------------------------------------------------
 both("std", lambda lib, x: lib.std(x), A(randn(3, 4)))
 both("std dim=1 keepdim", lambda lib, x: x.std(dim=1, keepdim=True), A(randn(3, 4)))

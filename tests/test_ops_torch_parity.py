@@ -103,6 +103,17 @@ VALUES: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
     ("narrow ints", lambda lib, a: a.narrow(1, 1, 2), (I64,)),
     ("repeat bools", lambda lib, a: a.repeat(2, 1, 2), (B,)),
     ("flip ints", lambda lib, a: lib.flip(a, (0, 1)), (I64,)),
+    ("sort indices", lambda lib, a: lib.sort(a, dim=1).indices, (I64 * 10 + J64,)),
+    ("sort descending values ints", lambda lib, a: a.sort(0, descending=True).values, (I64,)),
+    ("argsort", lambda lib, a: lib.argsort(a[0], descending=True), (I64,)),
+    ("argsort method", lambda lib, a: a.argsort(dim=0), (F32[:1].T,)),
+    ("topk indices", lambda lib, a: lib.topk(a, 2, dim=1).indices, (I64,)),
+    ("topk values ints", lambda lib, a: a.topk(1, largest=False)[0], (I64,)),
+    ("div floor ints", lambda lib, a, b: lib.div(a, b, rounding_mode="floor"), (I64, J64)),
+    ("div trunc ints", lambda lib, a, b: a.div(b, rounding_mode="trunc"), (I64, J64)),
+    ("div trunc int scalar", lambda lib, a: lib.div(a, -4, rounding_mode="trunc"), (I64,)),
+    ("add alpha ints", lambda lib, a, b: lib.add(a, b, alpha=3), (I64, J64)),
+    ("masked_fill ints", lambda lib, a, m: a.masked_fill(m, 7), (I64, B)),
     ("norm float32 dtype", lambda lib, a: lib.norm(a[:1]), (G32,)),
     ("std float32", lambda lib, a: a[:1].std(), (G32,)),
 ]
@@ -122,6 +133,16 @@ def test_values_and_dtypes_match_torch(xp, f, inputs):
     assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), (got.dtype, expected.dtype)
     assert got.shape == tuple(expected.shape)
     np.testing.assert_array_equal(xp.numpy(got), expected.numpy())
+
+
+def test_sort_and_topk_return_named_tuples(xp):
+    x = xp.tensor([[3.0, 1.0, 2.0]])
+    values, indices = xn.sort(x, descending=True)
+    result = x.topk(2)
+    assert result.values.tolist() == [[3.0, 2.0]] and result.indices.tolist() == [[0, 2]]
+    assert values.tolist() == [[3.0, 2.0, 1.0]] and indices.tolist() == [[0, 2, 1]]
+    assert xp.same_place(values) and xp.same_place(indices) and indices.dtype == xn.int64
+    assert xn.is_tensor(x) and not xn.is_tensor(xp.array([1.0])) and xn.numel(x) == 3
 
 
 def test_python_bool_results(xp):
@@ -171,6 +192,8 @@ ERRORS: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
     ("std of ints", lambda lib, x: lib.std(x), (I64,)),
     ("var of ints", lambda lib, x: x.var(), (I64,)),
     ("norm of ints", lambda lib, x: x.norm(), (I64,)),
+    ("topk k too large", lambda lib, x: x.topk(5), (X,)),
+    ("div bad rounding_mode", lambda lib, x: lib.div(x, 2, rounding_mode="round"), (X,)),
     ("clamp without bounds", lambda lib, x: lib.clamp(x), (X,)),
     ("~ of floats", lambda lib, x: ~x, (X,)),
     ("floor_divide backward", lambda lib, x: (lib.floor_divide(x, 2.0)).sum().backward(),

@@ -45,6 +45,7 @@ from .functional import (
     all,
     allclose,
     any,
+    argsort,
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -91,6 +92,7 @@ from .functional import (
     logical_xor,
     logsumexp,
     lt,
+    masked_fill,
     matmul,
     maximum,
     minimum,
@@ -117,6 +119,7 @@ from .functional import (
     sign,
     sin,
     softmax,
+    sort,
     split,
     sqrt,
     square,
@@ -127,6 +130,7 @@ from .functional import (
     tan,
     tanh,
     tile,
+    topk,
     transpose,
     trunc,
     unbind,
@@ -140,6 +144,7 @@ from .functional import clamp as clip
 from .functional import neg as negative
 from .functional import transpose as swapaxes
 from .functional import transpose as swapdims
+from .functional.arith_keywords import add, div, divide, mul, multiply, sub, subtract, true_divide
 from .sampling import normal, rand_like, randint, randn_like, randperm
 from .tensor import Tensor
 
@@ -163,5 +168,17 @@ __all__ = [
     "randint", "randn_like", "randperm", "reciprocal", "remainder", "repeat", "reshape", "round",
     "rsqrt", "set_grad_enabled", "sign", "sin", "split", "sqrt", "square", "squeeze", "stack", "std",
     "swapaxes", "swapdims", "t", "tan", "tile", "transpose", "trunc", "unbind", "unflatten",
-    "unsqueeze", "var", "vstack", "where", "zeros_like",
+    "unsqueeze", "var", "vstack", "where", "zeros_like", "add", "argsort", "div", "divide",
+    "masked_fill", "mul", "multiply", "sort", "sub", "subtract", "topk", "true_divide", "is_tensor",
+    "numel",
 ]
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is an xpnet Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input`` (torch.numel)."""
+    return input.numel()

@@ -188,6 +188,41 @@ class TensorMethods:
     def __rmod__(self, other: Any) -> Tensor:
         return F.remainder(other, self)
 
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return F.masked_fill(self, mask, value)
+
+    # torch's keyword spellings of the operators (x.add(y, alpha=2), x.div(y, rounding_mode=...))
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return F.arith_keywords.add(self, other, alpha=alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return F.arith_keywords.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return F.arith_keywords.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
+    def true_divide(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    # -- sorting --------------------------------------------------------------------------
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return F.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return F.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        return F.topk(self, k, dim, largest, sorted)
+
     # -- reductions and statistics --------------------------------------------------------
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
         return F.norm(self, p, dim, keepdim, dtype)

@@ -81,6 +81,7 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
+from .ordering import argsort, sort, topk
 from .pointwise import (
     ceil,
     clamp,
@@ -91,6 +92,7 @@ from .pointwise import (
     log1p,
     log2,
     log10,
+    masked_fill,
     maximum,
     minimum,
     reciprocal,
@@ -123,5 +125,6 @@ __all__ = [
     "logical_xor", "logsumexp", "lt", "maximum", "minimum", "mm", "movedim", "mv", "narrow", "ne",
     "norm", "not_equal", "outer", "permute", "prod", "reciprocal", "remainder", "repeat", "round",
     "rsqrt", "sign", "sin", "split", "square", "squeeze", "stack", "std", "t", "tan", "transpose",
-    "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack",
+    "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack", "argsort", "masked_fill", "sort",
+    "topk",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 from .. import _dtypes
 from ._core import Tensor, as_tensor, make_result, needs_grad, node, operands, unbroadcast, value
 
-__all__ = ["ceil", "clamp", "cos", "expm1", "floor", "floor_divide", "log10", "log1p", "log2",
+__all__ = ["ceil", "clamp", "cos", "expm1", "floor", "floor_divide", "log10", "log1p", "log2", "masked_fill",
            "maximum", "minimum", "reciprocal", "remainder", "round", "rsqrt", "sign", "sin",
            "square", "tan", "trunc"]
 
@@ -242,6 +242,13 @@ def _is_array(*objs: Any) -> bool:
     from .. import _backend
 
     return any(_backend.is_array(o) for o in objs)
+
+
+def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
+    """``input`` with ``value`` where ``mask`` is True.  dL/dx = G where not mask, else 0."""
+    from .arithmetic import where
+
+    return where(mask, value, input)
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:
