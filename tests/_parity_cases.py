@@ -26,7 +26,7 @@ TESTED_ELSEWHERE = {
     "all", "allclose", "any", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq",
     "equal", "ge", "greater", "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le",
     "less", "less_equal", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
-    "not_equal", "floor_divide",
+    "not_equal", "floor_divide", "argsort",
 }
 
 
