@@ -43,10 +43,12 @@ class Tensor(TensorMethods):
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.array
-        elif not _backend.is_array(data):  # xn.Tensor([1, 2]): Python data, float32 as in torch
-            data = _python_data(data)
         self.array = data
-        self._xp = _backend.namespace(data)
+        try:
+            self._xp = _backend.namespace(data)
+        except TypeError:  # xn.Tensor([1, 2]): Python data, float32 as in torch
+            self.array = data = _python_data(data)
+            self._xp = _backend.namespace(data)
         self._grad: Tensor | None = None
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Backward | None = None
