@@ -13,8 +13,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .. import _dtypes
+from .. import _backend, _dtypes
 from ._core import Tensor, as_tensor, make_result, needs_grad, node, operands, unbroadcast, value
+from .arithmetic import clip, where
 
 __all__ = ["ceil", "clamp", "cos", "expm1", "floor", "floor_divide", "log10", "log1p", "log2", "masked_fill",
            "maximum", "minimum", "reciprocal", "remainder", "round", "rsqrt", "sign", "sin",
@@ -205,9 +206,7 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if not isinstance(min, Tensor) and not isinstance(max, Tensor) and not _is_array(min, max):
-        from .arithmetic import clip
-
-        return clip(x, min, max)
+        return clip(x, min, max)  # numbers: the standard's clip, one node
     xp = x._xp
     lo = None if min is None else operands(x, min, "clamp")[1]
     hi = None if max is None else operands(x, max, "clamp")[1]
@@ -239,15 +238,11 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:
 
 
 def _is_array(*objs: Any) -> bool:
-    from .. import _backend
-
     return any(_backend.is_array(o) for o in objs)
 
 
 def masked_fill(input: Any, mask: Any, value: Any) -> Tensor:
     """``input`` with ``value`` where ``mask`` is True.  dL/dx = G where not mask, else 0."""
-    from .arithmetic import where
-
     return where(mask, value, input)
 
 
