@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import Any
 
-from .. import _backend
+from .. import _backend, autograd
 from ..autograd import CLOCK, check_saved
 from ..tensor import Tensor, make_result
 
@@ -50,6 +50,54 @@ def _size(shape: Any) -> int:
     return n
 
 
+# How backward() frees a graph (once xpnet.autograd frees graphs as torch does): a node
+# whose rule read saved values gets the rule ``_freed``, which raises ``_GraphFreed``.
+_FREED = getattr(autograd, "_freed", None)
+_GRAPH_FREED: tuple[type[BaseException], ...] = tuple(
+    e for e in (getattr(autograd, "_GraphFreed", None),) if e is not None)
+
+
+def _sweep(grads: dict[Tensor, Any], pending: list[tuple[int, Tensor]], wanted: set[int],
+           free: bool) -> dict[int, Any]:
+    """backward()'s sweep from the seeded ``grads``, collecting the gradients of ``wanted``.
+
+    With ``free``, nodes that saved values drop them as backward() does (torch's default).
+    """
+    found: dict[int, Any] = {}
+    now = CLOCK[0]
+    while pending:
+        node = heappop(pending)[1]
+        g = grads.pop(node)
+        if id(node) in wanted:
+            found[id(node)] = g
+        rule, parents = node._backward, node._parents
+        if rule is None:
+            continue
+        try:
+            if node._saved is not None:
+                if node._saved != now:
+                    check_saved(node)
+                if free and _FREED is not None:
+                    node._backward, node._parents = _FREED, ()
+            pairs = list(zip(parents, rule(g)))
+        except _GRAPH_FREED:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: '{node._op}' dropped its saved "
+                "values in an earlier backward() or grad(). Specify retain_graph=True if you need "
+                "to backward through the graph a second time") from None
+        for parent, pg in pairs:
+            if pg is None or not parent.requires_grad:
+                continue
+            if parent._backward is None and id(parent) not in wanted:
+                continue  # a leaf nobody asked for
+            if parent in grads:
+                grads[parent] = grads[parent] + pg
+            else:
+                grads[parent] = pg
+                heappush(pending, (-parent._seq, parent))
+    return found
+
+
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
          is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
@@ -62,7 +110,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             one-element outputs: then 1).
         allow_unused: an input the outputs do not depend on gives None instead of an
             error (zeros with ``materialize_grads=True``).
-        retain_graph: accepted for torch's signature; the graph stays usable here.
+        retain_graph: keep the graph for another backward()/grad() through it; by default
+            it is freed as backward() frees it.
         create_graph: higher-order gradients are not supported: True raises.
 
     Returns a tuple of Tensors (or None), one per input, each of that input's shape.
@@ -99,28 +148,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         else:
             grads[out] = seed
             heappush(pending, (-out._seq, out))
-    wanted = {id(t) for t in ins}
-    found: dict[int, Any] = {}
-    now = CLOCK[0]
-    while pending:
-        node = heappop(pending)[1]
-        g = grads.pop(node)
-        if id(node) in wanted:
-            found[id(node)] = g
-        if node._backward is None:
-            continue
-        if node._saved is not None and node._saved != now:
-            check_saved(node)
-        for parent, pg in zip(node._parents, node._backward(g)):
-            if pg is None or not parent.requires_grad:
-                continue
-            if parent._backward is None and id(parent) not in wanted:
-                continue  # a leaf nobody asked for
-            if parent in grads:
-                grads[parent] = grads[parent] + pg
-            else:
-                grads[parent] = pg
-                heappush(pending, (-parent._seq, parent))
+    found = _sweep(grads, pending, {id(t) for t in ins}, free=not retain_graph)
     result: list[Tensor | None] = []
     for i, t in enumerate(ins):
         g = found.get(id(t))

@@ -105,6 +105,6 @@ def _analytical(out: Tensor, x: Tensor) -> Any:
     columns = []
     for j in range(m):
         onehot = xp.reshape(xp.astype(positions == j, out.array.dtype), tuple(out.array.shape))
-        (g,) = grad(out, x, grad_outputs=onehot, allow_unused=True)
+        (g,) = grad(out, x, grad_outputs=onehot, allow_unused=True, retain_graph=True)
         columns.append(xp.zeros_like(_flat(x)) if g is None else _flat(g))
     return xp.stack(columns, axis=1)
