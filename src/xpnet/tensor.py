@@ -391,13 +391,14 @@ def _axis(axis: Any, dim: Any) -> Any:
 
 
 def _python_data(data: Any) -> Any:
-    """``Tensor(data)`` of Python numbers (nested lists): a float32 array, as ``torch.Tensor``."""
+    """``Tensor(data)`` of Python numbers (nested lists): an array of the default float dtype
+    (float32), as ``torch.Tensor``."""
     if isinstance(data, int) and not isinstance(data, bool):
         raise TypeError(f"xn.Tensor({data}) would be torch's uninitialised tensor of size {data}: "
                         f"write xn.empty({data}) for that, or xn.tensor({data}) for the number")
     from .creation import tensor
 
-    return tensor(data, dtype="float32").array
+    return tensor(data, dtype=_dtypes.resolve(None, _backend.numpy_xp)).array
 
 
 def _require_floating(t: Tensor) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _dtypes
+from .. import _backend, _dtypes
 from ..autograd import grad_mode, no_grad
 from ..functional._core import unbroadcast
 from ..tensor import Tensor, make_result
@@ -163,7 +163,8 @@ def _fit(cls: Any, i: int, arg: Tensor, g: Any) -> Any:
         return None
     data = g.array if isinstance(g, Tensor) else g
     if isinstance(data, (int, float)):
-        data = arg._xp.full(tuple(arg.array.shape), data, dtype=arg.array.dtype, device=arg.device)
+        data = arg._xp.full(tuple(arg.array.shape), data, dtype=arg.array.dtype,
+                            device=_backend.device(arg.array))
     shape = tuple(arg.array.shape)
     if tuple(data.shape) != shape:
         try:

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from .. import _dtypes
+from .. import _backend, _dtypes
 from ..autograd import no_grad
 from ..tensor import Tensor, make_result
 from .grad import grad
@@ -84,7 +84,7 @@ def _numerical(func: Callable[..., Any], args: tuple[Any, ...], i: int, k: int, 
     """The (input size, output size) Jacobian of output ``k`` by central differences in input ``i``."""
     x = args[i]
     xp, flat, n = x._xp, _flat(x), x.numel()
-    positions = xp.arange(n, device=x.device)
+    positions = xp.arange(n, device=_backend.device(x.array))
     columns = []
     with no_grad():
         for j in range(n):
@@ -101,7 +101,7 @@ def _numerical(func: Callable[..., Any], args: tuple[Any, ...], i: int, k: int, 
 def _analytical(out: Tensor, x: Tensor) -> Any:
     """The (input size, output size) Jacobian of ``out`` from one backward pass per output element."""
     xp, m = out._xp, out.numel()
-    positions = xp.arange(m, device=out.device)
+    positions = xp.arange(m, device=_backend.device(out.array))
     columns = []
     for j in range(m):
         onehot = xp.reshape(xp.astype(positions == j, out.array.dtype), tuple(out.array.shape))

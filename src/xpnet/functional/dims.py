@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _backend
 from ._core import Tensor, as_tensor, make_result, unbroadcast
 from .shape import permute_dims, reshape
 
@@ -217,7 +218,7 @@ def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:
     xp = x._xp
     index = (slice(None),) * axis + (slice(start, start + length), Ellipsis)
     out = x.array[index]
-    shape, dtype, device = x.shape, x.array.dtype, x.device
+    shape, dtype, device = x.shape, x.array.dtype, _backend.device(x.array)
 
     def backward(g: Any) -> tuple[Any]:
         def zeros(n: int) -> Any:

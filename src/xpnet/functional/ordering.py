@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from .. import _backend
 from ._core import Tensor, as_tensor, make_result
 from .dims import dim_index, narrow
 
@@ -32,7 +33,7 @@ class topk_result(NamedTuple):
 def _order(x: Tensor, dim: int, descending: bool, stable: bool, name: str) -> tuple[Any, int]:
     xp = x._xp
     if x.ndim == 0:
-        return xp.zeros((), dtype=xp.int64, device=x.device), 0
+        return xp.zeros((), dtype=xp.int64, device=_backend.device(x.array)), 0
     axis = dim_index(dim, x.ndim, name)
     order = xp.argsort(x.array, axis=axis, descending=descending, stable=True)
     return xp.astype(order, xp.int64), axis

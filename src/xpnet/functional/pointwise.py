@@ -1,7 +1,7 @@
 """Elementwise math with torch's names: each forward, then its derivative.
 
 Notation: ``G = dL/d(out)``. Integer and boolean inputs of ops whose result is a
-fraction (``sqrt``, ``sin``, ...) are cast to float32 first, as torch does;
+fraction (``sin``, ``rsqrt``, ...) are cast to the default float dtype first, as torch;
 ``floor``/``ceil``/``round``/``trunc``/``sign`` keep an integer input's dtype.
 Ops whose derivative is zero almost everywhere (``sign``, ``round``, ``floor``)
 send back zeros, as torch does.
@@ -21,14 +21,12 @@ __all__ = ["ceil", "clamp", "cos", "expm1", "floor", "floor_divide", "log10", "l
            "maximum", "minimum", "reciprocal", "remainder", "round", "rsqrt", "sign", "sin",
            "square", "tan", "trunc"]
 
-DEFAULT_FLOAT = "float32"  # torch's default dtype (the integrator may route it to xn.get_default_dtype)
-
 
 def floating(xp: Any, a: Any) -> Any:
     """The native array ``a`` cast to the default float dtype when it is integer or bool."""
     if _dtypes.is_floating(a.dtype):
         return a
-    return xp.astype(a, _dtypes.resolve(DEFAULT_FLOAT, xp))
+    return xp.astype(a, _dtypes.resolve(None, xp))  # None: the default float dtype
 
 
 def _unary(x: Any, name: str, forward: Callable[[Any, Any], Any],

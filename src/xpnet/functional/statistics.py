@@ -206,7 +206,7 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
     xp, xv = x._xp, x.array
     dim = _dims(dim)
     if not _dtypes.is_floating(xv.dtype):
-        xv = xp.astype(xv, xp.float32)
+        xv = xp.astype(xv, _dtypes.resolve(None, xp))  # the default float dtype
     peak = xp.max(xv, axis=dim, keepdims=True)
     peak = xp.where(xp.isinf(peak), xp.zeros_like(peak), peak)
     out = peak + xp.log(xp.sum(xp.exp(xv - peak), axis=dim, keepdims=True))
