@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _dtypes
 from ._core import Tensor, as_tensor, check_same_place, make_result
 from .dims import dim_index, narrow, squeeze, unsqueeze
 
@@ -28,11 +29,16 @@ def _tensors(tensors: Any, name: str) -> list[Tensor]:
 
 
 def _common(xp: Any, arrays: list[Any]) -> list[Any]:
-    """The arrays cast to one dtype (torch promotes the inputs of ``cat``)."""
+    """The arrays cast to one dtype, by torch's rule for ``cat``: the kinds rank bool <
+    integer < floating, and within the highest kind present the widest dtype wins
+    (int64 and float32 give float32, not NumPy's float64)."""
     dtypes = {a.dtype for a in arrays}
     if len(dtypes) == 1:
         return arrays
-    target = xp.result_type(*arrays)
+    names = [_dtypes.wrap(a.dtype).name for a in arrays]
+    floats = [a for a, n in zip(arrays, names) if _dtypes.is_floating(a.dtype)]
+    ints = [a for a, n in zip(arrays, names) if n != "bool" and not _dtypes.is_floating(a.dtype)]
+    target = xp.result_type(*(floats or ints or arrays))
     return [a if a.dtype == target else xp.astype(a, target) for a in arrays]
 
 
