@@ -169,6 +169,21 @@ def test_normal_overloads(xp):
         xn.normal(0.0, 1.0)
 
 
+def test_new_tensor_methods_follow_the_tensor(xp):
+    base = xp.tensor(np.zeros(2), "float64")
+    reference = torch.zeros(2, dtype=torch.float64)
+    for name, args in (("new_zeros", (2, 3)), ("new_ones", ((2, 3),)), ("new_empty", (2, 3)),
+                       ("new_full", ((2, 3), 1.5)), ("new_tensor", ([[1, 2, 3], [4, 5, 6]],))):
+        t = getattr(base, name)(*args)
+        expected = getattr(reference, name)(*args)
+        assert t.shape == tuple(expected.shape) and _same_dtype(t, expected.dtype), name
+        assert xp.same_place(t), name
+        if name != "new_empty":
+            np.testing.assert_array_equal(xp.numpy(t), expected.numpy())
+    assert base.new_zeros(3, dtype=xn.int64).dtype == xn.int64
+    assert base.new_ones(1, requires_grad=True).requires_grad
+
+
 def test_from_numpy_shares_memory():
     host = np.arange(4, dtype=np.int32)
     t = xn.from_numpy(host)

@@ -30,6 +30,12 @@ class _Functional:
 F: Any = _Functional()
 
 
+def _creation() -> Any:
+    from . import creation
+
+    return creation
+
+
 def _sizes(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
 
@@ -38,6 +44,28 @@ class TensorMethods:
     """The methods torch's Tensor has for xpnet's functional ops (see :mod:`xpnet.functional`)."""
 
     __slots__ = ()
+
+    # -- new tensors like this one (its dtype, library and device unless given) ----------------
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return _creation().new(self, "zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return _creation().new(self, "ones", size, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return _creation().new(self, "empty", size, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return _creation().new(self, "full", (size,), dtype, device, requires_grad, fill_value)
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        _, dev, dt, _ = _creation().like(self, "new_tensor", dtype, device)
+        return _creation().tensor(data, dtype=dt, device=dev, requires_grad=requires_grad)
 
     # -- shape ----------------------------------------------------------------------------
     def unsqueeze(self, dim: int) -> Tensor:

@@ -188,6 +188,17 @@ def full_like(input: Any, fill_value: Any, *, dtype: Any = None, device: Any = N
     return _finish(xp.full(shape, fill_value, dtype=dt, device=dev), xp, requires_grad)
 
 
+def new(input: Any, fill: str, size: tuple[Any, ...], dtype: Any = None, device: Any = None,
+        requires_grad: bool = False, fill_value: Any = None) -> Tensor:
+    """``input.new_zeros(size)`` and friends: a new tensor of ``size`` with ``input``'s dtype,
+    library and device (unless given)."""
+    xp, dev, dt, _ = like(input, f"new_{fill}", dtype, device)
+    shape = _shape(size)
+    if fill == "full":
+        return _finish(xp.full(shape, fill_value, dtype=dt, device=dev), xp, requires_grad)
+    return _finish(getattr(xp, fill)(shape, dtype=dt, device=dev), xp, requires_grad)
+
+
 def eye(n: int, m: Any = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The (n, m) identity matrix (m = n when not given): ones on the diagonal, zeros elsewhere."""
