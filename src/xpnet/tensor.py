@@ -46,7 +46,7 @@ class Tensor(TensorMethods):
         self.array = data
         try:
             self._xp = _backend.namespace(data)
-        except TypeError:  # xn.Tensor([1, 2]): Python data, float32 as in torch
+        except TypeError:  # xn.Tensor([1, 2]): Python data, in the default float dtype as torch
             self.array = data = _python_data(data)
             self._xp = _backend.namespace(data)
         self._grad: Tensor | None = None
