@@ -31,6 +31,8 @@ from _gradcheck import (
     randn,
     uniform,
 )
+from _parity_cases import CASES as PARITY_CASES
+from _parity_cases import TESTED_ELSEWHERE
 from xpnet import functional as F
 
 
@@ -473,8 +475,9 @@ def test_every_differentiable_op_is_covered():
     """A new op in ``xpnet.functional`` must get a case here (or a test below)."""
     from test_nn_new_ops import CASES as NN_CASES  # the ops behind the newer nn layers
 
-    ids = " ".join(c.id for c in CASES + NN_CASES)
+    ids = " ".join(c.id for c in CASES + NN_CASES + PARITY_CASES)  # torch's names: tests/_parity_cases.py
     tested_below = {"dropout", "to", "compare", "update_", "ValuesIndices", "argmax", "argmin"}
+    tested_below |= TESTED_ELSEWHERE
     for op in F.__all__:
         if op not in tested_below:
             assert re.search(rf"\b{op}\b", ids), f"no gradcheck case for F.{op}"

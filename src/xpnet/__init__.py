@@ -12,7 +12,12 @@ torch tensors and array-api-strict arrays::
     opt.zero_grad(); loss.backward(); opt.step()
 """
 
+import builtins as _builtins
+
 from . import data, functional, nn, optim, train, utils, viz
+
+# torch's names for creation, math and shape ops (xpnet.creation, xpnet.sampling, xpnet.functional)
+from ._autograd_api.mode import inference_mode, set_grad_enabled
 from ._backend import cuda_available
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
@@ -31,7 +36,7 @@ from ._dtypes import (
     set_default_dtype,
     uint8,
 )
-from ._dtypes import bool_ as bool  # noqa: F401
+from ._dtypes import bool_ as bool
 from ._dtypes import float16 as half
 from ._dtypes import float32 as float  # noqa: F401
 from ._dtypes import float64 as double
@@ -42,24 +47,139 @@ from ._size import Size
 from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .checkpoint import CheckpointError, load, save
-from .creation import arange, asarray, manual_seed, ones, rand, randn, tensor, zeros
+from .creation import (
+    arange,
+    as_tensor,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .functional import (
+    abs,  # noqa: F401
+    all,  # noqa: F401
+    allclose,
+    any,  # noqa: F401
     argmax,
     argmin,
+    argsort,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    bmm,
+    cat,
+    ceil,
+    chunk,
+    clamp,
+    concat,
+    concatenate,
+    cos,
+    cumsum,
+    dot,
+    eq,
+    equal,
     exp,
+    expand,
+    expm1,
+    flatten,
+    flip,
+    floor,
+    floor_divide,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    hstack,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    less,
+    less_equal,
     log,
+    log1p,
+    log2,
+    log10,
     log_softmax,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    logsumexp,
+    lt,
+    masked_fill,
     matmul,
     max,  # noqa: F401
+    maximum,
     mean,
     min,  # noqa: F401
+    minimum,
+    mm,
+    movedim,
+    mv,
+    narrow,
+    ne,
+    neg,
+    norm,
+    not_equal,
+    outer,
+    permute,
+    pow,  # noqa: F401
+    prod,
+    reciprocal,
     relu,
+    remainder,
+    repeat,
+    reshape,
+    round,  # noqa: F401
+    rsqrt,
     sigmoid,
+    sign,
+    sin,
     softmax,
+    sort,
+    split,
+    sqrt,
+    square,
+    squeeze,
+    stack,
+    std,
     sum,  # noqa: F401
+    t,
+    tan,
     tanh,
+    tile,
+    topk,
+    transpose,
+    trunc,
+    unbind,
+    unflatten,
+    unsqueeze,
+    var,
+    vstack,
+    where,
 )
+from .functional import clamp as clip
+from .functional import neg as negative
+from .functional import transpose as swapaxes
+from .functional import transpose as swapdims
+from .functional.arith_keywords import add, div, divide, mul, multiply, sub, subtract, true_divide
 from .nn import functional as _nn_functional  # noqa: F401  (binds xpnet.nn.functional, as torch does)
+from .sampling import normal, rand_like, randint, randn_like, randperm
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -78,6 +198,22 @@ __all__ += [
     "get_default_device", "get_default_dtype", "half", "int8", "int16", "long", "mean",
     "set_default_device", "set_default_dtype", "short", "uint8",
 ]
+__all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __all__ (builtins)
+    "allclose", "as_tensor", "bitwise_and", "bitwise_not", "bitwise_or",
+    "bitwise_xor", "bmm", "cat", "ceil", "chunk", "clamp", "clip", "concat", "concatenate", "cos",
+    "cumsum", "dot", "empty", "empty_like", "eq", "equal", "expand", "expm1", "eye", "flatten", "flip",
+    "floor", "floor_divide", "from_numpy", "full", "full_like", "ge", "greater", "greater_equal", "gt",
+    "hstack", "inference_mode", "isclose", "isfinite", "isinf", "isnan", "le", "less", "less_equal",
+    "linspace", "log10", "log1p", "log2", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "logsumexp", "lt", "maximum", "minimum", "mm", "movedim", "mv", "narrow", "ne", "neg", "negative",
+    "norm", "normal", "not_equal", "ones_like", "outer", "permute", "prod", "rand_like",
+    "randint", "randn_like", "randperm", "reciprocal", "remainder", "repeat", "reshape",
+    "rsqrt", "set_grad_enabled", "sign", "sin", "split", "sqrt", "square", "squeeze", "stack", "std",
+    "swapaxes", "swapdims", "t", "tan", "tile", "transpose", "trunc", "unbind", "unflatten",
+    "unsqueeze", "var", "vstack", "where", "zeros_like", "add", "argsort", "div", "divide",
+    "masked_fill", "mul", "multiply", "sort", "sub", "subtract", "topk", "true_divide", "is_tensor",
+    "numel",
+]
 
 
 def __getattr__(name: str) -> object:
@@ -87,3 +223,13 @@ def __getattr__(name: str) -> object:
 
         return importlib.import_module(".cuda", __name__)
     raise AttributeError(f"module 'xpnet' has no attribute {name!r}")
+
+
+def is_tensor(obj: object) -> _builtins.bool:
+    """Whether ``obj`` is an xpnet Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> _builtins.int:
+    """The number of elements of ``input`` (torch.numel)."""
+    return input.numel()

@@ -360,3 +360,17 @@ def _size(shape: tuple[int, ...]) -> int:
     for s in shape:
         n *= s
     return n
+
+
+# torch's autograd API built on Tensor (Function, grad, gradcheck, ...) lives in
+# xpnet._autograd_api, imported on first use: this module is imported before Tensor exists.
+_API = ("Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "inference_mode",
+        "set_grad_enabled")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from . import _autograd_api
+
+        return getattr(_autograd_api, name)
+    raise AttributeError(f"module 'xpnet.autograd' has no attribute {name!r}")

@@ -14,14 +14,24 @@ from . import _backend, _dtypes
 from .tensor import Tensor, _make
 
 
-def _shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """``zeros(2, 3)`` and ``zeros((2, 3))`` both mean shape (2, 3)."""
+def _shape(shape: tuple[Any, ...], size: Any = None) -> tuple[int, ...]:
+    """``zeros(2, 3)``, ``zeros((2, 3))`` and ``zeros(size=(2, 3))`` all mean shape (2, 3).
+
+    As torch, a size that is not an int is a TypeError; a negative one is a ValueError
+    (torch: RuntimeError).
+    """
+    if size is not None:
+        if shape:
+            raise TypeError("give the size either positionally or as size=..., not both")
+        shape = tuple(size) if isinstance(size, (tuple, list)) else (size,)
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     for n in shape:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        if isinstance(n, bool) or not hasattr(n, "__index__"):
+            raise TypeError(f"a size must be a tuple of ints, got {shape!r}")
+        if n < 0:
             raise ValueError(f"a shape holds non-negative ints, got {shape!r}")
-    return tuple(shape)
+    return tuple(int(n) for n in shape)
 
 
 def _finish(data: Any, xp: Any, requires_grad: bool) -> Tensor:
@@ -102,41 +112,150 @@ def asarray(obj: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _finish(obj, xp, requires_grad)
 
 
-def _filled(fill: str, shape: tuple[Any, ...], dtype: Any, device: Any,
-            requires_grad: bool) -> Tensor:
+def _filled(fill: str, shape: tuple[int, ...], dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype, xp)
-    return _finish(getattr(xp, fill)(_shape(shape), dtype=dt, device=dev), xp, requires_grad)
+    return _finish(getattr(xp, fill)(shape, dtype=dt, device=dev), xp, requires_grad)
 
 
-def zeros(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
-    return _filled("zeros", shape, dtype, device, requires_grad)
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          **kwargs: Any) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+    return _filled("zeros", _shape(size, **kwargs), dtype, device, requires_grad)
 
 
-def ones(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
-    return _filled("ones", shape, dtype, device, requires_grad)
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         **kwargs: Any) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``."""
+    return _filled("ones", _shape(size, **kwargs), dtype, device, requires_grad)
 
 
-def _random(kind: str, shape: tuple[Any, ...], dtype: Any, device: Any,
-            requires_grad: bool) -> Tensor:
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          **kwargs: Any) -> Tensor:
+    """A tensor of the given size holding whatever the memory held (fill it before use)."""
+    return _filled("empty", _shape(size, **kwargs), dtype, device, requires_grad)
+
+
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``.
+
+    Without ``dtype``, as torch: a bool fill gives bool, an int int64, a float float32.
+    """
+    shape = _shape((size,))
+    if dtype is None and isinstance(fill_value, (bool, int)):
+        dtype = "bool" if isinstance(fill_value, bool) else "int64"
+    xp, dev = _backend.resolve(device)
+    dt = _dtypes.resolve(dtype, xp)
+    return _finish(xp.full(shape, fill_value, dtype=dt, device=dev), xp, requires_grad)
+
+
+def like(input: Any, name: str, dtype: Any, device: Any) -> tuple[Any, Any, Any, tuple[int, ...]]:
+    """``(xp, device, dtype, shape)`` for a ``*_like`` tensor: ``input``'s, unless given."""
+    source = input.array if isinstance(input, Tensor) else input
+    if not _backend.is_array(source):
+        raise TypeError(f"{name}() expects a Tensor as input, got {type(input).__name__}")
+    here = (_backend.namespace(source), _backend.device(source))
+    xp, dev = _backend.resolve(device, like=here)
+    if dtype is None and xp is here[0]:
+        return xp, dev, source.dtype, tuple(source.shape)
+    dt = _dtypes.resolve(dtype if dtype is not None else _dtypes.wrap(source.dtype), xp)
+    return xp, dev, dt, tuple(source.shape)
+
+
+def zeros_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """Zeros of ``input``'s shape, dtype, library and device (``dtype``/``device`` override)."""
+    xp, dev, dt, shape = like(input, "zeros_like", dtype, device)
+    return _finish(xp.zeros(shape, dtype=dt, device=dev), xp, requires_grad)
+
+
+def ones_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """Ones of ``input``'s shape, dtype, library and device."""
+    xp, dev, dt, shape = like(input, "ones_like", dtype, device)
+    return _finish(xp.ones(shape, dtype=dt, device=dev), xp, requires_grad)
+
+
+def empty_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """An uninitialised tensor of ``input``'s shape, dtype, library and device."""
+    xp, dev, dt, shape = like(input, "empty_like", dtype, device)
+    return _finish(xp.empty(shape, dtype=dt, device=dev), xp, requires_grad)
+
+
+def full_like(input: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+    """``fill_value`` in ``input``'s shape, dtype, library and device (a float fill of an
+    integer tensor is truncated, as torch)."""
+    xp, dev, dt, shape = like(input, "full_like", dtype, device)
+    name = _dtypes.wrap(dt).name
+    if isinstance(fill_value, float) and not _dtypes.is_floating(dt) and name != "bool":
+        fill_value = int(fill_value)
+    return _finish(xp.full(shape, fill_value, dtype=dt, device=dev), xp, requires_grad)
+
+
+def new(input: Any, fill: str, size: tuple[Any, ...], dtype: Any = None, device: Any = None,
+        requires_grad: bool = False, fill_value: Any = None) -> Tensor:
+    """``input.new_zeros(size)`` and friends: a new tensor of ``size`` with ``input``'s dtype,
+    library and device (unless given)."""
+    xp, dev, dt, _ = like(input, f"new_{fill}", dtype, device)
+    shape = _shape(size)
+    if fill == "full":
+        return _finish(xp.full(shape, fill_value, dtype=dt, device=dev), xp, requires_grad)
+    return _finish(getattr(xp, fill)(shape, dtype=dt, device=dev), xp, requires_grad)
+
+
+def eye(n: int, m: Any = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The (n, m) identity matrix (m = n when not given): ones on the diagonal, zeros elsewhere."""
+    rows, cols = _shape((n, n if m is None else m))
+    xp, dev = _backend.resolve(device)
+    dt = _dtypes.resolve(dtype, xp)
+    return _finish(xp.eye(rows, cols, dtype=dt, device=dev), xp, requires_grad)
+
+
+def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included.
+
+    Computed as torch computes it, so float32 values match torch's to the bit (float64
+    ones within an ulp of max(|start|, |end|)): with
+    ``step = (end - start) / (steps - 1)`` in the result's dtype, the first half is
+    ``start + step * i`` and the second half ``end - step * (steps - 1 - i)``, each
+    rounded once (torch uses a fused multiply-add; float64 holds float32's products exactly).
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype, xp)
     if not _dtypes.is_floating(dt):
-        raise TypeError(f"random tensors are floating point, got dtype {dtype}")
-    draw = _backend.normal if kind == "normal" else _backend.uniform
-    return _finish(draw(_shape(shape), xp=xp, device=dev, dtype=dt), xp, requires_grad)
+        values = xp.linspace(float(start), float(end), steps, dtype=xp.float64, device=dev)
+        return _finish(xp.astype(values, dt), xp, requires_grad)
+    if steps <= 1:
+        return _finish(xp.full((steps,), start, dtype=dt, device=dev), xp, requires_grad)
+    first = xp.asarray(start, dtype=dt, device=dev)
+    last = xp.asarray(end, dtype=dt, device=dev)
+    step = (last - first) / (steps - 1)
+    wide = xp.float64
+    i = xp.arange(steps, dtype=wide, device=dev)
+    if dt != wide:
+        first, last, step = (xp.astype(v, wide) for v in (first, last, step))
+    values = xp.where(i < steps // 2, first + step * i, last - step * ((steps - 1) - i))
+    return _finish(values if dt == wide else xp.astype(values, dt), xp, requires_grad)
 
 
-def randn(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of the standard normal N(0, 1), from the seeded generator of the device."""
-    return _random("normal", shape, dtype, device, requires_grad)
+def from_numpy(ndarray: Any) -> Tensor:
+    """A tensor sharing memory with the NumPy array ``ndarray`` (no copy)."""
+    if not _backend.is_array(ndarray) or _backend.library(_backend.namespace(ndarray)) != "numpy":
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return _make(ndarray, _backend.namespace(ndarray))
 
 
-def rand(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of the uniform U[0, 1), from the seeded generator of the device."""
-    return _random("uniform", shape, dtype, device, requires_grad)
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a Tensor, sharing memory when it already is an array of that dtype and device."""
+    return asarray(data, dtype=dtype, device=device)
+
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
@@ -155,3 +274,13 @@ def arange(start: Any, stop: Any = None, step: Any = 1, *, dtype: Any = None, de
 def manual_seed(seed: int) -> None:
     """Seed every backend's generator, so runs are reproducible on every device."""
     _backend.manual_seed(seed)
+
+
+# The random draws (rand, randn, randint, ...) build on the helpers above.
+from .sampling import normal, rand, rand_like, randint, randn, randn_like, randperm  # noqa: E402
+
+__all__ = [
+    "arange", "as_tensor", "asarray", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
+    "linspace", "manual_seed", "normal", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
+    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
+]

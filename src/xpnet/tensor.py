@@ -20,6 +20,7 @@ from ._device import device as _device_type
 from ._size import Size
 from ._tensor_convert import ConversionMethods
 from ._tensor_inplace import InPlaceMethods
+from ._tensor_methods import TensorMethods
 from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
 
@@ -31,7 +32,7 @@ _SCALARS = (int, float, bool)
 _new = object.__new__
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the ops applied to it for ``backward()``.
 
     ``Tensor(data, requires_grad=False)`` wraps the array ``data`` without
@@ -57,7 +58,11 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.array
         self.array = data
-        self._xp = _backend.namespace(data)
+        try:
+            self._xp = _backend.namespace(data)
+        except TypeError:  # xn.Tensor([1, 2]): Python data, in the default float dtype as torch
+            self.array = data = _python_data(data)
+            self._xp = _backend.namespace(data)
         _dtypes.check_supported(data.dtype, "Tensor(...)")
         self._grad: Tensor | None = None
         self._parents: tuple[Tensor, ...] = ()
@@ -352,9 +357,6 @@ class Tensor:
     def view(self, *shape: Any) -> Tensor:
         return self.reshape(*shape)
 
-    def flatten(self) -> Tensor:
-        return F.reshape(self, (-1,))
-
     def permute(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
@@ -390,12 +392,19 @@ class Tensor:
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         return F.log_softmax(self, axis, dim=dim)
 
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        return F.clip(self, min, max)
-
-    clamp = clip
 
     __hash__ = object.__hash__
+
+
+def _python_data(data: Any) -> Any:
+    """``Tensor(data)`` of Python numbers (nested lists): an array of the default float dtype
+    (float32), as ``torch.Tensor``."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        raise TypeError(f"xn.Tensor({data}) would be torch's uninitialised tensor of size {data}: "
+                        f"write xn.empty({data}) for that, or xn.tensor({data}) for the number")
+    from .creation import tensor
+
+    return tensor(data, dtype=_dtypes.resolve(None, _backend.numpy_xp)).array
 
 
 def _require_floating(t: Tensor) -> None:

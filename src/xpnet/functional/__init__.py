@@ -25,9 +25,54 @@ from .arithmetic import (
     update_,
     where,
 )
+from .comparison import (
+    all,
+    allclose,
+    any,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    eq,
+    equal,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    not_equal,
+)
+from .dims import (
+    expand,
+    flatten,
+    flip,
+    movedim,
+    narrow,
+    permute,
+    repeat,
+    squeeze,
+    t,
+    tile,
+    transpose,
+    unflatten,
+    unsqueeze,
+)
 from .dropout import dropout
 from .embedding import embedding
 from .ensemble import ensemble_linear
+from .joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
 from .linalg import linear, matmul
 from .loss import (
     binary_cross_entropy,
@@ -40,8 +85,34 @@ from .loss import (
 )
 from .loss_extra import kl_div, margin_ranking_loss, poisson_nll_loss, smooth_l1_loss
 from .normalization import batch_norm, layer_norm
+from .ordering import argsort, sort, topk
+from .pointwise import (
+    ceil,
+    clamp,
+    cos,
+    expm1,
+    floor,
+    floor_divide,
+    log1p,
+    log2,
+    log10,
+    masked_fill,
+    maximum,
+    minimum,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    sign,
+    sin,
+    square,
+    tan,
+    trunc,
+)
+from .products import bmm, dot, mm, mv, outer
 from .reduction import ValuesIndices, argmax, argmin, max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
+from .statistics import cumsum, logsumexp, norm, prod, std, var
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -52,5 +123,16 @@ __all__ = [
     "batch_norm", "elu", "embedding", "hardtanh", "kl_div", "layer_norm", "margin_ranking_loss",
     "mish", "poisson_nll_loss", "prelu", "relu6", "selu", "silu", "smooth_l1_loss", "softplus",
     "softsign",
+    # torch's names (comparison, dims, joining, pointwise, products, statistics)
+    "all", "allclose", "any", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "tile",
+    "bmm", "cat", "ceil", "chunk", "clamp", "concat", "concatenate", "cos",
+    "cumsum", "dot", "eq", "equal", "expand", "expm1", "flatten", "flip", "floor", "floor_divide",
+    "ge", "greater", "greater_equal", "gt", "hstack", "isclose", "isfinite", "isinf", "isnan", "le",
+    "less", "less_equal", "log10", "log1p", "log2", "logical_and", "logical_not", "logical_or",
+    "logical_xor", "logsumexp", "lt", "maximum", "minimum", "mm", "movedim", "mv", "narrow", "ne",
+    "norm", "not_equal", "outer", "permute", "prod", "reciprocal", "remainder", "repeat", "round",
+    "rsqrt", "sign", "sin", "split", "square", "squeeze", "stack", "std", "t", "tan", "transpose",
+    "trunc", "unbind", "unflatten", "unsqueeze", "var", "vstack", "argsort", "masked_fill", "sort",
+    "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]

@@ -1,0 +1,13 @@
+"""torch's autograd API beyond ``backward()``: ``Function``, ``grad``, ``gradcheck`` and the
+grad-mode switches. Reached as ``xn.autograd.<name>`` (and ``xn.set_grad_enabled``,
+``xn.inference_mode``); see :mod:`xpnet.autograd` for the sweep itself."""
+
+from .function import Function, FunctionCtx
+from .grad import grad
+from .gradcheck import GradcheckError, gradcheck
+from .mode import inference_mode, set_grad_enabled
+
+gradcheck.GradcheckError = GradcheckError  # type: ignore[attr-defined]  # torch.autograd.gradcheck.GradcheckError
+
+__all__ = ["Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "inference_mode",
+           "set_grad_enabled"]

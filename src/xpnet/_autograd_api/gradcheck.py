@@ -1,0 +1,110 @@
+"""``xn.autograd.gradcheck``: backward rules checked against central finite differences.
+
+As torch's: for every input that requires grad and every output, the Jacobian from
+backward passes (one per output element) must match the numerical Jacobian
+``(f(x + eps e_j) - f(x - eps e_j)) / (2 eps)`` within ``atol + rtol * |numerical|``.
+Use float64 inputs: in float32 the differences are mostly rounding noise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from .. import _backend, _dtypes
+from ..autograd import no_grad
+from ..tensor import Tensor, make_result
+from .grad import grad
+
+__all__ = ["GradcheckError", "gradcheck"]
+
+
+class GradcheckError(RuntimeError):
+    """A backward rule disagrees with finite differences (raised by :func:`gradcheck`)."""
+
+
+def _outputs(value: Any) -> tuple[Tensor, ...]:
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    return tuple(t for t in items if isinstance(t, Tensor))
+
+
+def _flat(t: Tensor) -> Any:
+    return t._xp.reshape(t.array, (-1,))
+
+
+def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True, nondet_tol: float = 0.0,
+              check_undefined_grad: bool = True, check_grad_dtypes: bool = False,
+              check_batched_grad: bool = False, check_batched_forward_grad: bool = False,
+              check_forward_ad: bool = False, check_backward_ad: bool = True,
+              fast_mode: bool = False, masked: bool | None = None) -> bool:
+    """Whether ``func``'s gradients match central finite differences of ``func`` itself.
+
+    Args:
+        func: takes ``*inputs`` and returns a Tensor or a tuple of Tensors.
+        inputs: a Tensor or a tuple of arguments; those Tensors with ``requires_grad=True``
+            (float64 ones, or a UserWarning says the check will likely fail) are checked.
+        eps, atol, rtol: the finite-difference step and the tolerance
+            ``|analytical - numerical| <= atol + rtol * |numerical|``.
+        raise_exception: raise :class:`GradcheckError` on a mismatch (else return False).
+
+    The other keywords are accepted for torch's signature and change nothing.
+    Returns True when every Jacobian matches.
+    """
+    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none "
+                         "of the them have requires_grad=True.")
+    for i in checked:
+        if args[i].dtype != "float64":
+            warnings.warn(f"Input #{i} requires gradient and is not a double precision floating point "
+                          "or complex. This check will likely fail if all the inputs are not of double "
+                          "precision floating point or complex. ", UserWarning, stacklevel=2)
+    outputs = [o for o in _outputs(func(*args)) if _dtypes.is_floating(o.array.dtype)]
+    for k, out in enumerate(outputs):
+        for i in checked:
+            numerical = _numerical(func, args, i, k, eps)
+            analytical = _analytical(out, args[i])
+            xp = out._xp
+            ok = bool(xp.all(xp.abs(analytical - numerical) <= atol + rtol * xp.abs(numerical)))
+            if not ok:
+                if not raise_exception:
+                    return False
+                as_list = make_result  # (the Jacobians are printed as nested lists)
+                raise GradcheckError(
+                    f"Jacobian mismatch for output {k} with respect to input {i},\n"
+                    f"numerical:{as_list(numerical, xp, (), None, '').tolist()}\n"
+                    f"analytical:{as_list(analytical, xp, (), None, '').tolist()}\n")
+    return True
+
+
+def _numerical(func: Callable[..., Any], args: tuple[Any, ...], i: int, k: int, eps: float) -> Any:
+    """The (input size, output size) Jacobian of output ``k`` by central differences in input ``i``."""
+    x = args[i]
+    xp, flat, n = x._xp, _flat(x), x.numel()
+    positions = xp.arange(n, device=_backend.device(x.array))
+    columns = []
+    with no_grad():
+        for j in range(n):
+            step = xp.reshape(xp.astype(positions == j, flat.dtype) * eps, tuple(x.array.shape))
+            shifted = []
+            for delta in (step, -step):
+                moved = list(args)
+                moved[i] = make_result(x.array + delta, xp, (), None, "")
+                shifted.append(_flat(_outputs(func(*moved))[k]))
+            columns.append((shifted[0] - shifted[1]) / (2 * eps))
+    return xp.stack(columns, axis=0)
+
+
+def _analytical(out: Tensor, x: Tensor) -> Any:
+    """The (input size, output size) Jacobian of ``out`` from one backward pass per output element."""
+    xp, m = out._xp, out.numel()
+    positions = xp.arange(m, device=_backend.device(out.array))
+    columns = []
+    for j in range(m):
+        onehot = xp.reshape(xp.astype(positions == j, out.array.dtype), tuple(out.array.shape))
+        (g,) = grad(out, x, grad_outputs=onehot, allow_unused=True, retain_graph=True)
+        columns.append(xp.zeros_like(_flat(x)) if g is None else _flat(g))
+    return xp.stack(columns, axis=1)

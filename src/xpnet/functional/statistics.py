@@ -1,0 +1,218 @@
+"""Statistics and norms with torch's names and keywords: forward, then the chain rule.
+
+Each takes ``dim`` (an int, a tuple, or None for all axes) and ``keepdim``, as torch;
+``G`` is the gradient arriving at the output (reshaped to keep the reduced axes
+before it is broadcast back over them).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import _dtypes
+from ._core import Tensor, as_tensor, keepdims_shape, make_result
+
+__all__ = ["cumsum", "logsumexp", "norm", "prod", "std", "var"]
+
+
+def _dims(dim: Any) -> Any:
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _count(shape: tuple[int, ...], dim: Any) -> int:
+    """How many elements each output element reduces."""
+    kept = keepdims_shape(shape, dim)
+    return math.prod(n for n, k in zip(shape, kept) if k == 1 and n != 1) if shape else 1
+
+
+def _floating_only(x: Tensor, name: str) -> None:
+    if not _dtypes.is_floating(x.array.dtype):
+        raise RuntimeError(f"{name} needs a floating-point tensor, got {x.dtype} (as torch): convert "
+                           "it first, e.g. x.float()")
+
+
+def _correction(name: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
+    """torch's overloads: ``var(x, unbiased)``, ``var(x, dim, unbiased)``, ``var(x, dim, correction=c)``."""
+    if isinstance(dim, bool):  # var(x, False): the second argument is unbiased
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(f"{name}: give unbiased or correction, not both")
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return _dims(dim), float(correction)
+
+
+def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Variance over ``dim``: ``sum((x - mean)**2) / (N - correction)`` (correction 1 by default).
+
+    dL/dx = G * 2 (x - mean) / (N - correction).
+    """
+    x = as_tensor(input, "var")
+    _floating_only(x, "var")
+    dim, c = _correction("var", dim, unbiased, correction)
+    xp, shape = x._xp, tuple(x.array.shape)
+    kept = keepdims_shape(shape, dim)
+    denominator = max(_count(shape, dim) - c, 0)
+    out = xp.var(x.array, axis=dim, correction=c, keepdims=keepdim)
+
+    def backward(g: Any) -> tuple[Any]:
+        centered = x.array - xp.mean(x.array, axis=dim, keepdims=True)
+        return (xp.reshape(g, kept) * (2 / denominator if denominator else math.inf) * centered,)
+
+    return make_result(out, xp, (x,), backward, "var")
+
+
+def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """Standard deviation over ``dim``: ``sqrt(var(x, dim, correction))``.
+
+    dL/dx = G (x - mean) / ((N - correction) out).
+    """
+    x = as_tensor(input, "std")
+    _floating_only(x, "std")
+    dim, c = _correction("std", dim, unbiased, correction)
+    xp, shape = x._xp, tuple(x.array.shape)
+    kept = keepdims_shape(shape, dim)
+    denominator = max(_count(shape, dim) - c, 0)
+    out = xp.std(x.array, axis=dim, correction=c, keepdims=keepdim)
+
+    def backward(g: Any) -> tuple[Any]:
+        centered = x.array - xp.mean(x.array, axis=dim, keepdims=True)
+        scale = xp.reshape(g, kept) / (xp.reshape(out, kept) * denominator)
+        return (scale * centered,)
+
+    return make_result(out, xp, (x,), backward, "std")
+
+
+
+
+def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """The vector p-norm over ``dim`` (all elements when None): ``(sum |x|**p) ** (1/p)``.
+
+    ``p`` is a number, ``inf``/``-inf`` (max/min of ``|x|``), 0 (count of nonzeros) or
+    ``"fro"`` (2). dL/dx = G sign(x) |x|**(p-1) / out**(p-1) (0 where out is 0);
+    p=2: G x / out; p=1: G sign(x); p=inf: G sign(x) at the largest |x|, shared by ties.
+    """
+    x = as_tensor(input, "norm")
+    if dtype is not None:
+        x = x.to(dtype=dtype)
+    _floating_only(x, "norm")
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise NotImplementedError(f"norm: p={p!r} is not supported; use a number, inf, -inf or 'fro'")
+    dim = _dims(dim)
+    xp, xv, kept = x._xp, x.array, keepdims_shape(tuple(x.array.shape), dim)
+    a = xp.abs(xv)
+    if math.isinf(p):
+        out = (xp.max if p > 0 else xp.min)(a, axis=dim, keepdims=True)
+    elif p == 0:
+        out = xp.sum(xp.astype(xv != 0, xv.dtype), axis=dim, keepdims=True)
+    elif p == 1:
+        out = xp.sum(a, axis=dim, keepdims=True)
+    elif p == 2:
+        out = xp.sqrt(xp.sum(xv * xv, axis=dim, keepdims=True))
+    else:
+        out = xp.sum(a**p, axis=dim, keepdims=True) ** (1 / p)
+
+    def backward(g: Any) -> tuple[Any]:
+        g = xp.reshape(g, kept)
+        zero = xp.zeros_like(xv)
+        if p == 0:
+            return (zero,)
+        if p == 1:
+            return (g * xp.sign(xv),)
+        if math.isinf(p):
+            hit = xp.astype(a == out, xv.dtype)
+            return (g * xp.sign(xv) * hit / xp.sum(hit, axis=dim, keepdims=True),)
+        safe = xp.where(out == 0, xp.ones_like(out), out)
+        if p == 2:
+            return (xp.where(out == 0, zero, g * xv / safe),)
+        return (xp.where(out == 0, zero, g * xp.sign(xv) * a ** (p - 1) / safe ** (p - 1)),)
+
+    result = out if keepdim else xp.reshape(out, _dropped(tuple(xv.shape), dim))
+    return make_result(result, xp, (x,), backward, "norm")
+
+
+def _dropped(shape: tuple[int, ...], dim: Any) -> tuple[int, ...]:
+    if dim is None:
+        return ()
+    axes = {d % len(shape) for d in (dim if isinstance(dim, tuple) else (dim,))}
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def _integer_sum_dtype(xp: Any, x: Tensor, dtype: Any) -> Any:
+    """torch's accumulation dtype: ``dtype`` if given; integers and bools widen to int64."""
+    if dtype is not None:
+        return _dtypes.resolve(dtype, xp)
+    if _dtypes.is_floating(x.array.dtype):
+        return None
+    return xp.int64
+
+
+def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The product over ``dim`` (all elements when None); integers give int64, as torch.
+
+    dL/dx_i = G * prod_{j != i} x_j: out / x_i where x_i != 0; where x_i is the only
+    zero, the product of the others; 0 where another element is zero too.
+    """
+    x = as_tensor(input, "prod")
+    xp = x._xp
+    target = _integer_sum_dtype(xp, x, dtype)
+    xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
+    out = xp.prod(xv, axis=dim, keepdims=True)
+    kept = tuple(out.shape)
+
+    def backward(g: Any) -> tuple[Any]:
+        g = xp.reshape(g, kept)
+        is_zero = xv == 0
+        nonzero = xp.where(is_zero, xp.ones_like(xv), xv)
+        others = xp.prod(nonzero, axis=dim, keepdims=True)  # product of the nonzero elements
+        zeros = xp.sum(xp.astype(is_zero, xv.dtype), axis=dim, keepdims=True)
+        at_zero = xp.where(zeros == 1, others, xp.zeros_like(others))
+        return (g * xp.where(is_zero, at_zero, out / nonzero),)
+
+    result = out if keepdim else xp.reshape(out, _dropped(tuple(xv.shape), dim))
+    return make_result(result, xp, (x,), backward, "prod")
+
+
+def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums along ``dim``: ``out_i = x_0 + ... + x_i``; integers give int64.
+
+    dL/dx_i = G_i + ... + G_last: the running sum of G from the end (flip, cumsum, flip).
+    """
+    x = as_tensor(input, "cumsum")
+    xp = x._xp
+    target = _integer_sum_dtype(xp, x, dtype)
+    xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
+    if xv.ndim == 0:
+        return make_result(xv, xp, (x,), lambda g: (g,), "cumsum", saves=False)
+    axis = dim % xv.ndim
+
+    def backward(g: Any) -> tuple[Any]:
+        return (xp.flip(xp.cumulative_sum(xp.flip(g, axis=axis), axis=axis), axis=axis),)
+
+    return make_result(xp.cumulative_sum(xv, axis=axis), xp, (x,), backward, "cumsum", saves=False)
+
+
+def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x)))`` over ``dim``, computed without overflow (shifted by the max).
+
+    dL/dx = G exp(x - out): the softmax of x along ``dim``, times G.
+    """
+    x = as_tensor(input, "logsumexp")
+    xp, xv = x._xp, x.array
+    dim = _dims(dim)
+    if not _dtypes.is_floating(xv.dtype):
+        xv = xp.astype(xv, _dtypes.resolve(None, xp))  # the default float dtype
+    peak = xp.max(xv, axis=dim, keepdims=True)
+    peak = xp.where(xp.isinf(peak), xp.zeros_like(peak), peak)
+    out = peak + xp.log(xp.sum(xp.exp(xv - peak), axis=dim, keepdims=True))
+
+    def backward(g: Any) -> tuple[Any]:
+        return (xp.reshape(g, tuple(out.shape)) * xp.exp(xv - out),)
+
+    result = out if keepdim else xp.reshape(out, _dropped(tuple(xv.shape), dim))
+    return make_result(result, xp, (x,), backward, "logsumexp")

@@ -1,0 +1,126 @@
+"""Random tensors with torch's names: rand, randn, randint, randperm, normal and the ``_like``s.
+
+Every draw comes from the seeded generator of the device it is made on
+(:func:`xpnet.manual_seed` seeds them all), so runs repeat on every backend. The
+streams are not torch's: the same seed gives other numbers than in torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import _backend, _dtypes
+from .creation import _finish, _shape, like
+from .tensor import Tensor, _make
+
+__all__ = ["normal", "rand", "rand_like", "randint", "randn", "randn_like", "randperm"]
+
+
+def _floating(dt: Any, name: str) -> None:
+    if not _dtypes.is_floating(dt):
+        raise TypeError(f"{name}: random samples of this kind are floating point, got dtype "
+                        f"{_dtypes.wrap(dt)}: pass dtype=xn.float32 (or float64)")
+
+
+def _draw(kind: str, shape: tuple[int, ...], dtype: Any, device: Any, requires_grad: bool,
+          name: str) -> Tensor:
+    xp, dev = _backend.resolve(device)
+    dt = _dtypes.resolve(dtype, xp)
+    _floating(dt, name)
+    draw = _backend.normal if kind == "normal" else _backend.uniform
+    return _finish(draw(shape, xp=xp, device=dev, dtype=dt), xp, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          **kwargs: Any) -> Tensor:
+    """Samples of the standard normal N(0, 1): ``randn(2, 3)`` or ``randn((2, 3))``."""
+    return _draw("normal", _shape(size, **kwargs), dtype, device, requires_grad, "randn")
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         **kwargs: Any) -> Tensor:
+    """Samples of the uniform U[0, 1): ``rand(2, 3)`` or ``rand((2, 3))``."""
+    return _draw("uniform", _shape(size, **kwargs), dtype, device, requires_grad, "rand")
+
+
+def _draw_like(kind: str, input: Any, dtype: Any, device: Any, requires_grad: bool,
+               name: str) -> Tensor:
+    xp, dev, dt, shape = like(input, name, dtype, device)
+    _floating(dt, name)
+    draw = _backend.normal if kind == "normal" else _backend.uniform
+    return _finish(draw(shape, xp=xp, device=dev, dtype=dt), xp, requires_grad)
+
+
+def randn_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """N(0, 1) samples of ``input``'s shape, dtype, library and device."""
+    return _draw_like("normal", input, dtype, device, requires_grad, "randn_like")
+
+
+def rand_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """U[0, 1) samples of ``input``'s shape, dtype, library and device."""
+    return _draw_like("uniform", input, dtype, device, requires_grad, "rand_like")
+
+
+def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
+    ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise.
+
+    Drawn as ``floor(low + u * (high - low))`` with u ~ U[0, 1) in float64 (exact for
+    ranges below 2**53).
+    """
+    if size is not None:
+        args = (*args, size)
+    if len(args) == 2:
+        low, (high, shape) = 0, args
+    elif len(args) == 3:
+        low, high, shape = args
+    else:
+        raise TypeError("randint() takes (high, size) or (low, high, size), e.g. randint(0, 10, (3,))")
+    low, high = int(low), int(high)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    shape = _shape((shape,))
+    xp, dev = _backend.resolve(device)
+    dt = _dtypes.resolve(dtype if dtype is not None else "int64", xp)
+    u = _backend.uniform(shape, xp=xp, device=dev, dtype=xp.float64)
+    values = xp.floor(u * (high - low)) + low
+    return _finish(xp.astype(values, dt), xp, requires_grad)
+
+
+def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
+    xp, dev = _backend.resolve(device)
+    dt = _dtypes.resolve(dtype if dtype is not None else "int64", xp)
+    values = _backend.permutation(n, xp=xp, device=dev)
+    return _finish(values if values.dtype == dt else xp.astype(values, dt), xp, requires_grad)
+
+
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Samples of N(mean, std**2).
+
+    As torch: ``normal(mean_tensor, std_tensor)`` (broadcast), ``normal(mean_tensor, std)``,
+    ``normal(mean, std_tensor)``, or ``normal(mean, std, size)`` with numbers. A tensor
+    argument gives its library, device and dtype; the result is not differentiable.
+    """
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor) or _backend.is_array(t)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal(mean, std) with two numbers needs size=..., e.g. normal(0., 1., (3,))")
+        z = randn(_shape((size,)), dtype=dtype, device=device)
+        out = z.array * std + mean
+        return _finish(out, z._xp, requires_grad)
+    arrays = [t.array if isinstance(t, Tensor) else t for t in tensors]
+    xp = _backend.namespace(arrays[0])
+    m = mean.array if isinstance(mean, Tensor) else mean
+    s = std.array if isinstance(std, Tensor) else std
+    shape = tuple(xp.broadcast_arrays(*arrays)[0].shape) if len(arrays) == 2 else tuple(arrays[0].shape)
+    dt = arrays[0].dtype
+    _floating(dt, "normal")
+    z = _backend.normal(shape, xp=xp, device=_backend.device(arrays[0]), dtype=dt)
+    return _make(z * s + m, xp) if not requires_grad else _finish(z * s + m, xp, True)

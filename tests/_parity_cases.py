@@ -1,0 +1,197 @@
+"""Gradient cases for torch's op names, each written ONCE as ``f(lib, *inputs)``.
+
+The same ``f`` runs with ``lib = xpnet`` on xpnet Tensors and with ``lib = torch`` on
+torch tensors (torch's names, keywords and methods, spelled identically), so every
+case is a parity check of the spelling too. The reference forward is torch's, run
+in float64 on the host; ``check_case`` (tests/_gradcheck.py) compares forward,
+gradients (float64 finite differences and torch autograd), dtype and device on
+every backend. tests/test_gradcheck.py counts these cases as coverage of the ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import xpnet as xn
+from _gradcheck import Arg, Case, away, positive, randn, uniform
+
+CASES: list[Case] = []
+
+# ops of xpnet.functional whose results are boolean or integer (no gradient): their
+# values, dtypes and errors are compared with torch in tests/test_ops_torch_parity.py
+TESTED_ELSEWHERE = {
+    "all", "allclose", "any", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq",
+    "equal", "ge", "greater", "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le",
+    "less", "less_equal", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
+    "not_equal", "floor_divide", "argsort",
+}
+
+
+def A(values: Any, grad: bool = True) -> Arg:
+    return Arg(np.asarray(values), grad)
+
+
+def both(id: str, f: Callable[..., Any], *args: Arg, fd: bool = True) -> None:
+    """A case running ``f(xn, *tensors)``, checked against ``f(torch, *tensors)``."""
+
+    def on_torch(*inputs: Any) -> Any:
+        import torch
+
+        return f(torch, *inputs)
+
+    def reference(*arrays: Any) -> Any:
+        import torch
+
+        return on_torch(*[torch.from_numpy(np.array(a)) for a in arrays]).detach().numpy()
+
+    CASES.append(Case(id, lambda *t: f(xn, *t), reference, list(args), on_torch, fd))
+
+
+# -- elementwise ------------------------------------------------------------------------
+for name in ("sin", "cos", "tan", "expm1", "sign", "floor", "ceil", "trunc", "round", "square",
+             "neg", "negative"):
+    both(f"{name}", lambda lib, x, n=name: getattr(lib, n)(x), A(uniform(2, 3, low=-1.2, high=1.2)))
+    both(f"{name} method", lambda lib, x, n=name: getattr(x, n)(), A(uniform(4, low=-1.2, high=1.2)))
+for name in ("rsqrt", "log1p", "log2", "log10", "reciprocal", "sqrt", "abs"):
+    both(f"{name}", lambda lib, x, n=name: getattr(lib, n)(x), A(positive(2, 3)))
+    both(f"{name} method", lambda lib, x, n=name: getattr(x, n)(), A(positive(3)))
+both("round decimals=2", lambda lib, x: lib.round(x, decimals=2), A(uniform(5)))
+both("round method decimals=1", lambda lib, x: x.round(decimals=1), A(uniform(5)))
+both("pow xn.pow(x, y)", lambda lib, x, y: lib.pow(x, y), A(positive(2, 3)), A(uniform(3)))
+both("pow method scalar", lambda lib, x: x.pow(3), A(randn(4)))
+both("maximum", lambda lib, a, b: lib.maximum(a, b), A(randn(2, 3)), A(randn(3)))
+both("minimum method", lambda lib, a, b: a.minimum(b), A(randn(2, 3)), A(randn(2, 1)))
+both("maximum ties", lambda lib, a, b: lib.maximum(a, b), A([1.0, 2.0, -1.0]), A([1.0, 0.5, -1.0]),
+     fd=False)
+both("clamp numbers", lambda lib, x: lib.clamp(x, -0.5, 0.5), A(away(3, 4)))
+both("clamp method max=", lambda lib, x: x.clamp(max=0.3), A(away(5)))
+both("clip keyword min", lambda lib, x: lib.clip(x, min=0.2), A(away(5)))
+both("clamp tensor bounds", lambda lib, x, lo, hi: lib.clamp(x, lo, hi),
+     A(randn(3, 4)), A(uniform(4, low=-1.5, high=-0.2)), A(uniform(3, 1, low=0.2, high=1.5)))
+both("clamp tensor min> max", lambda lib, x, lo, hi: x.clamp(min=lo, max=hi),
+     A(randn(5)), A([0.5, 0.6, -2.0, 1.0, -0.3]), A([0.1, 0.9, -2.5, 0.0, 0.3]))
+both("clamp tensor min only", lambda lib, x, lo: lib.clamp(x, min=lo), A(randn(2, 3)),
+     A(uniform(2, 3)))
+both("remainder", lambda lib, a, b: lib.remainder(a, b), A(uniform(6, low=-3, high=3)),
+     A(away(6, margin=0.7, high=1.5)))
+both("remainder % scalar", lambda lib, a: a % 0.75, A(uniform(6, low=-3, high=3)))
+both("where", lambda lib, c, a, b: lib.where(c > 0, a, b), A(randn(3, 4), grad=False), A(randn(3, 4)),
+     A(randn(4)))
+both("where method", lambda lib, c, a, b: a.where(c > 0, b), A(randn(5), grad=False), A(randn(5)),
+     A(randn(5)))
+
+both("masked_fill", lambda lib, x, m: x.masked_fill(m > 0, 0.5), A(randn(3, 4)), A(randn(4), grad=False))
+both("masked_fill xn.", lambda lib, x, m: lib.masked_fill(x, m > 0, -2.0), A(randn(5)),
+     A(randn(5), grad=False))
+both("add alpha", lambda lib, a, b: lib.add(a, b, alpha=0.5), A(randn(2, 3)), A(randn(3)))
+both("add method", lambda lib, a, b: a.add(b), A(randn(3)), A(randn(3)))
+both("sub alpha method", lambda lib, a, b: a.sub(b, alpha=2), A(randn(3)), A(randn(2, 3)))
+both("subtract", lambda lib, a, b: lib.subtract(a, b), A(randn(3)), A(randn(3)))
+both("mul multiply", lambda lib, a, b: lib.mul(a, b) + a.multiply(b), A(randn(3)), A(randn(3)))
+both("div divide true_divide", lambda lib, a, b: lib.div(a, b) + a.divide(b) + lib.true_divide(a, b),
+     A(randn(3)), A(away(3, margin=0.5)))
+both("div rounding_mode=trunc", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc") + a,
+     A(uniform(6, low=-3, high=3)), A(away(6, margin=0.7, high=1.5), grad=False))
+
+# -- sorting --------------------------------------------------------------------------
+both("sort", lambda lib, x: lib.sort(x).values, A(randn(3, 4)))
+both("sort method dim=0 descending", lambda lib, x: x.sort(dim=0, descending=True)[0], A(randn(3, 4)))
+both("topk", lambda lib, x: lib.topk(x, 2).values, A(randn(3, 4)))
+both("topk method smallest dim=0", lambda lib, x: x.topk(2, dim=0, largest=False).values,
+     A(randn(3, 4)))
+
+# -- statistics -----------------------------------------------------------------------
+both("std", lambda lib, x: lib.std(x), A(randn(3, 4)))
+both("std dim=1 keepdim", lambda lib, x: x.std(dim=1, keepdim=True), A(randn(3, 4)))
+both("std unbiased=False", lambda lib, x: x.std(0, False), A(randn(3, 4)))
+both("std correction=0 dims", lambda lib, x: lib.std(x, dim=(0, 2), correction=0), A(randn(2, 3, 4)))
+both("var", lambda lib, x: lib.var(x, 1), A(randn(3, 4)))
+both("var method unbiased", lambda lib, x: x.var(False), A(randn(5)))
+both("var correction=2 keepdim", lambda lib, x: x.var(dim=0, correction=2, keepdim=True),
+     A(randn(5, 2)))
+both("norm", lambda lib, x: lib.norm(x), A(randn(3, 4)))
+both("norm dim=1", lambda lib, x: x.norm(dim=1), A(randn(3, 4)))
+both("norm p=1 keepdim", lambda lib, x: x.norm(p=1, dim=0, keepdim=True), A(away(3, 4)))
+both("norm p=3", lambda lib, x: lib.norm(x, p=3, dim=-1), A(away(3, 4)))
+both("norm p=inf", lambda lib, x: x.norm(p=float("inf"), dim=1), A(randn(3, 4)))
+both("norm p=-inf", lambda lib, x: x.norm(p=float("-inf")), A(away(6)))
+both("norm p=fro dims", lambda lib, x: x.norm(p="fro", dim=(0, 1)), A(randn(3, 4)))
+both("prod", lambda lib, x: lib.prod(x), A(uniform(2, 3)))
+both("prod dim keepdim", lambda lib, x: x.prod(1, keepdim=True), A(uniform(2, 3)))
+both("prod one zero", lambda lib, x: x.prod(dim=0), A([[0.0, 2.0], [3.0, 1.5], [0.5, -2.0]]), fd=False)
+both("prod two zeros", lambda lib, x: lib.prod(x), A([0.0, 2.0, 0.0, 1.5]), fd=False)
+both("cumsum", lambda lib, x: lib.cumsum(x, dim=1), A(randn(3, 4)))
+both("cumsum method dim=0", lambda lib, x: x.cumsum(0), A(randn(3, 4)))
+both("logsumexp", lambda lib, x: lib.logsumexp(x, dim=1), A(randn(3, 4)))
+both("logsumexp method keepdim", lambda lib, x: x.logsumexp(0, keepdim=True), A(randn(3, 4) * 30))
+
+# -- products -------------------------------------------------------------------------
+both("mm", lambda lib, a, b: lib.mm(a, b), A(randn(3, 4)), A(randn(4, 2)))
+both("mm method", lambda lib, a, b: a.mm(b), A(randn(2, 3)), A(randn(3, 5)))
+both("bmm", lambda lib, a, b: lib.bmm(a, b), A(randn(2, 3, 4)), A(randn(2, 4, 2)))
+both("mv", lambda lib, a, v: lib.mv(a, v), A(randn(3, 4)), A(randn(4)))
+both("dot", lambda lib, a, b: lib.dot(a, b), A(randn(4)), A(randn(4)))
+both("dot method", lambda lib, a, b: a.dot(b), A(randn(3)), A(randn(3)))
+both("outer", lambda lib, a, b: lib.outer(a, b), A(randn(3)), A(randn(2)))
+
+# -- shape ----------------------------------------------------------------------------
+both("unsqueeze", lambda lib, x: lib.unsqueeze(x, 1), A(randn(2, 3)))
+both("unsqueeze method -1", lambda lib, x: x.unsqueeze(-1), A(randn(2, 3)))
+both("squeeze", lambda lib, x: lib.squeeze(x), A(randn(2, 1, 3, 1)))
+both("squeeze dim", lambda lib, x: x.squeeze(1), A(randn(2, 1, 3, 1)))
+both("squeeze dim not 1", lambda lib, x: x.squeeze(0), A(randn(2, 1, 3)))
+both("squeeze dims tuple", lambda lib, x: x.squeeze((1, 3)), A(randn(2, 1, 3, 1)))
+both("flatten", lambda lib, x: lib.flatten(x), A(randn(2, 3, 4)))
+both("flatten start_dim=1", lambda lib, x: x.flatten(1), A(randn(2, 3, 4)))
+both("flatten 0 1", lambda lib, x: x.flatten(0, 1), A(randn(2, 3, 4)))
+both("flatten 0-d", lambda lib, x: x.flatten(), A(np.array(1.5)))
+both("unflatten", lambda lib, x: x.unflatten(1, (2, 3)), A(randn(2, 6)))
+both("reshape", lambda lib, x: lib.reshape(x, (3, -1)), A(randn(2, 3, 2)))
+both("view_as", lambda lib, x, y: x.view_as(y), A(randn(2, 6)), A(randn(3, 4), grad=False))
+both("reshape_as", lambda lib, x, y: x.reshape_as(y), A(randn(2, 6)), A(randn(4, 3), grad=False))
+both("transpose", lambda lib, x: lib.transpose(x, 0, 2), A(randn(2, 3, 4)))
+both("transpose method -1 -2", lambda lib, x: x.transpose(-1, -2), A(randn(2, 3, 4)))
+both("swapaxes", lambda lib, x: x.swapaxes(0, 1), A(randn(2, 3)))
+both("t", lambda lib, x: lib.t(x), A(randn(2, 3)))
+both("t method 1-D", lambda lib, x: x.t(), A(randn(3)))
+both("permute", lambda lib, x: lib.permute(x, (2, 0, 1)), A(randn(2, 3, 4)))
+both("permute method varargs", lambda lib, x: x.permute(1, 2, 0), A(randn(2, 3, 4)))
+both("movedim", lambda lib, x: lib.movedim(x, 0, -1), A(randn(2, 3, 4)))
+both("movedim method pairs", lambda lib, x: x.movedim((0, 1), (2, 0)), A(randn(2, 3, 4)))
+both("expand", lambda lib, x: x.expand(2, 3, 4), A(randn(3, 1)))
+both("expand -1 tuple", lambda lib, x: x.expand((2, -1, 4)), A(randn(3, 1)))
+both("expand_as", lambda lib, x, y: x.expand_as(y), A(randn(1, 4)), A(randn(3, 4), grad=False))
+both("repeat", lambda lib, x: x.repeat(2, 3), A(randn(2, 3)))
+both("repeat new dims", lambda lib, x: x.repeat((2, 1, 2)), A(randn(3, 2)))
+both("tile", lambda lib, x: lib.tile(x, (2,)), A(randn(2, 3)))
+both("flip", lambda lib, x: lib.flip(x, (0, 2)), A(randn(2, 3, 4)))
+both("flip method varargs", lambda lib, x: x.flip(1), A(randn(2, 3)))
+both("narrow", lambda lib, x: lib.narrow(x, 1, 1, 2), A(randn(2, 4)))
+both("narrow method", lambda lib, x: x.narrow(0, 0, 1), A(randn(3, 2)))
+both("contiguous", lambda lib, x: x.contiguous() * 2, A(randn(2, 3)))
+
+# -- joining and cutting (pieces scaled differently, so each route is checked) --------------
+both("cat", lambda lib, a, b: lib.cat([a, b]), A(randn(2, 3)), A(randn(1, 3)))
+both("cat dim=1", lambda lib, a, b: lib.cat((a, b), dim=1), A(randn(2, 3)), A(randn(2, 1)))
+both("cat one input", lambda lib, a, b: lib.cat([a, b], -1), A(randn(2, 3)), A(randn(2, 2), grad=False))
+both("concat", lambda lib, a, b: lib.concat([a, b], dim=0), A(randn(2)), A(randn(3)))
+both("concatenate", lambda lib, a, b: lib.concatenate([a, b], dim=1), A(randn(1, 2)), A(randn(1, 2)))
+both("stack", lambda lib, a, b: lib.stack([a, b]), A(randn(2, 3)), A(randn(2, 3)))
+both("stack dim=-1", lambda lib, a, b: lib.stack((a, b), dim=-1), A(randn(2, 3)), A(randn(2, 3)))
+both("hstack", lambda lib, a, b: lib.hstack([a, b]), A(randn(2, 3)), A(randn(2, 1)))
+both("vstack", lambda lib, a, b: lib.vstack([a, b]), A(randn(3)), A(randn(3)))
+
+
+def _weighted(lib: Any, pieces: Any, dim: int) -> Any:
+    return lib.cat([p * (i + 1) for i, p in enumerate(pieces)], dim=dim)
+
+
+both("split int", lambda lib, x: _weighted(lib, lib.split(x, 2, dim=1), 1), A(randn(2, 5)))
+both("split sizes", lambda lib, x: _weighted(lib, x.split([1, 3], 0), 0), A(randn(4, 2)))
+both("chunk", lambda lib, x: _weighted(lib, lib.chunk(x, 3, 1), 1), A(randn(2, 5)))
+both("chunk method", lambda lib, x: _weighted(lib, x.chunk(2), 0), A(randn(4, 2)))
+both("unbind", lambda lib, x: lib.stack([p * (i + 1) for i, p in enumerate(lib.unbind(x, 1))]),
+     A(randn(2, 3)))
