@@ -318,5 +318,5 @@ def test_probability_target_refuses_ignore_index_like_torch(xp, torch):
 
 def test_nll_loss_needs_class_indices(xp):
     with pytest.raises(TypeError, match=r"nll_loss: target must hold integer class indices, got "
-                                        r"float32 \(for class probabilities use cross_entropy"):
+                                        r"xpnet\.float32 \(for class probabilities use cross_entropy"):
         nn.NLLLoss()(xp.array(np.zeros((2, 3))), xp.array(np.full((2, 3), 1 / 3)))

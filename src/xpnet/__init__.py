@@ -36,7 +36,7 @@ from ._dtypes import (
     set_default_dtype,
     uint8,
 )
-from ._dtypes import bool_ as bool
+from ._dtypes import bool_ as bool  # noqa: F401
 from ._dtypes import float16 as half
 from ._dtypes import float32 as float  # noqa: F401
 from ._dtypes import float64 as double

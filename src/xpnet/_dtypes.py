@@ -31,8 +31,7 @@ class DType:
     def __repr__(self) -> str:
         return f"xpnet.{self.name}"
 
-    def __str__(self) -> str:
-        return self.name
+    __str__ = __repr__  # as torch: str(xn.int64) == "xpnet.int64"
 
     def __hash__(self) -> int:
         return hash(self.name)

@@ -42,8 +42,8 @@ def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
     if isinstance(x, Tensor) and _dtypes.is_floating(t.array.dtype):
         raise TypeError(
             f"{layer} got a {t.dtype} input but its parameters are {like.dtype}: convert the "
-            f"input with x.to(dtype=xn.{like.dtype}), or the model with "
-            f"model.to(dtype=xn.{t.dtype})"
+            f"input with x.to(dtype=xn.{like.dtype.name}), or the model with "
+            f"model.to(dtype=xn.{t.dtype.name})"
         )
     return Tensor(t._xp.astype(t.array, like.array.dtype))
 

@@ -78,7 +78,7 @@ def graph(tensor: Tensor, params: dict[str, Any] | None = None, rankdir: str = "
                 "param" if t.requires_grad else "input")
         if t is tensor:
             kind = "root"
-        label = [title, f"{_shape(t.shape)} {t.dtype}"]
+        label = [title, f"{_shape(t.shape)} {t.dtype.name}"]
         if t.grad is not None:
             label.append(f"grad {_shape(tuple(t.grad.shape))}")
         text = "\\n".join(_escape(part) for part in label)
