@@ -12,7 +12,7 @@ torch tensors and array-api-strict arrays::
     opt.zero_grad(); loss.backward(); opt.step()
 """
 
-from . import data, functional, nn, optim, train, utils, viz
+from . import data, distributed, functional, nn, optim, train, utils, viz
 from ._backend import cuda_available
 from ._dtypes import DType, bool_, float16, float32, float64, int32, int64
 from .autograd import enable_grad, is_grad_enabled, no_grad
@@ -30,5 +30,5 @@ __all__ = [
     "is_grad_enabled", "load", "log", "log_softmax", "manual_seed", "matmul", "nn", "no_grad", "ones",
     "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
     "zeros",
-    "utils",
+    "utils", "distributed",
 ]
