@@ -93,7 +93,7 @@ class DistributedDataParallel(Module):
 
 def _same_everywhere(size: int, state: list[tuple[str, Any]]) -> None:
     """ValueError, the same on every rank, when a rank's parameters or buffers differ from rank 0's."""
-    mine = [(name, tuple(t.array.shape), str(t.array.dtype)) for name, t in state]
+    mine = [(name, tuple(t.array.shape), str(t.array.dtype).rsplit(".", 1)[-1]) for name, t in state]
     every: list[Any] = [None] * size
     all_gather_object(every, mine)  # names and shapes: small, pickled once at wrap time
     reference = every[0]
