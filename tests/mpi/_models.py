@@ -39,3 +39,10 @@ def data(xp: Any, dtype: str, rows: int, seed: int = 7) -> tuple[Any, Any]:
 def weights(xp: Any, model: nn.Module) -> np.ndarray:
     """Every parameter's values end to end, as a float64 NumPy vector."""
     return np.concatenate([xp.numpy(p).ravel().astype(np.float64) for p in model.parameters()])
+
+
+def gather(dist: Any, obj: Any) -> list[Any]:
+    """Every rank's ``obj`` (small Python values), in rank order."""
+    out: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(out, obj)
+    return out

@@ -39,9 +39,3 @@ def world() -> Iterator[Any]:
     yield dist
     dist.destroy_process_group()
 
-
-def gather(dist: Any, obj: Any) -> list[Any]:
-    """Every rank's ``obj`` (small Python values), in rank order."""
-    out: list[Any] = [None] * dist.get_world_size()
-    dist.all_gather_object(out, obj)
-    return out

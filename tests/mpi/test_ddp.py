@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _models import OPTIMIZERS, TOLERANCE, copy_of, data, make_model, weights
-from conftest import gather
+from _models import OPTIMIZERS, TOLERANCE, copy_of, data, gather, make_model, weights
 
 import xpnet as xn
 from xpnet import nn
@@ -83,7 +82,7 @@ def test_wrapping_refuses_models_that_differ_between_ranks(xp, world):
     with pytest.raises(ValueError, match=r"rank 1 has '0.weight' of shape \(9, 5\)") as shapes:
         nn.parallel.DistributedDataParallel(make_model(xp, "float64", 0, hidden=8 if rank == 0 else 9))
     dtype = "float64" if rank == 0 else "float32"
-    with pytest.raises(ValueError, match="dtype float64, rank 1 has '0.weight' of shape") as dtypes:
+    with pytest.raises(ValueError, match=r"dtype float64, rank 1 has '0\.weight' of shape") as dtypes:
         nn.parallel.DistributedDataParallel(make_model(xp, dtype, 0))
     assert "build the same model" in str(shapes.value) and "dtype" in str(dtypes.value)
 
