@@ -16,23 +16,30 @@ Prints Markdown rows for docs/distributed.md. What it measures:
   all-reduce of that gradient alone; medians over ranks' mean step times.
 
 On a machine with as many cores as ranks (2 here) this measures overhead, not
-speed-up: each rank gets one core, and the ranks' all-reduce shares them.
+speed-up: each rank gets one core, and the ranks' all-reduce shares them. Each
+rank uses one BLAS thread (OMP/OPENBLAS/MKL_NUM_THREADS default to 1 here, as
+one rank per core wants; set them to override): with a BLAS thread per core in
+every rank, the ranks fight over the cores and a step is several times slower.
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import platform
 import statistics
 import time
 
-import numpy as np
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # before NumPy loads
+    os.environ.setdefault(_name, "1")
 
-import xpnet as xn
-import xpnet.distributed as dist
-from xpnet import nn, optim
-from xpnet.bench import models
+import numpy as np  # noqa: E402
+
+import xpnet as xn  # noqa: E402
+import xpnet.distributed as dist  # noqa: E402
+from xpnet import nn, optim  # noqa: E402
+from xpnet.bench import models  # noqa: E402
 
 MB = 1 << 20
 
@@ -74,7 +81,7 @@ def allreduce_rows(sizes_mb: list[float], repeats: int) -> list[str]:
 
 
 def mnist_step(model, wrapped, steps: int, batch: int) -> float:
-    """Mean seconds per step over ``steps`` steps (after 3 warm-up steps); max over ranks."""
+    """Median seconds per step over ``steps`` steps (after 3 warm-up steps); max over ranks."""
     sizes = models.model_specs()["mnist"].sizes
     rng = np.random.default_rng(dist.get_rank())
     x = xn.tensor(rng.normal(size=(batch, sizes[0])).astype(np.float32))
@@ -90,10 +97,12 @@ def mnist_step(model, wrapped, steps: int, batch: int) -> float:
     for _ in range(3):
         step()
     dist.barrier()
-    start = time.perf_counter()
+    times = []
     for _ in range(steps):
+        start = time.perf_counter()
         step()
-    mine = xn.Tensor(np.asarray([(time.perf_counter() - start) / steps]))
+        times.append(time.perf_counter() - start)
+    mine = xn.Tensor(np.asarray([statistics.median(times)]))
     dist.all_reduce(mine, op=dist.ReduceOp.MAX)
     return float(mine.array[0])
 
@@ -115,7 +124,8 @@ def main() -> None:
     n, rank = dist.get_world_size(), dist.get_rank()
     sizes = [0.01, 0.1] if args.smoke else [1, 4, 16, 64, 100]
     steps, repeats, batch = (3, 2, 8) if args.smoke else (100, 20, 128)
-    lines = [f"CPU: {cpu_model()}; {n} rank(s); MPI: {dist_library()}"]
+    lines = [f"CPU: {cpu_model()} ({os.cpu_count()} cores); {n} rank(s); MPI: {dist_library()}; "
+             f"load average {os.getloadavg()[0]:.1f}"]
     if n > 1:
         lines += ["", "| gradient | ranks | all_reduce (AVG) | bus bandwidth |", "|---|---|---|---|"]
         lines += allreduce_rows(sizes, repeats)

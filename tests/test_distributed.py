@@ -142,3 +142,4 @@ def test_without_a_group_the_calls_say_how_to_start_one(xp):
     with pytest.raises(ValueError, match="unknown backend 'gloo'"):
         dist.init_process_group("gloo")
     assert not dist.is_initialized() and xn.distributed is dist
+    assert dist.get_node_local_rank(fallback_rank=3) == 3

@@ -61,6 +61,7 @@ def test_rank_size_barrier_and_objects(world):
     ranks = gather(world, world.get_rank())
     assert ranks == list(range(world.get_world_size()))
     assert world.is_initialized() and world.get_backend() == "mpi"
+    assert world.get_node_local_rank() == world.get_rank()  # one machine: local rank = rank
     with pytest.raises(RuntimeError, match="already called"):
         world.init_process_group("mpi")
 

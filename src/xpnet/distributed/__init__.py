@@ -21,6 +21,7 @@ from ._group import (
     barrier,
     destroy_process_group,
     get_backend,
+    get_node_local_rank,
     get_rank,
     get_world_size,
     init_process_group,
@@ -29,5 +30,5 @@ from ._group import (
 )
 
 __all__ = ["ReduceOp", "all_gather", "all_gather_object", "all_reduce", "barrier", "broadcast",
-           "destroy_process_group", "get_backend", "get_rank", "get_world_size", "init_process_group",
-           "is_available", "is_initialized"]
+           "destroy_process_group", "get_backend", "get_node_local_rank", "get_rank",
+           "get_world_size", "init_process_group", "is_available", "is_initialized"]

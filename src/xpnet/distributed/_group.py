@@ -30,6 +30,9 @@ class ProcessGroup:
         self.comm = comm  # mpi4py's COMM_WORLD (a duplicate: our traffic never meets the user's)
         self.rank: int = comm.Get_rank()
         self.size: int = comm.Get_size()
+        local = comm.Split_type(_mpi().COMM_TYPE_SHARED)  # the ranks of this machine
+        self.local_rank: int = local.Get_rank()
+        local.Free()
         self.nccl = nccl  # a distributed._nccl.Nccl, or None
 
 
@@ -137,6 +140,17 @@ def get_rank(group: Any = None) -> int:
 def get_world_size(group: Any = None) -> int:
     """The number of processes in the group (RuntimeError without a group)."""
     return world().size if group is None else group.size
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """This process's rank among the ranks of its machine: the GPU index to use, one rank per GPU.
+
+    ``fallback_rank`` (torch's argument) is returned when there is no process group;
+    without one either, RuntimeError.
+    """
+    if _WORLD[0] is None and fallback_rank is not None:
+        return fallback_rank
+    return world().local_rank
 
 
 def get_backend(group: Any = None) -> str:

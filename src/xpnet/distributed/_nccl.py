@@ -39,7 +39,7 @@ class Nccl:
         self.cupy, self.nccl, self.size = cupy, nccl, comm.Get_size()
         from mpi4py import MPI
 
-        local = comm.Split_type(MPI.COMM_TYPE_SHARED)
+        local = comm.Split_type(MPI.COMM_TYPE_SHARED)  # as get_node_local_rank()
         self.device = local.Get_rank()
         local.Free()
         count = cupy.cuda.runtime.getDeviceCount()
