@@ -164,11 +164,10 @@ def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -
 
 
 def destroy_process_group(group: Any = None) -> None:
-    """Leave the group (after a barrier); the excepthook is restored. A no-op without a group."""
+    """Leave the group (every rank calls it); the excepthook is restored. A no-op without a group."""
     world = _WORLD[0]
     if world is None:
         return
-    world.comm.Barrier()
     if world.nccl is not None:
         world.nccl.destroy()
     world.comm.Free()
