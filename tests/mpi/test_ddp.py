@@ -116,3 +116,32 @@ def test_gradients_are_averaged_once_per_forward(xp, world):
     model(x[mine, ...])
     with pytest.raises(RuntimeError, match="output of an earlier forward"):
         loss_fn(stale, y[mine, ...]).backward()
+
+
+class TwoHeads(nn.Module):
+    def __init__(self, xp, seed):
+        self.body = make_model(xp, "float64", seed)
+        xn.manual_seed(seed + 1)
+        self.head = nn.Linear(3, 2).to(xp.device).to(dtype=xn.float64)
+
+    def forward(self, x):
+        h = self.body(x)
+        return {"a": h, "b": (self.head(h),)}
+
+
+def test_outputs_in_a_structure_are_averaged_after_the_last_one(xp, world):
+    rank, size = world.get_rank(), world.get_world_size()
+    model = nn.parallel.DistributedDataParallel(TwoHeads(xp, 500 + rank))
+    reference = TwoHeads(xp, 0)
+    reference.load_state_dict(model.module.state_dict())
+    x, _ = data(xp, "float64", size * B)
+    mine = slice(rank * B, (rank + 1) * B)
+    out, ref = model(x[mine, ...]), reference(x)
+    ((out["a"] * out["a"]).mean() + out["b"][0].mean()).backward()
+    ((ref["a"] * ref["a"]).mean() + ref["b"][0].mean()).backward()
+    for p, q in zip(model.parameters(), reference.parameters()):
+        np.testing.assert_allclose(xp.numpy(p.grad), xp.numpy(q.grad), rtol=0, atol=1e-12)
+    half = model(x[mine, ...])
+    half["a"].sum().backward()  # one of two outputs: not averaged yet
+    with pytest.raises(RuntimeError, match="reached 1 of its 2 outputs"):
+        model(x[mine, ...])

@@ -131,7 +131,8 @@ def _evaluate_sums(model: Module, loss_fn: Any, loader: DataLoader, metrics: dic
 
 def _train_epoch(loop: Loop, loss_fn: Any, loader: DataLoader, sums: _Sums, bar: tqdm,
                  log_every: int, net: Module | None = None) -> StepLosses:
-    model, optimizer = net or loop.model, loop.optimizer  # net: the DistributedDataParallel wrapper
+    model = loop.model if net is None else net  # net: the DistributedDataParallel wrapper
+    optimizer = loop.optimizer
     model.train()
     steps, losses = len(loader), StepLosses()
     for step, (xb, yb) in enumerate(loader, 1):
@@ -289,7 +290,7 @@ def _epoch(loop: Loop, loss_fn: Any, train: DataLoader, val: DataLoader | None,
     bar = _bar(len(train), f"epoch {epoch}/{epochs}", verbose, unit="batch", leave=False, position=1)
     try:
         sums = _Sums(metric_fns, loss_fn)
-        losses = _train_epoch(loop, loss_fn, train, sums, bar, log_every, plan and plan.net)
+        losses = _train_epoch(loop, loss_fn, train, sums, bar, log_every, None if plan is None else plan.net)
         parts = [("", sums)] + ([] if val is None else
                                 [("val_", _evaluate_sums(loop.model, loss_fn, val, metric_fns))])
         names = [p + name for p, s in parts for name in s.totals]
