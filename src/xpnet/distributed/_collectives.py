@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from .. import _backend
+from .. import _backend, _dtypes
 from ..tensor import Tensor
 from ._group import ProcessGroup, _mpi, world
 
@@ -89,7 +89,7 @@ def _check_op(op: Any, array: Any) -> ReduceOp:
     except ValueError:
         raise ValueError(f"all_reduce: unknown op {op!r}: use ReduceOp.SUM, AVG, MAX, MIN or "
                          f"PRODUCT") from None
-    if op is ReduceOp.AVG and "float" not in str(array.dtype):
+    if op is ReduceOp.AVG and not _dtypes.is_floating(array.dtype):
         raise TypeError(f"all_reduce(op=ReduceOp.AVG) needs a floating tensor, got {array.dtype}: "
                         f"use ReduceOp.SUM and divide by get_world_size()")
     return op

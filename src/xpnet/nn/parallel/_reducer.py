@@ -28,6 +28,9 @@ from ...autograd import backward
 from ...distributed import ReduceOp, all_reduce
 from ...tensor import Tensor, make_result
 
+_MOVED = ("DistributedDataParallel: a parameter was moved to another library or device after "
+          "wrapping: call .to(...) on the model before wrapping it")
+
 
 class Bucket:
     """Parameters of one library, device and dtype whose gradients travel as one flat array."""
@@ -56,6 +59,8 @@ class Bucket:
         if self.buffer is not None:
             for p, view in zip(self.params, self.views):  # type: ignore[arg-type]
                 g = p._grad
+                if p._xp is not xp:
+                    raise RuntimeError(_MOVED)
                 if g is None:
                     view[...] = 0
                 elif g.array is not view:

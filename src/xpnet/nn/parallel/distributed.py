@@ -39,7 +39,8 @@ class DistributedDataParallel(Module):
         bucket_cap_mb: the size of a bucket (default 25, as torch).
         device_ids, output_device, dim, broadcast_buffers, process_group,
         find_unused_parameters, check_reduction, gradient_as_bucket_view,
-        static_graph: accepted for torch programs, no effect (buffers are broadcast
+        static_graph, delay_all_reduce_named_params, param_to_hook_all_reduce:
+        accepted for torch programs, no effect (buffers are broadcast
         at wrap time only; every parameter without a gradient counts as zeros).
 
     ``.module`` is the wrapped model (save ``model.module.state_dict()``);
@@ -53,7 +54,12 @@ class DistributedDataParallel(Module):
                  dim: int = 0, broadcast_buffers: bool = True, process_group: Any = None,
                  bucket_cap_mb: float = 25, find_unused_parameters: bool = False,
                  check_reduction: bool = False, gradient_as_bucket_view: bool = False,
-                 static_graph: bool = False, **kwargs: Any) -> None:
+                 static_graph: bool = False, delay_all_reduce_named_params: Any = None,
+                 param_to_hook_all_reduce: Any = None, mixed_precision: Any = None,
+                 device_mesh: Any = None) -> None:
+        if mixed_precision is not None or device_mesh is not None:
+            raise NotImplementedError("DistributedDataParallel: mixed_precision and device_mesh are not "
+                                      "supported: cast the model with .to(dtype=...) instead")
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel wraps an nn.Module, got {type(module).__name__}")
         if isinstance(bucket_cap_mb, bool) or not bucket_cap_mb > 0:
