@@ -145,3 +145,13 @@ def test_outputs_in_a_structure_are_averaged_after_the_last_one(xp, world):
     half["a"].sum().backward()  # one of two outputs: not averaged yet
     with pytest.raises(RuntimeError, match="reached 1 of its 2 outputs"):
         model(x[mine, ...])
+
+
+def test_moving_the_model_after_wrapping_is_an_error(world, torch):
+    model = nn.parallel.DistributedDataParallel(nn.Linear(3, 1))  # NumPy parameters
+    model.module.to(torch.device("cpu"))  # now torch tensors: the NumPy buckets no longer fit
+    x = xn.Tensor(torch.ones((2, 3)))
+    with pytest.raises(RuntimeError, match=r"moved to another library or device after wrapping"):
+        model(x).sum().backward()
+    with pytest.raises(NotImplementedError, match="mixed_precision"):
+        nn.parallel.DistributedDataParallel(nn.Linear(3, 1), mixed_precision=object())
