@@ -4,6 +4,7 @@
     nox -s tests-cupy            # on a machine with an NVIDIA GPU (installs ".[cuda]")
     nox -s tests-torch -- -k mlp -x   # arguments after -- go to pytest
     nox -s bench                 # the benchmark suites (not in the default set; docs/benchmarks.md)
+    nox -s tests-mpi             # data parallel: tests/mpi under mpiexec -n 2 (docs/distributed.md)
 
 Each test session installs ``.[test]`` in a fresh venv and runs pytest with
 ``--backend`` set to its backend (see tests/conftest.py); tests that take no
@@ -64,6 +65,21 @@ def tests_cupy(session: nox.Session) -> None:
     """CuPy on a CUDA GPU (not in the default set: needs an NVIDIA GPU and driver)."""
     session.install("-e", ".[test,cuda]")
     _pytest(session, "cupy")
+
+
+@nox.session(name="tests-mpi")
+def tests_mpi(session: nox.Session) -> None:
+    """xpnet.distributed: tests/mpi under ``mpiexec -n 2`` on the CPU backends, then the fault test.
+
+    Installs ".[test,distributed]" (mpi4py and the mpich wheel, whose mpiexec is in the venv).
+    """
+    index = ["--index-url", TORCH_INDEX_URL] if TORCH_INDEX_URL else []
+    session.install(TORCH, *index)
+    session.install("-e", ".[test,distributed]")
+    session.run("mpiexec", "-n", "2", "python", "-m", "pytest", "tests/mpi", "-q", "-p", "no:cacheprovider",
+                "--backend", "numpy,array_api_strict,array_api_strict-device1,torch", *session.posargs)
+    session.run("python", "-m", "pytest", "tests/test_distributed.py", "-k", "not mpi_suite",
+                env={"XPNET_REQUIRE_MPI": "1"})
 
 
 @nox.session

@@ -23,7 +23,7 @@ another dtype is a TypeError (fix: ``x.to(dtype=...)`` or
 ``model.to(dtype=...)``). So a layer's output always has the layer's dtype.
 """
 
-from . import init, utils
+from . import init, parallel, utils
 from .activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .activation_extra import ELU, SELU, Hardtanh, Mish, PReLU, ReLU6, SiLU, Softplus, Softsign
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
@@ -57,4 +57,5 @@ __all__ = [
     "BatchNorm1d", "ELU", "Embedding", "Flatten", "Hardtanh", "KLDivLoss", "LayerNorm",
     "MarginRankingLoss", "Mish", "PReLU", "PoissonNLLLoss", "ReLU6", "RemovableHandle", "SELU",
     "SiLU", "SmoothL1Loss", "Softplus", "Softsign", "Unflatten",
+    "parallel",
 ]

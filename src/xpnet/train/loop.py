@@ -130,8 +130,9 @@ def _evaluate_sums(model: Module, loss_fn: Any, loader: DataLoader, metrics: dic
 
 
 def _train_epoch(loop: Loop, loss_fn: Any, loader: DataLoader, sums: _Sums, bar: tqdm,
-                 log_every: int) -> StepLosses:
-    model, optimizer = loop.model, loop.optimizer
+                 log_every: int, net: Module | None = None) -> StepLosses:
+    model = loop.model if net is None else net  # net: the DistributedDataParallel wrapper
+    optimizer = loop.optimizer
     model.train()
     steps, losses = len(loader), StepLosses()
     for step, (xb, yb) in enumerate(loader, 1):
@@ -191,7 +192,7 @@ def _format(logs: dict[str, float]) -> str:
 def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, epochs: int = 10,
         batch_size: int = 32, val_data: Any = None, metrics: Iterable[Any] | str | None = ("accuracy",),
         callbacks: Iterable[Callback] = (), verbose: int = 1, shuffle: bool = True,
-        drop_last: bool = False, log_every: int = 10) -> History:
+        drop_last: bool = False, log_every: int = 10, distributed: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_data``; returns the :class:`History`.
 
     ``train_data`` / ``val_data``: ``(x, y)`` with ``x`` (N, ...) the model's input and ``y``
@@ -216,18 +217,31 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
     (``EarlyStopping(restore_best=True)``, ``ModelCheckpoint``). KeyboardInterrupt and
     other errors propagate after the callbacks ran (``EarlyStopping`` restores the best
     weights), with ``error.history``: the History of the finished epochs.
+
+    ``distributed=True`` (after ``xpnet.distributed.init_process_group``, on every rank):
+    each rank trains on its shard of ``train_data`` with gradients averaged over the ranks,
+    the logs are means over every rank's samples, and the progress bar, printed lines and
+    ``ModelCheckpoint`` run on rank 0 only (:mod:`xpnet.distributed.fit`, docs/distributed.md).
     """
     _check_count(epochs, "epochs")
     _check_count(log_every, "log_every")
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose must be 0, 1 or 2, got {verbose!r}")
     train = _loader(train_data, batch_size, shuffle, drop_last, "train_data")
+    plan = None
+    if distributed:
+        from ..distributed.fit import FitPlan
+
+        plan = FitPlan(model, train)
+        train, verbose = plan.train, plan.verbose(verbose)
     val = None if val_data is None else _loader(val_data, max(batch_size, 256), False, False, "val_data")
     metric_fns = resolve_metrics(metrics)
     callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks)
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__}")
+    if plan is not None:
+        callbacks = plan.callbacks(callbacks)
     names = ["loss", *metric_fns]
     loop = Loop(model, optimizer, History(), epochs,
                 log_names=tuple(names + ([] if val is None else [f"val_{n}" for n in names])))
@@ -237,7 +251,7 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
     try:
         for epoch in range(1, epochs + 1):
             loop.epoch = epoch
-            _epoch(loop, loss_fn, train, val, metric_fns, callbacks, overall, verbose, log_every)
+            _epoch(loop, loss_fn, train, val, metric_fns, callbacks, overall, verbose, log_every, plan)
             if loop.stop_training:
                 break
     except NonFiniteLossError as error:
@@ -267,7 +281,7 @@ def _attach(error: BaseException, loop: Loop) -> None:
 
 def _epoch(loop: Loop, loss_fn: Any, train: DataLoader, val: DataLoader | None,
            metric_fns: dict[str, Metric], callbacks: list[Callback], overall: tqdm, verbose: int,
-           log_every: int) -> None:
+           log_every: int, plan: Any = None) -> None:
     """One epoch: train, validate, read every value in one transfer, check, log, callbacks."""
     epoch, epochs = loop.epoch, loop.epochs
     for cb in callbacks:
@@ -276,11 +290,13 @@ def _epoch(loop: Loop, loss_fn: Any, train: DataLoader, val: DataLoader | None,
     bar = _bar(len(train), f"epoch {epoch}/{epochs}", verbose, unit="batch", leave=False, position=1)
     try:
         sums = _Sums(metric_fns, loss_fn)
-        losses = _train_epoch(loop, loss_fn, train, sums, bar, log_every)
+        losses = _train_epoch(loop, loss_fn, train, sums, bar, log_every, None if plan is None else plan.net)
         parts = [("", sums)] + ([] if val is None else
                                 [("val_", _evaluate_sums(loop.model, loss_fn, val, metric_fns))])
         names = [p + name for p, s in parts for name in s.totals]
         values = _to_host([v for _, s in parts for v in s.totals.values()])  # the epoch's one sync
+        if plan is not None:  # distributed: the training totals over every rank's samples
+            values, sums.count = plan.add(values, len(sums.totals), sums.count)
         counts = [s.divisor(name) for _, s in parts for name in s.totals]
         logs = {name: v / n for name, v, n in zip(names, values, counts)}
     finally:
