@@ -2,7 +2,8 @@
 
 * ``:class:`X``` / ``:func:`X``` / ``:mod:`X``` / ``:meth:`X``` / ``:attr:`X``` become ```X```;
 * a paragraph ending in ``::`` ends in ``:`` (its indented block is already a Markdown code block);
-* runs of ``>>>`` / ``...`` lines become fenced ``pycon`` blocks (Markdown would read ``>`` as a quote).
+* runs of ``>>>`` / ``...`` lines become fenced ``pycon`` blocks (Markdown would read ``>`` as a quote);
+* ``:math:`x``` and ``.. math::`` blocks become ``\\(x\\)`` and ``$$ ... $$`` (MathJax renders them).
 
 Loaded by mkdocstrings (``extensions:`` in mkdocs.yml); the source is not changed.
 """
@@ -15,11 +16,12 @@ from typing import Any
 import griffe
 
 _ROLE = re.compile(r":(?:py:)?(?:class|func|mod|meth|attr|data|obj|exc):`~?([^`]+)`")
+_MATH_ROLE = re.compile(r":math:`([^`]+)`")
 
 
 def markdown_of(text: str) -> str:
     """The Markdown rendering of one docstring written in xpnet's reST-flavoured prose."""
-    text = _ROLE.sub(r"`\1`", text)
+    text = _math_blocks(_MATH_ROLE.sub(lambda m: "\\(" + m.group(1) + "\\)", _ROLE.sub(r"`\1`", text)))
     out: list[str] = []
     in_fence = False
     in_prompt = False
@@ -43,6 +45,31 @@ def markdown_of(text: str) -> str:
         out.append(line)
     if in_prompt:
         out.append(f"{indent}```")
+    return "\n".join(out)
+
+
+def _math_blocks(text: str) -> str:
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() == ".. math::":
+            indent = line[: len(line) - len(line.lstrip())]
+            body: list[str] = []
+            i += 1
+            while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)):
+                body.append(lines[i].strip())
+                i += 1
+            while body and not body[-1]:
+                body.pop()
+            formula = "\n".join(b for b in body if b)
+            if "&" in formula or "\\\\" in formula:
+                formula = "\\begin{aligned}\n" + formula + "\n\\end{aligned}"
+            out += [f"{indent}$$", *(f"{indent}{f}" for f in formula.splitlines()), f"{indent}$$", ""]
+            continue
+        out.append(line)
+        i += 1
     return "\n".join(out)
 
 

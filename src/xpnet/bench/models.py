@@ -26,6 +26,7 @@ from .timing import synchronizer
 FRAMEWORKS = ("xpnet", "torch")
 DEVICES = ("cpu", "cuda")
 OPS = ("add", "mul", "matmul", "relu", "sigmoid", "sum")
+"""The one-op graphs timed for autograd overhead (forward + backward on (4, 4) operands)."""
 OP_SIZE = 4  # the operands of the one-op graphs are (4, 4): the cost is all overhead
 
 
@@ -50,6 +51,7 @@ MODELS: dict[str, ModelSpec] = {
     "mnist": ModelSpec("mnist", (784, 256, 128, 10), 128, "cross_entropy"),
     "wide": ModelSpec("wide", (1024, 4096, 4096, 1024), 512, "mse", lr=0.001),
 }
+"""The benchmark MLPs by name: XOR-size, MNIST-size and wide (sizes, batch, loss, SGD settings)."""
 SWEEP_MODEL = "mnist"
 SWEEP_BATCHES = (1, 4, 16, 64, 256, 1024)
 
