@@ -12,6 +12,7 @@ directive per name. So a name added to ``__all__`` appears in the reference with
 * A public submodule with its own page is a link; one without is rendered inline as a section.
 * A public name without a docstring is a warning, so ``mkdocs build --strict`` fails on it.
 * ``OPTIONAL`` modules (not yet in every branch) render a note instead of failing the build.
+* ``<!-- api-index -->`` becomes "All of xpnet": every public name of every page, linked.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 log = logging.getLogger("mkdocs.hooks.xpnet_api")
 
 MARKER = re.compile(r"^<!-- api: ([\w.]+) -->$", re.M)
+INDEX = "<!-- api-index -->"
 OPTIONAL = {"xpnet.distributed"}
 
 # Group titles by defining module, in the order the groups appear on a page.
@@ -151,6 +153,28 @@ class Reference:
                 if home == mod_name or (home is None and id(obj) not in self.home):
                     self.home.setdefault(id(obj), (self.module_page[mod_name], identifier(mod_name, name, obj)))
 
+    def index(self, page: str) -> str:
+        """One line per reference page: its module, then each public name linked to its entry."""
+        rows = []
+        for mod_name, target in self.module_page.items():
+            module = _import(mod_name)
+            link = _rel(page, target)
+            if module is None:
+                rows.append(f"| [`{mod_name}`]({link}) | not in this build |")
+                continue
+            names = []
+            for public in sorted(public_names(module), key=str.lower):
+                obj = getattr(module, public)
+                if isinstance(obj, types.ModuleType):
+                    sub = self.module_page.get(obj.__name__)
+                    names.append(f"[`{public}`]({_rel(page, sub)})" if sub else f"`{public}`")
+                    continue
+                home = self.home.get(id(obj))
+                anchor = home if home is not None else (target, identifier(mod_name, public, obj))
+                names.append(f"[`{public}`]({_rel(page, anchor[0])}#{anchor[1]})")
+            rows.append(f"| [`{mod_name}`]({link}) | {', '.join(names)} |")
+        return "| module | public names |\n|---|---|\n" + "\n".join(rows) + "\n"
+
     def render(self, mod_name: str, page: str) -> str:
         module = _import(mod_name)
         if module is None:
@@ -234,4 +258,6 @@ def on_files(files: Any, config: Any) -> Any:
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     assert _reference is not None
+    if INDEX in markdown:
+        markdown = markdown.replace(INDEX, _reference.index(page.file.src_uri))
     return MARKER.sub(lambda m: _reference.render(m.group(1), page.file.src_uri), markdown)
