@@ -37,8 +37,7 @@ def public_names(module: types.ModuleType) -> list[str]:
 def walk(areas: list[str] = AREAS) -> Iterator[tuple[str, Any, types.ModuleType]]:
     """(qualified name, object, the module that exports it) for every public name, once each."""
     seen: set[str] = set()
-    queue = [importlib.import_module(a) for a in areas
-             if a == "xpnet" or importlib.util.find_spec(a.rsplit(".", 1)[0]) and _importable(a)]
+    queue = [importlib.import_module(a) for a in areas if _importable(a)]
     while queue:
         module = queue.pop(0)
         if module.__name__ in seen:

@@ -151,7 +151,8 @@ class Reference:
                 defining = getattr(obj, "__module__", "") or ""
                 home = next((m for m in by_length if defining == m or defining.startswith(m + ".")), None)
                 if home == mod_name or (home is None and id(obj) not in self.home):
-                    self.home.setdefault(id(obj), (self.module_page[mod_name], identifier(mod_name, name, obj)))
+                    home_page = self.module_page[mod_name]
+                    self.home.setdefault(id(obj), (home_page, identifier(mod_name, name, obj)))
 
     def index(self, page: str) -> str:
         """One line per reference page: its module, then each public name linked to its entry."""

@@ -29,7 +29,8 @@ def markdown_of(text: str) -> str:
         stripped = line.lstrip()
         if stripped.startswith("```"):
             in_fence = not in_fence
-        is_prompt = not in_fence and (stripped.startswith(">>>") or (in_prompt and stripped.startswith("...")))
+        continued = in_prompt and stripped.startswith("...")
+        is_prompt = not in_fence and (stripped.startswith(">>>") or continued)
         if is_prompt and not in_prompt:
             indent = line[: len(line) - len(stripped)]
             if out and out[-1].strip():
@@ -48,6 +49,11 @@ def markdown_of(text: str) -> str:
     return "\n".join(out)
 
 
+def _inside(line: str, indent: int) -> bool:
+    """Whether ``line`` belongs to a directive indented ``indent``: blank or indented further."""
+    return not line.strip() or len(line) - len(line.lstrip()) > indent
+
+
 def _math_blocks(text: str) -> str:
     lines = text.splitlines()
     out: list[str] = []
@@ -58,7 +64,7 @@ def _math_blocks(text: str) -> str:
             indent = line[: len(line) - len(line.lstrip())]
             body: list[str] = []
             i += 1
-            while i < len(lines) and (not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > len(indent)):
+            while i < len(lines) and _inside(lines[i], len(indent)):
                 body.append(lines[i].strip())
                 i += 1
             while body and not body[-1]:
