@@ -74,6 +74,8 @@ def train_flops(sizes: tuple[int, ...], batch: int) -> int:
     first layer, whose input (the data) needs no gradient; xpnet and PyTorch
     both skip that GEMM. So ``2·N·(3·Σ in·out - in₁·out₁)``. Bias, activations,
     the loss and the optimizer are elementwise and not counted.
+
+    ``sizes``: the layer widths, input first; ``batch``: N, the rows per step.
     """
     pairs = list(itertools.pairwise(sizes))
     return 2 * batch * (3 * sum(i * o for i, o in pairs) - pairs[0][0] * pairs[0][1])
@@ -152,6 +154,10 @@ def make_train_step(framework: str, spec: ModelSpec, device: str = "cpu", batch:
     The returned callable is the training loop body PyTorch users write, for
     ``framework`` on ``device``, on a fixed random batch (``batch`` rows,
     default ``spec.batch``); it synchronises the device before returning.
+
+    ``seed``: seeds the framework's own generator (``xn.manual_seed`` or
+    ``torch.manual_seed``) before the weights and the batch are drawn, so a step is
+    reproducible.
     """
     check(framework, device)
     n = spec.batch if batch is None else batch
