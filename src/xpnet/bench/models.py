@@ -32,7 +32,13 @@ OP_SIZE = 4  # the operands of the one-op graphs are (4, 4): the cost is all ove
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """An MLP: ``Linear`` layers of ``sizes`` with ``hidden`` activations between them."""
+    """An MLP: ``Linear`` layers of ``sizes`` with ``hidden`` activations between them.
+
+    ``name``: its key in ``MODELS``; ``sizes``: the layer widths, input first; ``batch``: rows
+    per step; ``loss``: ``"mse"`` (targets (N, out) floats) or ``"cross_entropy"`` (targets
+    (N,) class indices); ``hidden``: ``"relu"`` or ``"sigmoid"``; ``lr``, ``momentum``: the
+    SGD settings of the training step.
+    """
 
     name: str
     sizes: tuple[int, ...]
@@ -82,7 +88,10 @@ def train_flops(sizes: tuple[int, ...], batch: int) -> int:
 
 
 def inference_flops(sizes: tuple[int, ...], batch: int) -> int:
-    """GEMM FLOPs of one forward pass: ``2·N·Σ in·out``."""
+    """GEMM FLOPs of one forward pass: ``2·N·Σ in·out``.
+
+    ``sizes``: the layer widths, input first; ``batch``: N, the rows per pass.
+    """
     return 2 * batch * sum(i * o for i, o in itertools.pairwise(sizes))
 
 
@@ -187,7 +196,13 @@ def make_train_step(framework: str, spec: ModelSpec, device: str = "cpu", batch:
 
 def make_inference(framework: str, spec: ModelSpec, device: str = "cpu", batch: int | None = None,
                    seed: int = 0) -> Callable[[], None]:
-    """One forward pass of ``spec`` under ``no_grad`` (eval mode); synchronises before returning."""
+    """One forward pass of ``spec`` under ``no_grad`` (eval mode); synchronises before returning.
+
+    ``framework``: ``"xpnet"`` or ``"torch"``; ``device``: ``"cpu"`` or ``"cuda"``
+    (RuntimeError saying why when it cannot run here); ``batch``: rows (default
+    ``spec.batch``); ``seed``: seeds the framework's own generator before the weights and the
+    batch are drawn.
+    """
     check(framework, device)
     n = spec.batch if batch is None else batch
     sync = synchronizer(framework, device)
@@ -220,6 +235,9 @@ def make_op(framework: str, op: str, device: str = "cpu", size: int = OP_SIZE) -
     ``xpnet``/``torch``: ``out = op(a[, b]); out.backward(G)`` on leaves that
     require grad (their ``.grad`` reset first, so nothing accumulates).
     ``raw``: the same forward and backward formulas in NumPy (CuPy on cuda).
+
+    ``framework``: ``"xpnet"``, ``"torch"`` or ``"raw"``; ``device``: ``"cpu"`` or ``"cuda"``;
+    ``size``: the operands' side (default 4). ValueError for an op not in ``OPS``.
     """
     if op not in OPS:
         raise ValueError(f"unknown op {op!r}: choose from {OPS}")
