@@ -5,6 +5,7 @@
     nox -s tests-torch -- -k mlp -x   # arguments after -- go to pytest
     nox -s bench                 # the benchmark suites (not in the default set; docs/benchmarks.md)
     nox -s tests-mpi             # data parallel: tests/mpi under mpiexec -n 2 (docs/distributed.md)
+    nox -s docs                  # the documentation site, warnings as errors, into site/
 
 Each test session installs ``.[test]`` in a fresh venv and runs pytest with
 ``--backend`` set to its backend (see tests/conftest.py); tests that take no
@@ -106,3 +107,20 @@ def bench(session: nox.Session) -> None:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     session.run("python", "-m", "pytest", "benchmarks", "--benchmark-only",
                 f"--benchmark-json=.benchmarks/bench-{stamp}.json", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
+
+    A broken link or anchor, a reference that does not resolve, a docstring griffe cannot parse
+    or a public name without a docstring fails the build (mkdocs.yml, docs/_ext/api_pages.py).
+    The examples in the pages run in the test suite (tests/test_docs_examples.py). ``nox -s docs
+    -- serve`` previews the site instead (mkdocs serve).
+    """
+    session.install("-e", ".[docs]")
+    env = {"NO_MKDOCS_2_WARNING": "1"}  # mkdocs-material's end-of-life banner (9.7+), not a warning
+    if session.posargs and session.posargs[0] == "serve":
+        session.run("mkdocs", "serve", *session.posargs[1:], env=env)
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs, env=env)

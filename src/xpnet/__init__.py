@@ -189,7 +189,8 @@ __all__ = [
     "enable_grad", "exp", "float16", "float32", "float64", "functional", "int32", "int64",
     "is_grad_enabled", "load", "log", "log_softmax", "manual_seed", "matmul", "nn", "no_grad", "ones",
     "optim", "rand", "randn", "relu", "save", "sigmoid", "softmax", "tanh", "tensor", "train", "viz",
-    "zeros", "utils", "distributed", "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled",
+    "zeros", "utils", "distributed", "is_anomaly_enabled", "is_anomaly_check_nan_enabled",
+    "set_anomaly_enabled",
 ]
 # xn.float, xn.int, xn.bool, xn.max, xn.min, xn.sum exist but stay out of __all__:
 # ``from xpnet import *`` must not shadow Python's builtins.

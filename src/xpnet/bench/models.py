@@ -26,12 +26,19 @@ from .timing import synchronizer
 FRAMEWORKS = ("xpnet", "torch")
 DEVICES = ("cpu", "cuda")
 OPS = ("add", "mul", "matmul", "relu", "sigmoid", "sum")
+"""The one-op graphs timed for autograd overhead (forward + backward on (4, 4) operands)."""
 OP_SIZE = 4  # the operands of the one-op graphs are (4, 4): the cost is all overhead
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """An MLP: ``Linear`` layers of ``sizes`` with ``hidden`` activations between them."""
+    """An MLP: ``Linear`` layers of ``sizes`` with ``hidden`` activations between them.
+
+    ``name``: its key in ``MODELS``; ``sizes``: the layer widths, input first; ``batch``: rows
+    per step; ``loss``: ``"mse"`` (targets (N, out) floats) or ``"cross_entropy"`` (targets
+    (N,) class indices); ``hidden``: ``"relu"`` or ``"sigmoid"``; ``lr``, ``momentum``: the
+    SGD settings of the training step.
+    """
 
     name: str
     sizes: tuple[int, ...]
@@ -50,6 +57,7 @@ MODELS: dict[str, ModelSpec] = {
     "mnist": ModelSpec("mnist", (784, 256, 128, 10), 128, "cross_entropy"),
     "wide": ModelSpec("wide", (1024, 4096, 4096, 1024), 512, "mse", lr=0.001),
 }
+"""The benchmark MLPs by name: XOR-size, MNIST-size and wide (sizes, batch, loss, SGD settings)."""
 SWEEP_MODEL = "mnist"
 SWEEP_BATCHES = (1, 4, 16, 64, 256, 1024)
 
@@ -72,13 +80,18 @@ def train_flops(sizes: tuple[int, ...], batch: int) -> int:
     first layer, whose input (the data) needs no gradient; xpnet and PyTorch
     both skip that GEMM. So ``2·N·(3·Σ in·out - in₁·out₁)``. Bias, activations,
     the loss and the optimizer are elementwise and not counted.
+
+    ``sizes``: the layer widths, input first; ``batch``: N, the rows per step.
     """
     pairs = list(itertools.pairwise(sizes))
     return 2 * batch * (3 * sum(i * o for i, o in pairs) - pairs[0][0] * pairs[0][1])
 
 
 def inference_flops(sizes: tuple[int, ...], batch: int) -> int:
-    """GEMM FLOPs of one forward pass: ``2·N·Σ in·out``."""
+    """GEMM FLOPs of one forward pass: ``2·N·Σ in·out``.
+
+    ``sizes``: the layer widths, input first; ``batch``: N, the rows per pass.
+    """
     return 2 * batch * sum(i * o for i, o in itertools.pairwise(sizes))
 
 
@@ -150,6 +163,10 @@ def make_train_step(framework: str, spec: ModelSpec, device: str = "cpu", batch:
     The returned callable is the training loop body PyTorch users write, for
     ``framework`` on ``device``, on a fixed random batch (``batch`` rows,
     default ``spec.batch``); it synchronises the device before returning.
+
+    ``seed``: seeds the framework's own generator (``xn.manual_seed`` or
+    ``torch.manual_seed``) before the weights and the batch are drawn, so a step is
+    reproducible.
     """
     check(framework, device)
     n = spec.batch if batch is None else batch
@@ -179,7 +196,13 @@ def make_train_step(framework: str, spec: ModelSpec, device: str = "cpu", batch:
 
 def make_inference(framework: str, spec: ModelSpec, device: str = "cpu", batch: int | None = None,
                    seed: int = 0) -> Callable[[], None]:
-    """One forward pass of ``spec`` under ``no_grad`` (eval mode); synchronises before returning."""
+    """One forward pass of ``spec`` under ``no_grad`` (eval mode); synchronises before returning.
+
+    ``framework``: ``"xpnet"`` or ``"torch"``; ``device``: ``"cpu"`` or ``"cuda"``
+    (RuntimeError saying why when it cannot run here); ``batch``: rows (default
+    ``spec.batch``); ``seed``: seeds the framework's own generator before the weights and the
+    batch are drawn.
+    """
     check(framework, device)
     n = spec.batch if batch is None else batch
     sync = synchronizer(framework, device)
@@ -212,6 +235,9 @@ def make_op(framework: str, op: str, device: str = "cpu", size: int = OP_SIZE) -
     ``xpnet``/``torch``: ``out = op(a[, b]); out.backward(G)`` on leaves that
     require grad (their ``.grad`` reset first, so nothing accumulates).
     ``raw``: the same forward and backward formulas in NumPy (CuPy on cuda).
+
+    ``framework``: ``"xpnet"``, ``"torch"`` or ``"raw"``; ``device``: ``"cpu"`` or ``"cuda"``;
+    ``size``: the operands' side (default 4). ValueError for an op not in ``OPS``.
     """
     if op not in OPS:
         raise ValueError(f"unknown op {op!r}: choose from {OPS}")

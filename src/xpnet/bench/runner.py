@@ -25,7 +25,17 @@ from .models import SWEEP_BATCHES
 
 @dataclass
 class Config:
-    """What to measure and for how long (the command's options)."""
+    """What to measure and for how long (the command's options).
+
+    ``models``: names from ``MODELS`` to time; ``devices``: ``"cpu"``, ``"cuda"``;
+    ``seconds``: timed seconds per measurement and framework, split over ``windows``
+    interleaved windows; ``warmup_s``: the least warm-up before timing; ``ops``: time the
+    one-op graphs (``OPS``); ``sweep``: time the batch-size sweep over ``batches``;
+    ``peak_n``, ``peak_repeats``: the float32 GEMM peak is the best of ``peak_repeats``
+    ``(peak_n, peak_n)`` products; ``threads``: BLAS and torch threads (None: NumPy's BLAS
+    count, given to torch too); ``smoke``: tiny sizes, to check the command works (the numbers
+    mean nothing); ``progress``: a tqdm bar on stderr.
+    """
 
     models: tuple[str, ...] = ("xor", "mnist", "wide")
     devices: tuple[str, ...] = ("cpu",)

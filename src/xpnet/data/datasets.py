@@ -26,7 +26,11 @@ def _place(values: Any, device: Any, dtype: Any) -> Any:
 
 
 def xor(device: Any = None, dtype: Any = "float32") -> tuple[Any, Any]:
-    """The four XOR samples: ``x`` (4, 2) in {0, 1}, ``y`` (4, 1) = ``x1 xor x2`` (as floats)."""
+    """The four XOR samples: ``x`` (4, 2) in {0, 1}, ``y`` (4, 1) = ``x1 xor x2`` (as floats).
+
+    ``device``: where the arrays are made (None: NumPy on the CPU; any ``device=`` xpnet
+    accepts); ``dtype``: the features' dtype (default float32; the targets too).
+    """
     x = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
     y = [[0.0], [1.0], [1.0], [0.0]]
     return _place(x, device, dtype), _place(y, device, dtype)
@@ -38,6 +42,12 @@ def spirals(n: int = 1000, classes: int = 2, noise: float = 0.03, turns: float =
 
     Returns ``x`` (n, 2) points within about the unit disc and ``y`` (n,) int64
     labels ``0..classes-1`` (``n // classes`` per arm, the remainder to the first arms).
+
+    ``noise``: the standard deviation of the Gaussian noise added to each coordinate;
+    ``turns``: how many turns each arm makes; ``seed``: the seed of the draw (Python's
+    ``random``, so the same points on every backend). ``device``: where the arrays are made
+    (None: NumPy on the CPU; any ``device=`` xpnet accepts); ``dtype``: the features' dtype
+    (default float32; labels are int64).
     """
     _check_count(n, "n", 1)
     _check_count(classes, "classes", 2)
@@ -60,6 +70,11 @@ def moons(n: int = 1000, noise: float = 0.1, seed: int = 0, device: Any = None,
     """Two interleaving half circles (scikit-learn's ``make_moons``).
 
     Returns ``x`` (n, 2) and ``y`` (n,) int64 in {0, 1}: the upper moon is 0.
+
+    ``noise``: the standard deviation of the Gaussian noise added to each coordinate;
+    ``seed``: the seed of the draw (Python's ``random``, so the same points on every backend).
+    ``device``: where the arrays are made (None: NumPy on the CPU; any ``device=`` xpnet
+    accepts); ``dtype``: the features' dtype (default float32; labels are int64).
     """
     _check_count(n, "n", 2)
     rng = random.Random(seed)
@@ -79,6 +94,9 @@ def digits(device: Any = None, dtype: Any = "float32") -> tuple[Any, Any]:
 
     Returns ``x`` (1797, 64) pixel intensities scaled to [0, 1] and ``y`` (1797,) int64 in 0..9.
     Needs scikit-learn: ``pip install "xpnet[datasets]"``.
+
+    ``device``: where the arrays are made (None: NumPy on the CPU; any ``device=`` xpnet
+    accepts); ``dtype``: the features' dtype (default float32; labels are int64).
     """
     try:
         from sklearn.datasets import load_digits
@@ -98,6 +116,9 @@ def train_test_split(*arrays: Any, test_size: float | int = 0.25, shuffle: bool 
     ``test_size`` is a fraction in (0, 1) or a count of rows; the order is drawn
     from ``seed`` (the same split on every backend) and the rows are gathered on
     the arrays' own device. Tensors give Tensors.
+
+    ``shuffle``: draw the order from ``seed`` (default); False keeps the rows in order, the
+    first rows being the test rows.
     """
     if not arrays:
         raise ValueError("train_test_split needs at least one array")

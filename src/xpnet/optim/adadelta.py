@@ -24,6 +24,9 @@ class Adadelta(Optimizer):
     with :math:`v_0 = u_0 = 0`. Defaults as torch: ``lr=1.0, rho=0.9, eps=1e-6``.
     State per parameter: ``step``, ``square_avg`` (:math:`v`), ``acc_delta`` (:math:`u`).
     Raises ValueError for a negative ``lr``, ``eps`` or ``weight_decay``, or ``rho`` outside [0, 1].
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides.
     """
 
     def __init__(self, params: Any, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,

@@ -21,6 +21,12 @@ class Adagrad(Optimizer):
         \theta &\leftarrow \theta - \tilde\gamma_t\, g / (\sqrt{s_t} + \epsilon)
 
     State per parameter: ``step`` and ``sum`` (:math:`s`).
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides. ``lr_decay``:
+    \(\eta\) (default 0); ``weight_decay``: \(\lambda\), added to the gradient as \(\lambda
+    \theta\) (default 0); ``initial_accumulator_value``: \(s_0\) (default 0); ``eps``:
+    \(\epsilon\), added to the denominator for numerical stability (default 1e-10).
     """
 
     def __init__(self, params: Any, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,

@@ -28,6 +28,15 @@ class Adam(Optimizer):
     with :math:`m_0 = v_0 = \hat v_0 = 0`. State per parameter: ``step`` (a Python
     int), ``exp_avg`` (:math:`m`), ``exp_avg_sq`` (:math:`v`), ``max_exp_avg_sq``
     (:math:`\hat v`, only with ``amsgrad``).
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides. ``lr``: the learning
+    rate \(\gamma\) (default 1e-3); ``betas``: \((\beta_1, \beta_2)\), the decay rates of the
+    running averages (default (0.9, 0.999)); ``eps``: \(\epsilon\), added to the denominator
+    for numerical stability (default 1e-8); ``weight_decay``: \(\lambda\), added to the
+    gradient as \(\lambda \theta\) (default 0); ``decoupled_weight_decay``: shrink the
+    parameter directly, \(\theta \leftarrow \theta (1 - \gamma \lambda)\), instead of adding
+    to the gradient (AdamW's rule).
     """
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
@@ -99,6 +108,14 @@ class AdamW(Adam):
 
     .. math::
         \theta \leftarrow \theta (1 - \gamma \lambda), \quad\text{then the Adam step with } g
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides. ``lr``: the learning
+    rate \(\gamma\) (default 1e-3); ``betas``: \((\beta_1, \beta_2)\), the decay rates of the
+    running averages (default (0.9, 0.999)); ``eps``: \(\epsilon\), added to the denominator
+    for numerical stability (default 1e-8); ``weight_decay``: \(\lambda\) of the decoupled
+    decay (default 1e-2); ``amsgrad``: use the running maximum of \(v_t\); ``maximize``:
+    ascend (the step uses \(-g\)).
     """
 
     def __init__(self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),

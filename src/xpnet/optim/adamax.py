@@ -23,6 +23,9 @@ class Adamax(Optimizer):
     with :math:`m_0 = u_0 = 0`. Defaults as torch: ``lr=2e-3, betas=(0.9, 0.999), eps=1e-8``.
     State per parameter: ``step``, ``exp_avg`` (:math:`m`), ``exp_inf`` (:math:`u`).
     Raises ValueError for a negative ``lr``, ``eps`` or ``weight_decay``, or betas outside [0, 1).
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides.
     """
 
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),

@@ -32,6 +32,11 @@ class NAdam(Optimizer):
     torch's default dtype is float64), ``exp_avg`` (:math:`m`), ``exp_avg_sq`` (:math:`v`).
     Raises ValueError for a negative ``lr``, ``eps``, ``weight_decay`` or ``momentum_decay``,
     or betas outside [0, 1).
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides.
+    ``decoupled_weight_decay``: shrink the parameter directly, \(\theta \leftarrow \theta (1 -
+    \gamma \lambda)\), instead of adding to the gradient (AdamW's rule) (default False).
     """
 
     def __init__(self, params: Any, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),

@@ -27,6 +27,12 @@ class RMSprop(Optimizer):
     with all buffers starting at 0. State per parameter: ``step``, ``square_avg``
     (:math:`v`), ``momentum_buffer`` (:math:`b`, when :math:`\mu > 0`), ``grad_avg``
     (:math:`\bar g`, when centered).
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides. ``lr``: the learning
+    rate \(\gamma\) (default 1e-2); ``eps``: \(\epsilon\), added to the denominator for
+    numerical stability (default 1e-8); ``weight_decay``: \(\lambda\), added to the gradient
+    as \(\lambda \theta\) (default 0).
     """
 
     def __init__(self, params: Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,

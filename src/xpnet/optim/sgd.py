@@ -24,6 +24,11 @@ class SGD(Optimizer):
         \theta &\leftarrow \theta - \gamma g
 
     State per parameter: ``momentum_buffer`` (:math:`b_t`, only when :math:`\mu \ne 0`).
+
+    ``params``: the Tensors to optimize (``model.parameters()``), or a list of dicts, one per
+    parameter group, each with ``"params"`` and the options it overrides. ``lr``: the learning
+    rate \(\gamma\) (default 1e-3); ``weight_decay``: \(\lambda\), added to the gradient as
+    \(\lambda \theta\) (default 0).
     """
 
     def __init__(self, params: Any, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,

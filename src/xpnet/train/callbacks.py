@@ -38,6 +38,10 @@ class Loop:
     when unknown). ``epoch``: the epoch running (from 1). ``stop_reason``: None while training,
     then ``"completed"``, ``"stopped"`` (``stop_training``), ``"non-finite"``, ``"interrupted"``
     or ``"error"``. ``restored``: what the model holds when a callback put weights back.
+
+    ``model``, ``optimizer``: what ``fit`` trains; ``history``: the History being filled;
+    ``epochs``: the number of epochs asked for; ``stop_training``: set it to True in a
+    callback to end the run after this epoch.
     """
 
     model: Module
@@ -194,6 +198,9 @@ class ModelCheckpoint(Callback):
 
     Raises ValueError when made, for a malformed ``path`` or a field no log holds; and when
     training starts, for a field or ``monitor`` this run does not log.
+
+    ``mode``: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracy, else min): which way
+    ``monitor`` improves.
     """
 
     def __init__(self, path: str | os.PathLike[str], monitor: str = "val_loss",

@@ -218,6 +218,9 @@ def fit(model: Module, loss_fn: Any, optimizer: Optimizer, train_data: Any, *, e
     other errors propagate after the callbacks ran (``EarlyStopping`` restores the best
     weights), with ``error.history``: the History of the finished epochs.
 
+    ``optimizer``: the Optimizer over ``model``'s parameters, stepped once per batch;
+    ``shuffle``: a new order of the training rows every epoch (default True); ``drop_last``:
+    drop a last batch smaller than ``batch_size``.
     ``distributed=True`` (after ``xpnet.distributed.init_process_group``, on every rank):
     each rank trains on its shard of ``train_data`` with gradients averaged over the ranks,
     the logs are means over every rank's samples, and the progress bar, printed lines and
@@ -321,7 +324,11 @@ def evaluate(model: Module, loss_fn: Any, data: Any, *, batch_size: int = 256,
     """The mean loss and metrics over ``data`` = ``(x, y)`` (or a DataLoader), in eval mode
     without grad (the model's train/eval modes are restored after): ``{"loss": ..., ...}``.
 
-    As in :func:`fit`, a loss with ``reduction="sum"`` gives the total over ``data``."""
+    As in :func:`fit`, a loss with ``reduction="sum"`` gives the total over ``data``.
+
+    ``loss_fn``: the loss module or function, ``loss_fn(output, target)``; ``batch_size``:
+    rows per forward pass (default 256); ``metrics``: as in ``fit``.
+    """
     sums = _evaluate_sums(model, loss_fn, _loader(data, batch_size, False, False, "data"),
                           resolve_metrics(metrics))
     values = _to_host(list(sums.totals.values()))
@@ -332,6 +339,8 @@ def predict(model: Module, x: Any, *, batch_size: int = 256) -> Tensor:
     """``model(x)`` batch by batch, in eval mode without grad, as one Tensor (N, ...) on x's device.
 
     ``x``: an array or Tensor (N, ...), or a DataLoader over one.
+
+    ``batch_size``: rows per forward pass (default 256).
     """
     loader = x if isinstance(x, DataLoader) else DataLoader(x, batch_size)
     outputs = []

@@ -27,6 +27,8 @@ class NonFiniteLossError(RuntimeError):
     ``history`` (the :class:`History` of the finished epochs), ``restored`` (what the model
     now holds when a callback put good weights back, e.g. ``"the weights of epoch 2 (from
     'best.npz', ModelCheckpoint)"``; None when nothing could).
+
+    ``detail``: text appended to the message (what was restored, where the value came from).
     """
 
     def __init__(self, name: str, value: float, epoch: int, step: int | None = None,

@@ -21,6 +21,9 @@ def plot_history(history: Any, path: str | os.PathLike[str], title: str | None =
 
     One panel for the loss, one per metric; training solid, validation dashed.
     ``history`` is a :class:`xpnet.train.History` (or a dict ``name -> list``). Returns the path.
+
+    ``title``: the figure's title (None: no title). Needs matplotlib (``pip install
+    "xpnet[plot]"``).
     """
     Figure = _figure_class()
     series = history.history if hasattr(history, "history") else dict(history)

@@ -28,6 +28,9 @@ class LRScheduler:
     ``base_lrs`` are the groups' ``"initial_lr"`` (set from ``"lr"`` when the first
     scheduler is created; resuming with ``last_epoch >= 0`` needs it present).
     Creating a scheduler takes its first step, to epoch 0.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
@@ -98,7 +101,11 @@ class LRScheduler:
 
 
 class LambdaLR(LRScheduler):
-    """``lr = initial_lr * lr_lambda(epoch)``; one function, or a list with one per group."""
+    """``lr = initial_lr * lr_lambda(epoch)``; one function, or a list with one per group.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
+    """
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float] | list[Any],
                  last_epoch: int = -1) -> None:
@@ -135,6 +142,9 @@ class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs.
 
     ``lr = initial_lr * gamma ** (epoch // step_size)``
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
@@ -158,6 +168,9 @@ class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each epoch in ``milestones``.
 
     ``lr = initial_lr * gamma ** (number of milestones <= epoch)``
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
@@ -178,7 +191,11 @@ class MultiStepLR(LRScheduler):
         return [base * self.gamma ** bisect_right(milestones, self.last_epoch) for base in self.base_lrs]
 
 class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` every epoch: ``lr = initial_lr * gamma ** epoch``."""
+    """Multiply the learning rate by ``gamma`` every epoch: ``lr = initial_lr * gamma ** epoch``.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
+    """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
@@ -202,6 +219,9 @@ class CosineAnnealingLR(LRScheduler):
 
     computed recursively from the current ``lr``, as PyTorch does (after
     ``T_max`` it rises again: SGDR without restarts).
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
@@ -231,6 +251,9 @@ class LinearLR(LRScheduler):
     """Scale the learning rate linearly from ``start_factor`` to ``end_factor`` over ``total_iters``.
 
     ``lr = initial_lr * (start + (end - start) * min(epoch, total_iters) / total_iters)``
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
@@ -265,6 +288,9 @@ class ConstantLR(LRScheduler):
 
     ``lr = initial_lr * factor`` for ``epoch < total_iters``, then ``initial_lr``.
     Raises ValueError for a ``factor`` outside [0, 1].
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
@@ -292,6 +318,9 @@ class PolynomialLR(LRScheduler):
 
     ``lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power``, computed
     recursively from the current ``lr`` as PyTorch does.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,

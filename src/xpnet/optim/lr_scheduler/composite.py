@@ -50,6 +50,9 @@ class SequentialLR(LRScheduler):
     milestones=[2])``: the first scheduler until epoch 2, then the second, restarted at
     its epoch 0 (from its closed form where it has one). Needs one milestone fewer than
     schedulers. The schedulers' own first steps are undone, as PyTorch does.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``last_epoch``: -1 to start
+    fresh (default), or the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int],

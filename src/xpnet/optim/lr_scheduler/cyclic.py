@@ -63,6 +63,12 @@ class CyclicLR(LRScheduler):
     Call ``step()`` after every batch. ``base_lr``, ``max_lr`` and the momenta are one
     number or one per group. Raises ValueError for an unknown mode without ``scale_fn``,
     or momentum cycling on an optimizer without momentum.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``cycle_momentum``: also
+    cycle the momentum (SGD's ``"momentum"`` or Adam's ``beta1``), inversely to the learning
+    rate (default True); ``base_momentum``, ``max_momentum``: its lower and upper bounds, one
+    number or one per group. ``last_epoch``: -1 to start fresh (default), or the epoch to
+    resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, base_lr: float | list[float], max_lr: float | list[float],
@@ -171,6 +177,12 @@ class OneCycleLR(LRScheduler):
     after every batch; stepping past ``total_steps`` raises ValueError, as in PyTorch.
     Not chainable: it sets the rates from ``initial_lr``, ``max_lr`` and ``min_lr``,
     which it writes into each group.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``cycle_momentum``: also
+    cycle the momentum (SGD's ``"momentum"`` or Adam's ``beta1``), inversely to the learning
+    rate (default True); ``base_momentum``, ``max_momentum``: its lower and upper bounds, one
+    number or one per group. ``last_epoch``: -1 to start fresh (default), or the epoch to
+    resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float], total_steps: int | None = None,
@@ -269,6 +281,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     ``step(epoch)`` takes a fractional epoch (``scheduler.step(epoch + i / iters)``
     per batch), as in PyTorch. Raises ValueError for a non-positive int ``T_0``, an
     int ``T_mult < 1``, or a negative ``epoch``.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``eta_min``: the lowest
+    learning rate \(\eta_{min}\) (default 0). ``last_epoch``: -1 to start fresh (default), or
+    the epoch to resume from (each group then needs its ``"initial_lr"``).
     """
 
     def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,

@@ -25,6 +25,9 @@ class ReduceLROnPlateau(LRScheduler):
     then ``cooldown`` steps pass in which bad steps are not counted. ``min_lr``
     is one number or one per group. PyTorch's rules and state; like PyTorch it
     does not use ``initial_lr`` and takes no step when created.
+
+    ``optimizer``: the Optimizer whose groups' ``"lr"`` this sets. ``threshold_mode``:
+    ``"rel"`` (default) or ``"abs"``, as above.
     """
 
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,

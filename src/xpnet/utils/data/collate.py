@@ -70,7 +70,11 @@ def default_collate(batch: list[Any]) -> Any:
 def default_convert(data: Any) -> Any:
     """One sample as the loader gives it without batching (``batch_size=None``): arrays become
     Tensors (without copying), containers are converted field by field (tuples and lists to
-    lists, as torch's), the rest is unchanged."""
+    lists, as torch's), the rest is unchanged.
+
+    ``data``: one sample (an array, a Tensor, a number, or a tuple, list, dict or namedtuple
+    of them).
+    """
     if isinstance(data, Tensor):
         return data
     if _backend.is_array(data):

@@ -30,7 +30,8 @@ class DataLoader:
             :class:`TensorDataset`, or an :class:`IterableDataset`.
         batch_size: samples per batch (default 1); None yields single samples, unbatched.
         shuffle: a new random order every epoch (a ``RandomSampler``).
-        sampler / batch_sampler: the order of indices, or of whole batches of indices.
+        sampler: the order of indices.
+        batch_sampler: the order of whole batches of indices.
         num_workers: accepted for torch programs; batches are always made in the
             calling process (for a TensorDataset a batch is one gather on the device,
             which worker processes would not speed up), so the batches are the same
@@ -39,8 +40,10 @@ class DataLoader:
         drop_last: drop the last batch when it is smaller than ``batch_size``.
         generator: None (``xn.manual_seed``'s generators), an int seed, or an object
             with ``initial_seed()``; used by the default ``RandomSampler``.
-        pin_memory, timeout, worker_init_fn, multiprocessing_context, prefetch_factor,
-        persistent_workers, pin_memory_device, in_order: accepted, no effect here.
+
+    ``pin_memory``, ``timeout``, ``worker_init_fn``, ``multiprocessing_context``,
+    ``prefetch_factor``, ``persistent_workers``, ``pin_memory_device``, ``in_order``:
+    accepted, no effect here.
 
     Each batch of a TensorDataset is a list of Tensors (one per tensor of the
     dataset), on the dataset's device, as torch's default collate makes it.

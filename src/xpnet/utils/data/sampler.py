@@ -44,7 +44,10 @@ def host_permutation(n: int, rng: random.Random | None) -> list[int]:
 
 
 class Sampler:
-    """Base class: ``__iter__`` yields indices of the dataset (and ``__len__`` counts them)."""
+    """Base class: ``__iter__`` yields indices of the dataset (and ``__len__`` counts them).
+
+    ``data_source``: accepted for torch programs and unused, as in torch.
+    """
 
     def __init__(self, data_source: Any = None) -> None:
         pass
@@ -76,6 +79,10 @@ class RandomSampler(Sampler):
     ``num_samples`` (default ``len(data_source)``) beyond the length without
     replacement repeats whole permutations, as torch does. ValueError for a
     non-bool ``replacement`` or a non-positive ``num_samples``.
+
+    ``data_source``: the dataset (its length sets the range of indices); ``generator``: None
+    (``xn.manual_seed``'s generators), an int seed, or an object with ``initial_seed()``, as
+    DataLoader's.
     """
 
     def __init__(self, data_source: Any, replacement: bool = False, num_samples: int | None = None,
@@ -124,7 +131,11 @@ class RandomSampler(Sampler):
 
 
 class SubsetRandomSampler(Sampler):
-    """The given ``indices`` in a random order, a new one every epoch."""
+    """The given ``indices`` in a random order, a new one every epoch.
+
+    ``generator``: None (``xn.manual_seed``'s generators), an int seed, or an object with
+    ``initial_seed()``, as DataLoader's.
+    """
 
     def __init__(self, indices: Any, generator: Any = None) -> None:
         self.indices = indices
