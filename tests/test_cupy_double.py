@@ -11,9 +11,11 @@ signature for Cython classes). The double also raises where CuPy raises.
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import operator
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -36,9 +38,20 @@ def double(tmp_path_factory):
 
 
 def _real_attr(dotted: str):
+    """The real CuPy's ``dotted`` name; a submodule (``cupy.cuda.nccl``) is imported on the way,
+    quietly (CuPy warns when an optional library such as NCCL is not installed)."""
     obj = real
-    for part in dotted.split(".")[1:]:
-        obj = getattr(obj, part)
+    parts = dotted.split(".")
+    for i, part in enumerate(parts[1:], start=2):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    obj = importlib.import_module(".".join(parts[:i]))
+                except ImportError as exc:
+                    raise AttributeError(dotted) from exc
     return obj
 
 

@@ -148,7 +148,8 @@ class Reducer:
                     "(or twice through one): gradients are averaged once per forward, so call "
                     "backward() once per forward, before the next forward; compute extra forwards "
                     "under xn.no_grad() or model.no_sync()")
-            backward(out, g)
+            # outputs of one forward share the model's graph: keep it until the last one's sweep
+            backward(out, g, retain_graph=rnd.arrived + 1 < rnd.expected)
             rnd.arrived += 1
             if rnd.arrived == rnd.expected:
                 self.reduce()
