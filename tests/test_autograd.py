@@ -175,6 +175,35 @@ def test_grad_arrays_are_writeable_in_place(xp):
     np.testing.assert_array_equal(xp.numpy(m.grad), [0.0, 0.0])
 
 
+def test_a_kept_grad_is_never_reused_by_a_later_backward(xp):
+    """``zero_grad()`` keeps the old ``.grad`` Tensor as a spare for the next step, but only
+    reuses it when nothing else refers to it: a ``.grad`` the user kept keeps its values."""
+    w = xp.tensor([1.0, 2.0], "float64", requires_grad=True)
+    (w * w).sum().backward()
+    kept = w.grad
+    w.grad = None  # what zero_grad() does
+    (3.0 * w).sum().backward()
+    assert w.grad is not kept
+    np.testing.assert_array_equal(xp.numpy(kept), [2.0, 4.0])
+    np.testing.assert_array_equal(xp.numpy(w.grad), [3.0, 3.0])
+    for _ in range(3):  # nobody keeps it: the values are still each step's own
+        w.grad = None
+        (w * w * w).sum().backward()
+        np.testing.assert_array_equal(xp.numpy(w.grad), [3.0, 12.0])
+    array = w.grad.array  # a kept native array is not written either
+    w.grad = None
+    (5.0 * w).sum().backward()
+    np.testing.assert_array_equal(xp.numpy(array), [3.0, 12.0])
+    np.testing.assert_array_equal(xp.numpy(w.grad), [5.0, 5.0])
+    graph = w * w.grad  # a graph holding the old .grad (its backward reads it): never reused
+    w.grad = None
+    (2.0 * w).sum().backward()
+    np.testing.assert_array_equal(xp.numpy(w.grad), [2.0, 2.0])
+    w.grad = None
+    graph.sum().backward()  # d(w * g_old)/dw = g_old
+    np.testing.assert_array_equal(xp.numpy(w.grad), [5.0, 5.0])
+
+
 def test_backward_does_not_adopt_the_callers_gradient(xp):
     a = xp.tensor([1.0, 2.0], requires_grad=True)
     b = xp.tensor([3.0, 4.0], requires_grad=True)

@@ -15,6 +15,7 @@ import itertools
 import threading
 from collections.abc import Callable
 from heapq import heappop, heappush
+from sys import getrefcount
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _backend
@@ -178,7 +179,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
                     if not parent.requires_grad:
                         continue
                     if parent._grad is None:  # its first share (_accumulate's path, one call less)
-                        parent._grad = wrap(_kept(parent, pg, stored), parent._xp)
+                        parent._grad = new_grad(parent, _kept(parent, pg, stored))
                     else:
                         _accumulate(parent, pg, stored)
                 elif parent is after:
@@ -320,7 +321,7 @@ def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
         raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.array.shape)}")
     grad = node._grad
     if grad is None:
-        node._grad = wrap(_kept(node, g, stored), node._xp)
+        node._grad = new_grad(node, _kept(node, g, stored))
     else:  # the same Tensor, as torch accumulates into it: a kept ``t.grad`` sees the sum
         grad.array = grad.array + g
 
@@ -328,6 +329,24 @@ def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
 def wrap(data: Any, xp: Any) -> Tensor:
     """A new leaf Tensor around ``data``: :mod:`xpnet.tensor` replaces this with its maker."""
     raise AssertionError("xpnet.tensor sets autograd.wrap when it is imported")
+
+
+def new_grad(node: Tensor, g: Any) -> Tensor:
+    """A ``.grad`` Tensor for ``node`` holding the array ``g``.
+
+    ``zero_grad()`` (``t.grad = None``) keeps the old ``.grad`` Tensor as the node's
+    spare; when nothing else refers to it (the user kept no ``g = t.grad``, no graph holds
+    it), it is reused here: a training step then makes no new Tensor per parameter. The
+    spare never requires grad (else a new one is made).
+    """
+    spare = getattr(node, "_spare", None)  # a slot set only by the grad setter
+    if spare is not None and getrefcount(spare) == 3 and not spare.requires_grad:
+        # the three references: node._spare, the local name, getrefcount's argument
+        node._spare = None
+        spare.array = g
+        spare._xp = node._xp
+        return spare
+    return wrap(g, node._xp)
 
 
 def _kept(node: Tensor, g: Any, stored: set[int]) -> Any:

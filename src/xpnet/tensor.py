@@ -47,12 +47,13 @@ class Tensor(TensorMethods):
     ``torch.from_dlpack(t)``) work too.
     """
 
-    __slots__ = ("array", "_grad", "requires_grad", "_xp", "_parents", "_backward", "_op",
+    __slots__ = ("array", "_grad", "_spare", "requires_grad", "_xp", "_parents", "_backward", "_op",
                  "_retains_grad", "_seq", "_version", "_saved", "__weakref__")
     __array_ufunc__ = None  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
 
     array: Any
     requires_grad: bool
+    _spare: Tensor | None  # set by the grad setter only: the last ``.grad``, for autograd.new_grad
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
@@ -106,6 +107,12 @@ class Tensor(TensorMethods):
 
     @grad.setter
     def grad(self, value: Any) -> None:
+        if value is None:  # zero_grad(): the old Tensor is kept as a spare (autograd.new_grad)
+            old = self._grad
+            if old is not None:
+                self._spare = old
+                self._grad = None
+            return
         if value is not None:
             if not isinstance(value, Tensor):
                 if not _backend.is_array(value):
