@@ -179,7 +179,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
                     if not parent.requires_grad:
                         continue
                     if parent._grad is None:  # its first share (_accumulate's path, one call less)
-                        parent._grad = new_grad(parent, _kept(parent, pg, stored))
+                        parent._grad = first_grad(parent, pg, stored)
                     else:
                         _accumulate(parent, pg, stored)
                 elif parent is after:
@@ -321,7 +321,7 @@ def _accumulate(node: Tensor, g: Any, stored: set[int]) -> None:
         raise AssertionError(f"gradient of shape {tuple(g.shape)} for {tuple(node.array.shape)}")
     grad = node._grad
     if grad is None:
-        node._grad = new_grad(node, _kept(node, g, stored))
+        node._grad = first_grad(node, g, stored)
     else:  # the same Tensor, as torch accumulates into it: a kept ``t.grad`` sees the sum
         grad.array = grad.array + g
 
@@ -331,14 +331,18 @@ def wrap(data: Any, xp: Any) -> Tensor:
     raise AssertionError("xpnet.tensor sets autograd.wrap when it is imported")
 
 
-def new_grad(node: Tensor, g: Any) -> Tensor:
-    """A ``.grad`` Tensor for ``node`` holding the array ``g``.
+def first_grad(node: Tensor, g: Any, stored: set[int]) -> Tensor:
+    """``node``'s first ``.grad``: a Tensor holding ``g``, or a copy of it when it may be shared.
 
-    ``zero_grad()`` (``t.grad = None``) keeps the old ``.grad`` Tensor as the node's
-    spare; when nothing else refers to it (the user kept no ``g = t.grad``, no graph holds
-    it), it is reused here: a training step then makes no new Tensor per parameter. The
-    spare never requires grad (else a new one is made).
+    ``g`` is adopted without a copy only when it owns its memory and no other ``.grad``
+    (nor the caller) holds it (``stored``). ``zero_grad()`` (``t.grad = None``) keeps the
+    old ``.grad`` Tensor as the node's spare; when nothing else refers to it (the user kept
+    no ``g = t.grad``, no graph holds it) it is reused here, so a training step makes no
+    new Tensor per parameter. A spare that requires grad is never reused.
     """
+    if id(g) in stored or not _backend.owns_memory(g):
+        g = node._xp.asarray(g, copy=True)
+    stored.add(id(g))
     spare = getattr(node, "_spare", None)  # a slot set only by the grad setter
     if spare is not None and getrefcount(spare) == 3 and not spare.requires_grad:
         # the three references: node._spare, the local name, getrefcount's argument
@@ -347,14 +351,6 @@ def new_grad(node: Tensor, g: Any) -> Tensor:
         spare._xp = node._xp
         return spare
     return wrap(g, node._xp)
-
-
-def _kept(node: Tensor, g: Any, stored: set[int]) -> Any:
-    """``g`` to keep as ``node``'s first ``.grad``: itself, or a copy when it may be shared."""
-    if id(g) in stored or not _backend.owns_memory(g):
-        g = node._xp.asarray(g, copy=True)
-    stored.add(id(g))
-    return g
 
 
 def _gradient_array(root: Tensor, gradient: Any) -> Any:

@@ -53,7 +53,7 @@ class Tensor(TensorMethods):
 
     array: Any
     requires_grad: bool
-    _spare: Tensor | None  # set by the grad setter only: the last ``.grad``, for autograd.new_grad
+    _spare: Tensor | None  # set by the grad setter only: the last ``.grad``, for autograd.first_grad
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
@@ -107,7 +107,7 @@ class Tensor(TensorMethods):
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        if value is None:  # zero_grad(): the old Tensor is kept as a spare (autograd.new_grad)
+        if value is None:  # zero_grad(): the old Tensor is kept as a spare (autograd.first_grad)
             old = self._grad
             if old is not None:
                 self._spare = old
