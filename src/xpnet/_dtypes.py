@@ -74,8 +74,10 @@ bool_ = DType("bool")
 _BY_NAME = {n: DType(n) for n in _NAMES}
 _BY_NAME.update({d.name: d for d in (float32, float64, float16, int64, int32, int16, int8, uint8,
                                      bool_)})
-_BY_NAME["complex64"] = complex64 = DType("complex64")
-_BY_NAME["complex128"] = complex128 = DType("complex128")
+complex64 = DType("complex64")
+complex128 = DType("complex128")
+_BY_NAME["complex64"] = complex64
+_BY_NAME["complex128"] = complex128
 
 # torch's other spellings (``dtype=xn.float``, ``xn.long``, ...) are exported by
 # ``xpnet/__init__.py`` under those names (here they would shadow the builtins).

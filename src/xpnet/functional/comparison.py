@@ -49,7 +49,11 @@ def ge(input: Any, other: Any) -> Tensor:
 
 
 # torch's long spellings of the same comparisons
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+greater = gt
+greater_equal = ge
+less = lt
+less_equal = le
+not_equal = ne
 
 
 def _leaf(out: Any, xp: Any) -> Tensor:
