@@ -21,7 +21,15 @@ FLOATING = ("float16", "float32", "float64")
 
 
 class DType:
-    """A dtype named independently of any array library (``xn.float32``)."""
+    """A dtype named independently of any array library (``xn.float32``).
+
+    The same ``xn`` dtype means the matching dtype of each library (``xn.float32`` is
+    ``numpy.float32``, ``torch.float32``, ...); it compares equal to them and to its name.
+
+    Args:
+        name: the standard name, such as ``"float32"`` or ``"int64"``. Users take the
+            module's instances (``xn.float32``, ``xn.long``...) rather than building one.
+    """
 
     __slots__ = ("name",)
 

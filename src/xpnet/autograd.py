@@ -74,13 +74,22 @@ class no_grad(_SetGradMode):
 
     >>> with xn.no_grad():
     ...     w -= lr * w.grad
+
+    Args:
+        func: None (``no_grad()``: a context manager), or a function: ``no_grad(f)`` (the bare
+            decorator ``@no_grad``) returns ``f`` wrapped to run without recording.
     """
 
     _mode = False
 
 
 class enable_grad(_SetGradMode):
-    """Record the graph again inside a ``no_grad`` block."""
+    """Record the graph again inside a ``no_grad`` block.
+
+    Args:
+        func: None (``enable_grad()``: a context manager), or a function: ``enable_grad(f)``
+            (the bare decorator ``@enable_grad``) returns ``f`` wrapped to run recording.
+    """
 
     _mode = True
 
