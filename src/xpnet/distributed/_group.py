@@ -157,12 +157,28 @@ def get_node_local_rank(fallback_rank: int | None = None) -> int:
 
 
 def get_backend(group: Any = None) -> str:
-    """``"mpi"`` or ``"nccl"``."""
+    """``"mpi"`` or ``"nccl"``.
+
+    Args:
+        group: None (the world), or a process group.
+
+    Raises:
+        RuntimeError: there is no process group.
+    """
     return world().backend if group is None else group.backend
 
 
 def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -> None:
-    """Wait until every rank has reached this call."""
+    """Wait until every rank has reached this call.
+
+    Args:
+        group: accepted for torch programs; the one group is the world.
+        async_op: accepted; the call always completes before returning.
+        device_ids: accepted for torch programs, unused.
+
+    Raises:
+        RuntimeError: there is no process group.
+    """
     world().comm.Barrier()
 
 
