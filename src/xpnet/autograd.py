@@ -25,9 +25,24 @@ from .anomaly import is_anomaly_enabled as is_anomaly_enabled
 from .anomaly import set_detect_anomaly as set_detect_anomaly
 
 if TYPE_CHECKING:
+    from ._autograd_api import (
+        Function,
+        FunctionCtx,
+        GradcheckError,
+        grad,
+        gradcheck,
+        inference_mode,
+        set_grad_enabled,
+    )
     from .tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The public names (the API reference shows these): bump, wrap, first_grad... are the
+# library's own. Function, grad, gradcheck... are reached through __getattr__ below.
+__all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
+           "grad", "gradcheck", "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
+           "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
 
 
 class _GradMode(threading.local):
@@ -75,9 +90,8 @@ class no_grad(_SetGradMode):
     >>> with xn.no_grad():
     ...     w -= lr * w.grad
 
-    Args:
-        func: None (``no_grad()``: a context manager), or a function: ``no_grad(f)`` (the bare
-            decorator ``@no_grad``) returns ``f`` wrapped to run without recording.
+    ``no_grad()`` is a context manager; ``no_grad(func)``, like the bare decorator
+    ``@no_grad``, returns the function ``func`` wrapped to run without recording.
     """
 
     _mode = False
@@ -86,9 +100,8 @@ class no_grad(_SetGradMode):
 class enable_grad(_SetGradMode):
     """Record the graph again inside a ``no_grad`` block.
 
-    Args:
-        func: None (``enable_grad()``: a context manager), or a function: ``enable_grad(f)``
-            (the bare decorator ``@enable_grad``) returns ``f`` wrapped to run recording.
+    ``enable_grad()`` is a context manager; ``enable_grad(func)``, like the bare decorator
+    ``@enable_grad``, returns the function ``func`` wrapped to run recording.
     """
 
     _mode = True
