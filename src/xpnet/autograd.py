@@ -25,15 +25,10 @@ from .anomaly import is_anomaly_enabled as is_anomaly_enabled
 from .anomaly import set_detect_anomaly as set_detect_anomaly
 
 if TYPE_CHECKING:
-    from ._autograd_api import (
-        Function,
-        FunctionCtx,
-        GradcheckError,
-        grad,
-        gradcheck,
-        inference_mode,
-        set_grad_enabled,
-    )
+    from ._autograd_api.function import Function, FunctionCtx
+    from ._autograd_api.grad import grad
+    from ._autograd_api.gradcheck import GradcheckError, gradcheck
+    from ._autograd_api.mode import inference_mode, set_grad_enabled
     from .tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
