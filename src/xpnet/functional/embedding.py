@@ -21,8 +21,8 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` picked by the integer ``input``.
 
-    input: integer indices of any shape (*) in ``[0, num_embeddings)``;
-    weight: (num_embeddings, embedding_dim). Output: (*, embedding_dim).
+    input: integer indices of any shape ``(*)`` in ``[0, num_embeddings)``;
+    weight: (num_embeddings, embedding_dim). Output: ``(*, embedding_dim)``.
     ``padding_idx``: that row gets no gradient (negative counts from the end).
     Raises IndexError for an index out of range (checked where reading it is
     free: on the CPU); TypeError for non-integer indices. ``max_norm``,

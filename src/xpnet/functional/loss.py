@@ -181,7 +181,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     Args:
         input: ``p``, probabilities in [0, 1]: a floating Tensor of any shape, on any device.
         target: ``y``, probabilities (0/1 labels or soft), a Tensor of the same shape,
-            library and device (cast to ``x``'s dtype when it needs no gradient).
+            library and device (cast to ``p``'s dtype when it needs no gradient).
         reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
             or ``"none"`` (the elementwise losses, of the input's shape).
 

@@ -19,7 +19,7 @@ class Embedding(Module):
 
     weight: (num_embeddings, embedding_dim), drawn from N(0, 1) as torch (with
     ``xn.manual_seed``); the ``padding_idx`` row starts at zero and gets no
-    gradient. Input: integer indices of any shape (*); output: (*, embedding_dim).
+    gradient. Input: integer indices of any shape ``(*)``; output: ``(*, embedding_dim)``.
     Raises IndexError for an index outside [0, num_embeddings) (checked on
     CPUs). ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not supported.
 
