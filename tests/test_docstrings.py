@@ -5,16 +5,20 @@ The public names are those the API reference shows (docs/_ext/api_pages.py): eac
 with ``_``), submodules in ``__all__`` included, recursively. A function or class is *complete*
 when its docstring (for a class: the class's and ``__init__``'s) names every parameter of its
 signature; a module, or a constant documented by its class or by an attribute docstring, is
-complete when it has one. ``python tests/test_docstrings.py`` prints the incomplete ones.
+complete when it has one. A class whose constructor is Python's (an ``Enum``, a ``tuple``
+subclass) has no parameters of its own to explain. Every public name must be complete;
+``python tests/test_docstrings.py`` prints the incomplete ones.
 """
 
 from __future__ import annotations
 
 import ast
+import enum
 import importlib
 import importlib.util
 import inspect
 import re
+import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,6 +108,8 @@ def unexplained_parameters(obj: Any, doc: str) -> list[str]:
     """Parameters of ``obj``'s signature that its docstring never names."""
     if not (inspect.isroutine(obj) or inspect.isclass(obj)):
         return []
+    if inspect.isclass(obj) and (issubclass(obj, enum.Enum) or _stdlib(_constructor_owner(obj))):
+        return []  # an Enum's or a tuple's constructor: Python's signature, not the library's
     try:
         signature = inspect.signature(obj)
     except (TypeError, ValueError):
@@ -111,6 +117,15 @@ def unexplained_parameters(obj: Any, doc: str) -> list[str]:
     ignored = {"self", "cls", "args", "kwargs"}  # a bare *args/**kwargs passes through
     return [p for p in signature.parameters if p not in ignored and not p.startswith("_")
             and not re.search(rf"(?<![\w]){re.escape(p)}(?![\w])", doc)]
+
+
+def _constructor_owner(cls: type) -> type:
+    """The class in ``cls``'s MRO that defines the constructor ``cls(...)`` runs."""
+    return next((k for k in cls.__mro__ if "__init__" in k.__dict__ or "__new__" in k.__dict__), object)
+
+
+def _stdlib(cls: type) -> bool:
+    return cls.__module__.split(".")[0] in sys.stdlib_module_names or cls.__module__ == "builtins"
 
 
 def survey() -> tuple[list[str], list[str], dict[str, list[str]]]:
@@ -130,6 +145,15 @@ def test_every_public_name_has_a_docstring() -> None:
     names, missing, _ = survey()
     assert len(names) > 200, f"the survey found only {len(names)} public names: is it walking?"
     assert not missing, f"{len(missing)} public names without a docstring: {missing}"
+
+
+def test_every_public_name_has_a_complete_docstring() -> None:
+    """No floor below the total: a new public name must name every parameter in its docstring."""
+    names, _, incomplete = survey()
+    lines = [f"{name}: does not name {', '.join(params)}" for name, params in incomplete.items()]
+    assert not incomplete, (f"{len(incomplete)} of {len(names)} public names have incomplete docstrings "
+                            "(name every argument: shapes, dtypes, devices, what raises):\n"
+                            + "\n".join(lines))
 
 
 def test_every_area_of_the_reference_is_surveyed() -> None:
@@ -157,6 +181,17 @@ def test_completeness_check_tells_complete_from_incomplete() -> None:
     assert unexplained_parameters(incomplete, docstring(incomplete, "m.incomplete", types)) == ["keepdim"]
     assert unexplained_parameters(Layer, docstring(Layer, "m.Layer", types)) == []
     assert docstring(Layer, "m.Layer", types).startswith("A layer")
+
+    class Kind(enum.Enum):
+        """Two kinds."""
+
+        A = "a"
+
+    class Pair(tuple):
+        """A pair."""
+
+    assert unexplained_parameters(Kind, docstring(Kind, "m.Kind", types)) == []
+    assert unexplained_parameters(Pair, docstring(Pair, "m.Pair", types)) == []
 
 
 def test_constants_are_documented_by_attribute_docstrings_or_their_class() -> None:

@@ -124,10 +124,15 @@ def defining_module(obj: Any) -> str | None:
 
 
 def identifier(mod_name: str, public: str, obj: Any) -> str:
-    """``mod.public``, unless a submodule has that name (``xpnet.tensor``): then the defining path."""
+    """``mod.public``, unless a submodule has that name (``xpnet.tensor``), or the module reaches
+    the name only through its ``__getattr__`` (``xpnet.autograd.Function``, which griffe cannot
+    see): then the defining path."""
     module = importlib.import_module(mod_name)
-    if (isinstance(obj, types.ModuleType) or not hasattr(module, "__path__")
-            or importlib.util.find_spec(f"{mod_name}.{public}") is None):
+    if isinstance(obj, types.ModuleType):
+        return f"{mod_name}.{public}"
+    if public not in vars(module):
+        return f"{obj.__module__}.{obj.__qualname__}"
+    if not hasattr(module, "__path__") or importlib.util.find_spec(f"{mod_name}.{public}") is None:
         return f"{mod_name}.{public}"
     return f"{obj.__module__}.{obj.__qualname__}"
 

@@ -25,6 +25,7 @@ def markdown_of(text: str) -> str:
     out: list[str] = []
     in_fence = False
     in_prompt = False
+    in_section = False
     for line in text.splitlines():
         stripped = line.lstrip()
         if stripped.startswith("```"):
@@ -41,12 +42,34 @@ def markdown_of(text: str) -> str:
             if stripped:
                 out.append("")
         in_prompt = is_prompt
+        if stripped and line == stripped:  # a line at the margin opens or closes a Google section
+            in_section = _SECTION.match(line) is not None
         if not in_fence and not is_prompt and line.endswith("::") and not line.strip() == "::":
             line = line[:-1]
+        if not in_fence and not is_prompt and (len(line) - len(stripped) < 4 or in_section):
+            line = _code_shapes(line)
         out.append(line)
     if in_prompt:
         out.append(f"{indent}```")
     return "\n".join(out)
+
+
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Raises|Returns|Yields|Shape|Attributes):\s*$")
+_INLINE_CODE = re.compile(r"(`+).+?\1")
+_STAR_SHAPE = re.compile(r"\((?:\*[^()`]*|[^()`]*,\s*\*[^()`]*)\)")
+
+
+def _code_shapes(line: str) -> str:
+    """Shapes with a ``*`` (``(*, in_features)``) as inline code, or Markdown reads emphasis."""
+    if "*" not in line:
+        return line
+    parts, last = [], 0
+    for code in _INLINE_CODE.finditer(line):
+        parts.append(_STAR_SHAPE.sub(lambda m: f"``{m.group(0)}``", line[last:code.start()]))
+        parts.append(code.group(0))
+        last = code.end()
+    parts.append(_STAR_SHAPE.sub(lambda m: f"``{m.group(0)}``", line[last:]))
+    return "".join(parts)
 
 
 def _inside(line: str, indent: int) -> bool:
@@ -85,3 +108,25 @@ class RstToMarkdown(griffe.Extension):
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:
             obj.docstring.value = markdown_of(obj.docstring.value)
+        if isinstance(obj, griffe.Function):
+            for parameter in obj.parameters:
+                _builtin_names(parameter.annotation)
+            _builtin_names(obj.returns)
+        elif isinstance(obj, griffe.Attribute):
+            _builtin_names(obj.annotation)
+
+
+# xpnet exports torch's dtype spellings ``xn.int``, ``xn.float``, ``xn.bool`` (int32, float32,
+# bool_). griffe resolves a name through the enclosing packages too, so an annotation ``int``
+# in ``xpnet.nn.embedding`` would render as ``int32``: pin those names to the builtins.
+_BUILTINS = {"int", "float", "bool", "complex", "str", "bytes", "list", "tuple", "dict", "set", "type"}
+
+
+def _builtin_names(annotation: Any) -> None:
+    if not isinstance(annotation, griffe.Expr):
+        return
+    names = [annotation] if isinstance(annotation, griffe.ExprName) else annotation.iterate(flat=True)
+    for part in names:
+        if (isinstance(part, griffe.ExprName) and part.name in _BUILTINS
+                and not isinstance(part.parent, griffe.ExprName)):
+            part.parent = None

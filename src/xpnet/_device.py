@@ -106,6 +106,13 @@ def set_default_device(spec: Any) -> None:
     Accepts what ``device=`` accepts: ``"cpu"``, ``"cuda"``, ``"cuda:N"``, an
     ``xn.device``, or a device object of an array library (``torch.device("cpu")``
     makes torch tensors). ``None`` restores NumPy's cpu. Raises as ``device=`` does.
+
+    Args:
+        spec: the device (above), or None.
+
+    Raises:
+        ValueError: an unknown device.
+        RuntimeError: its library cannot reach the device (CuPy without a GPU).
     """
     _backend.set_default_device(None if spec is None else _backend.resolve(spec))
 

@@ -21,7 +21,15 @@ FLOATING = ("float16", "float32", "float64")
 
 
 class DType:
-    """A dtype named independently of any array library (``xn.float32``)."""
+    """A dtype named independently of any array library (``xn.float32``).
+
+    The same ``xn`` dtype means the matching dtype of each library (``xn.float32`` is
+    ``numpy.float32``, ``torch.float32``, ...); it compares equal to them and to its name.
+
+    Args:
+        name: the standard name, such as ``"float32"`` or ``"int64"``. Users take the
+            module's instances (``xn.float32``, ``xn.long``...) rather than building one.
+    """
 
     __slots__ = ("name",)
 
@@ -74,8 +82,10 @@ bool_ = DType("bool")
 _BY_NAME = {n: DType(n) for n in _NAMES}
 _BY_NAME.update({d.name: d for d in (float32, float64, float16, int64, int32, int16, int8, uint8,
                                      bool_)})
-_BY_NAME["complex64"] = complex64 = DType("complex64")
-_BY_NAME["complex128"] = complex128 = DType("complex128")
+complex64 = DType("complex64")
+complex128 = DType("complex128")
+_BY_NAME["complex64"] = complex64
+_BY_NAME["complex128"] = complex128
 
 # torch's other spellings (``dtype=xn.float``, ``xn.long``, ...) are exported by
 # ``xpnet/__init__.py`` under those names (here they would shadow the builtins).

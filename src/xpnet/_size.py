@@ -10,6 +10,8 @@ class Size(tuple):
     """The shape of a tensor (``x.shape``, ``x.size()``): a tuple of ints, as ``torch.Size``.
 
     ``Size([2, 3]).numel()`` is 6; slicing gives a Size; it equals the plain tuple.
+
+    Built as a tuple: ``Size(iterable)`` from an iterable of ints (empty by default).
     """
 
     __slots__ = ()

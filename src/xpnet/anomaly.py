@@ -88,7 +88,14 @@ def _set(enabled: bool, check_nan: bool) -> None:
 
 
 def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
-    """Turn anomaly mode on or off for the rest of the program (``torch.set_anomaly_enabled``)."""
+    """Turn anomaly mode on or off for the rest of the program (``torch.set_anomaly_enabled``).
+
+    Args:
+        enabled: True: every op records the traceback of its forward call and checks its
+            output and its gradients, raising RuntimeError (naming the op) at the first NaN
+            or new infinity; False: off (no cost).
+        check_nan: with ``enabled``, check the values (False: keep only the tracebacks).
+    """
     _set(enabled, check_nan)
 
 

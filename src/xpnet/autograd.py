@@ -25,9 +25,19 @@ from .anomaly import is_anomaly_enabled as is_anomaly_enabled
 from .anomaly import set_detect_anomaly as set_detect_anomaly
 
 if TYPE_CHECKING:
+    from ._autograd_api.function import Function, FunctionCtx
+    from ._autograd_api.grad import grad
+    from ._autograd_api.gradcheck import GradcheckError, gradcheck
+    from ._autograd_api.mode import inference_mode, set_grad_enabled
     from .tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# The public names (the API reference shows these): bump, wrap, first_grad... are the
+# library's own. Function, grad, gradcheck... are reached through __getattr__ below.
+__all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
+           "grad", "gradcheck", "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
+           "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
 
 
 class _GradMode(threading.local):
@@ -74,13 +84,20 @@ class no_grad(_SetGradMode):
 
     >>> with xn.no_grad():
     ...     w -= lr * w.grad
+
+    ``no_grad()`` is a context manager; ``no_grad(func)``, like the bare decorator
+    ``@no_grad``, returns the function ``func`` wrapped to run without recording.
     """
 
     _mode = False
 
 
 class enable_grad(_SetGradMode):
-    """Record the graph again inside a ``no_grad`` block."""
+    """Record the graph again inside a ``no_grad`` block.
+
+    ``enable_grad()`` is a context manager; ``enable_grad(func)``, like the bare decorator
+    ``@enable_grad``, returns the function ``func`` wrapped to run recording.
+    """
 
     _mode = True
 

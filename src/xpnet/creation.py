@@ -66,6 +66,22 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
     Python floats become float32 and ints int64, as in PyTorch; an array keeps
     its dtype and, without ``device``, its library and device.
+
+    Args:
+        data: nested lists or tuples of numbers, a number, a Tensor or an array.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: from ``data`` (above).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: ``data``'s device for an array, else the default device.
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: ``data`` holds no numbers (None, strings, complex), an unknown dtype, a size that is not
+            ints, or ``requires_grad`` with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+        ValueError: ragged nested lists.
     """
     if isinstance(data, Tensor):
         data = data.array
@@ -95,6 +111,21 @@ def asarray(obj: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     An array keeps its namespace, device and dtype; ``device``/``dtype``, when
     given and different, move or cast it (which copies). Python data is
     converted as by :func:`tensor`.
+
+    Args:
+        obj: a Tensor, an array, nested lists or a number.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: ``obj``'s dtype (Python data: as :func:`tensor`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: ``obj``'s device for an array, else the default device.
+        requires_grad: make the result require gradients (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
     """
     if isinstance(obj, Tensor):
         out = obj if device is None and dtype is None else obj.to(device=device, dtype=dtype)
@@ -120,19 +151,70 @@ def _filled(fill: str, shape: tuple[int, ...], dtype: Any, device: Any, requires
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           **kwargs: Any) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``."""
+    """A tensor of zeros: ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``.
+
+    Args:
+        *size: the shape: ints (``2, 3``), one tuple (``(2, 3)``), or ``size=(2, 3)``: ``size``.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: the default float dtype (float32, see :func:`set_default_dtype`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        **kwargs: ``size=`` as a keyword.
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     return _filled("zeros", _shape(size, **kwargs), dtype, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          **kwargs: Any) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``."""
+    """A tensor of ones: ``ones(2, 3)``, ``ones((2, 3))`` or ``ones(size=(2, 3))``.
+
+    Args:
+        *size: the shape: ints (``2, 3``), one tuple (``(2, 3)``), or ``size=(2, 3)``: ``size``.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: the default float dtype (float32, see :func:`set_default_dtype`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        **kwargs: ``size=`` as a keyword.
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     return _filled("ones", _shape(size, **kwargs), dtype, device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           **kwargs: Any) -> Tensor:
-    """A tensor of the given size holding whatever the memory held (fill it before use)."""
+    """A tensor of the given size holding whatever the memory held (fill it before use).
+
+    Args:
+        *size: the shape: ints (``2, 3``), one tuple (``(2, 3)``), or ``size=(2, 3)``: ``size``.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: the default float dtype (float32, see :func:`set_default_dtype`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        **kwargs: ``size=`` as a keyword.
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     return _filled("empty", _shape(size, **kwargs), dtype, device, requires_grad)
 
 
@@ -141,6 +223,22 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
     """A tensor of ``size`` filled with ``fill_value``.
 
     Without ``dtype``, as torch: a bool fill gives bool, an int int64, a float float32.
+
+    Args:
+        size: the shape, a tuple of ints (or one int).
+        fill_value: the value of every element.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: from ``fill_value`` (see above).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
     """
     shape = _shape((size,))
     if dtype is None and isinstance(fill_value, (bool, int)):
@@ -165,21 +263,63 @@ def like(input: Any, name: str, dtype: Any, device: Any) -> tuple[Any, Any, Any,
 
 def zeros_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None) -> Tensor:
-    """Zeros of ``input``'s shape, dtype, library and device (``dtype``/``device`` override)."""
+    """Zeros of ``input``'s shape, dtype, library and device (``dtype``/``device`` override).
+
+    Args:
+        input: a Tensor (or array) whose shape, dtype, library and device the result takes.
+        dtype: overrides ``input``'s dtype.
+        device: overrides ``input``'s device (and library, e.g. ``"cuda"``).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        memory_format: accepted for torch programs and ignored (arrays have one layout).
+
+    Raises:
+        TypeError: ``input`` is not a Tensor or array, an unknown dtype, a size that is not ints, or
+            ``requires_grad`` with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     xp, dev, dt, shape = like(input, "zeros_like", dtype, device)
     return _finish(xp.zeros(shape, dtype=dt, device=dev), xp, requires_grad)
 
 
 def ones_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None) -> Tensor:
-    """Ones of ``input``'s shape, dtype, library and device."""
+    """Ones of ``input``'s shape, dtype, library and device.
+
+    Args:
+        input: a Tensor (or array) whose shape, dtype, library and device the result takes.
+        dtype: overrides ``input``'s dtype.
+        device: overrides ``input``'s device (and library, e.g. ``"cuda"``).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        memory_format: accepted for torch programs and ignored (arrays have one layout).
+
+    Raises:
+        TypeError: ``input`` is not a Tensor or array, an unknown dtype, a size that is not ints, or
+            ``requires_grad`` with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     xp, dev, dt, shape = like(input, "ones_like", dtype, device)
     return _finish(xp.ones(shape, dtype=dt, device=dev), xp, requires_grad)
 
 
 def empty_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None) -> Tensor:
-    """An uninitialised tensor of ``input``'s shape, dtype, library and device."""
+    """An uninitialised tensor of ``input``'s shape, dtype, library and device.
+
+    Args:
+        input: a Tensor (or array) whose shape, dtype, library and device the result takes.
+        dtype: overrides ``input``'s dtype.
+        device: overrides ``input``'s device (and library, e.g. ``"cuda"``).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        memory_format: accepted for torch programs and ignored (arrays have one layout).
+
+    Raises:
+        TypeError: ``input`` is not a Tensor or array, an unknown dtype, a size that is not ints, or
+            ``requires_grad`` with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     xp, dev, dt, shape = like(input, "empty_like", dtype, device)
     return _finish(xp.empty(shape, dtype=dt, device=dev), xp, requires_grad)
 
@@ -187,7 +327,22 @@ def empty_like(input: Any, *, dtype: Any = None, device: Any = None, requires_gr
 def full_like(input: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """``fill_value`` in ``input``'s shape, dtype, library and device (a float fill of an
-    integer tensor is truncated, as torch)."""
+    integer tensor is truncated, as torch).
+
+    Args:
+        input: a Tensor (or array) whose shape, dtype, library and device the result takes.
+        fill_value: the value of every element.
+        dtype: overrides ``input``'s dtype.
+        device: overrides ``input``'s device (and library, e.g. ``"cuda"``).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        memory_format: accepted for torch programs and ignored (arrays have one layout).
+
+    Raises:
+        TypeError: ``input`` is not a Tensor or array, an unknown dtype, a size that is not ints, or
+            ``requires_grad`` with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     xp, dev, dt, shape = like(input, "full_like", dtype, device)
     name = _dtypes.wrap(dt).name
     if isinstance(fill_value, float) and not _dtypes.is_floating(dt) and name != "bool":
@@ -208,7 +363,24 @@ def new(input: Any, fill: str, size: tuple[Any, ...], dtype: Any = None, device:
 
 def eye(n: int, m: Any = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
-    """The (n, m) identity matrix (m = n when not given): ones on the diagonal, zeros elsewhere."""
+    """The (n, m) identity matrix (m = n when not given): ones on the diagonal, zeros elsewhere.
+
+    Args:
+        n: the number of rows.
+        m: the number of columns (None: ``n``).
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: the default float dtype (float32, see :func:`set_default_dtype`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     rows, cols = _shape((n, n if m is None else m))
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype, xp)
@@ -224,6 +396,24 @@ def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any
     ``step = (end - start) / (steps - 1)`` in the result's dtype, the first half is
     ``start + step * i`` and the second half ``end - step * (steps - 1 - i)``, each
     rounded once (torch uses a fused multiply-add; float64 holds float32's products exactly).
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many values (0 or more).
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: the default float dtype (float32, see :func:`set_default_dtype`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+        RuntimeError: ``steps`` is not a non-negative int.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise RuntimeError(f"linspace: number of steps must be a non-negative int, got {steps!r}")
@@ -260,7 +450,26 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 def arange(start: Any, stop: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """``start, start + step, ...`` below ``stop``; int64 for int arguments, else float32."""
+    """``start, start + step, ...`` below ``stop``; int64 for int arguments, else float32.
+
+    Args:
+        start: the first value (the end, from 0, when ``stop`` is None).
+        stop: the end, excluded.
+        step: the spacing (not 0).
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: int64 when all arguments are ints, else the default float dtype.
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+        ValueError: ``step`` is 0.
+    """
     if stop is None:
         start, stop = 0, start
     if step == 0:  # backends raise a bare ZeroDivisionError (or loop forever)
@@ -272,7 +481,12 @@ def arange(start: Any, stop: Any = None, step: Any = 1, *, dtype: Any = None, de
 
 
 def manual_seed(seed: int) -> None:
-    """Seed every backend's generator, so runs are reproducible on every device."""
+    """Seed every backend's generator, so runs are reproducible on every device.
+
+    Args:
+        seed: an int: NumPy's, CuPy's, torch's and array-api-strict's generators are all
+            seeded from it.
+    """
     _backend.manual_seed(seed)
 
 

@@ -33,13 +33,47 @@ def _draw(kind: str, shape: tuple[int, ...], dtype: Any, device: Any, requires_g
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
           **kwargs: Any) -> Tensor:
-    """Samples of the standard normal N(0, 1): ``randn(2, 3)`` or ``randn((2, 3))``."""
+    """Samples of the standard normal N(0, 1): ``randn(2, 3)`` or ``randn((2, 3))``.
+
+    Args:
+        *size: the shape: ints (``2, 3``), one tuple (``(2, 3)``), or ``size=(2, 3)``: ``size``.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: the default float dtype (float32, see :func:`set_default_dtype`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        **kwargs: ``size=`` as a keyword.
+
+    Raises:
+        TypeError: a non-floating dtype, an unknown dtype, a size that is not ints, or ``requires_grad``
+            with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     return _draw("normal", _shape(size, **kwargs), dtype, device, requires_grad, "randn")
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
          **kwargs: Any) -> Tensor:
-    """Samples of the uniform U[0, 1): ``rand(2, 3)`` or ``rand((2, 3))``."""
+    """Samples of the uniform U[0, 1): ``rand(2, 3)`` or ``rand((2, 3))``.
+
+    Args:
+        *size: the shape: ints (``2, 3``), one tuple (``(2, 3)``), or ``size=(2, 3)``: ``size``.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: the default float dtype (float32, see :func:`set_default_dtype`).
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        **kwargs: ``size=`` as a keyword.
+
+    Raises:
+        TypeError: a non-floating dtype, an unknown dtype, a size that is not ints, or ``requires_grad``
+            with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     return _draw("uniform", _shape(size, **kwargs), dtype, device, requires_grad, "rand")
 
 
@@ -53,13 +87,41 @@ def _draw_like(kind: str, input: Any, dtype: Any, device: Any, requires_grad: bo
 
 def randn_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
                memory_format: Any = None) -> Tensor:
-    """N(0, 1) samples of ``input``'s shape, dtype, library and device."""
+    """N(0, 1) samples of ``input``'s shape, dtype, library and device.
+
+    Args:
+        input: a Tensor (or array) whose shape, dtype, library and device the result takes.
+        dtype: overrides ``input``'s dtype.
+        device: overrides ``input``'s device (and library, e.g. ``"cuda"``).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        memory_format: accepted for torch programs and ignored (arrays have one layout).
+
+    Raises:
+        TypeError: ``input`` is not a Tensor or array, a non-floating dtype, an unknown dtype, a size that
+            is not ints, or ``requires_grad`` with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     return _draw_like("normal", input, dtype, device, requires_grad, "randn_like")
 
 
 def rand_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               memory_format: Any = None) -> Tensor:
-    """U[0, 1) samples of ``input``'s shape, dtype, library and device."""
+    """U[0, 1) samples of ``input``'s shape, dtype, library and device.
+
+    Args:
+        input: a Tensor (or array) whose shape, dtype, library and device the result takes.
+        dtype: overrides ``input``'s dtype.
+        device: overrides ``input``'s device (and library, e.g. ``"cuda"``).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+        memory_format: accepted for torch programs and ignored (arrays have one layout).
+
+    Raises:
+        TypeError: ``input`` is not a Tensor or array, a non-floating dtype, an unknown dtype, a size that
+            is not ints, or ``requires_grad`` with a non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+    """
     return _draw_like("uniform", input, dtype, device, requires_grad, "rand_like")
 
 
@@ -70,6 +132,24 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
 
     Drawn as ``floor(low + u * (high - low))`` with u ~ U[0, 1) in float64 (exact for
     ranges below 2**53).
+
+    Args:
+        *args: ``(high, size)`` or ``(low, high, size)``: ``low`` (default 0) and ``high``
+            are ints, ``size`` a tuple of ints.
+        size: the shape, as a keyword.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: int64.
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+        RuntimeError: ``low >= high``.
     """
     if size is not None:
         args = (*args, size)
@@ -91,7 +171,24 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
 
 
 def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise).
+
+    Args:
+        n: the number of values (0 or more).
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: int64.
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); None: the default device (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+        RuntimeError: ``n`` is not a non-negative int.
+    """
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
     xp, dev = _backend.resolve(device)
@@ -107,6 +204,25 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, dtype: Any = None, de
     As torch: ``normal(mean_tensor, std_tensor)`` (broadcast), ``normal(mean_tensor, std)``,
     ``normal(mean, std_tensor)``, or ``normal(mean, std, size)`` with numbers. A tensor
     argument gives its library, device and dtype; the result is not differentiable.
+
+    Args:
+        mean: a number or a floating Tensor.
+        std: a number or a floating Tensor (broadcast with ``mean``).
+        size: the shape, needed (only) when ``mean`` and ``std`` are both numbers.
+        dtype: an ``xn`` dtype (``xn.float32``), its name, or a dtype of the array library;
+            None: a tensor argument's dtype, else the default float dtype.
+        device: where the tensor lives: ``"cpu"`` (NumPy), ``"cuda"``/``"cuda:N"`` (CuPy), an
+            ``xn.device``, or a device object of an array library (``torch.device("cpu")``
+            makes a torch tensor); used when both are numbers; None: the default device
+            (:func:`set_default_device`).
+        requires_grad: record operations on the result for autograd (floating dtypes only).
+
+    Raises:
+        TypeError: an unknown dtype, a size that is not ints, or ``requires_grad`` with a
+            non-floating dtype.
+        ValueError: an unknown device.
+        RuntimeError: the device's library cannot reach its device (CuPy without a GPU).
+        TypeError: two numbers without ``size``.
     """
     tensors = [t for t in (mean, std) if isinstance(t, Tensor) or _backend.is_array(t)]
     if not tensors:

@@ -113,6 +113,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         retain_graph: keep the graph for another backward()/grad() through it; by default
             it is freed as backward() frees it.
         create_graph: higher-order gradients are not supported: True raises.
+        only_inputs: accepted for torch's signature (torch ignores it too).
+        is_grads_batched: not supported: True raises NotImplementedError.
+        materialize_grads: give zeros instead of None for unused inputs.
 
     Returns a tuple of Tensors (or None), one per input, each of that input's shape.
     ``.grad`` attributes are left untouched.

@@ -45,11 +45,14 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         func: takes ``*inputs`` and returns a Tensor or a tuple of Tensors.
         inputs: a Tensor or a tuple of arguments; those Tensors with ``requires_grad=True``
             (float64 ones, or a UserWarning says the check will likely fail) are checked.
-        eps, atol, rtol: the finite-difference step and the tolerance
-            ``|analytical - numerical| <= atol + rtol * |numerical|``.
+        eps: the finite-difference step: ``(f(x + eps) - f(x - eps)) / (2 eps)``.
+        atol: the absolute tolerance of ``|analytical - numerical| <= atol + rtol * |numerical|``.
+        rtol: the relative tolerance in the same test.
         raise_exception: raise :class:`GradcheckError` on a mismatch (else return False).
 
-    The other keywords are accepted for torch's signature and change nothing.
+    ``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtypes``, ``check_batched_grad``,
+    ``check_batched_forward_grad``, ``check_forward_ad``, ``check_backward_ad``,
+    ``fast_mode``, ``masked``: accepted for torch's signature; they change nothing.
     Returns True when every Jacobian matches.
     """
     args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)

@@ -66,6 +66,9 @@ class inference_mode:
     Here it is :class:`xpnet.no_grad` under torch's name (torch also forbids using
     such tensors in autograd later; xpnet only records nothing). ``inference_mode(False)``
     changes nothing. Works bare as a decorator (``@xn.inference_mode``) too.
+
+    Args:
+        mode: True (record nothing), False (change nothing), or a function (the bare decorator).
     """
 
     def __new__(cls, mode: Any = True) -> Any:

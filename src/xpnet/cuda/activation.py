@@ -54,7 +54,21 @@ GELU_BACKWARD = Kernel("xpnet_gelu_tanh_grad", "T g, T z", "T d",
 
 
 def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float = 0.01) -> Any:
-    """``(Y, grad)`` as :func:`xpnet.functional.fused.bias_act`, or None when not covered."""
+    """``(Y, grad)`` as :func:`xpnet.functional.fused.bias_act`, or None when not covered.
+
+    Forward ``Y = act(z + bias)``; ``grad(G) = G act'(z + bias)``, each one elementwise kernel.
+
+    Args:
+        xp: the CuPy namespace.
+        z: a fresh GEMM output (..., out), float32 or float64; overwritten.
+        bias: None, or an array that broadcasts against ``z`` ((out,), or (K, 1, out)).
+        activation: a name of :data:`xpnet.functional.fused.ACTIVATIONS`.
+        negative_slope: the slope of ``"leaky_relu"`` below zero.
+
+    Returns:
+        ``(Y, grad)``, or None when not covered (other dtypes, or a negative
+        ``negative_slope``): the caller then runs the generic twin.
+    """
     if not covers(z) or (bias is not None and not covers(z, bias)):
         return None
     if activation == "leaky_relu" and negative_slope < 0:

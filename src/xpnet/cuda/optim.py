@@ -32,7 +32,27 @@ def sgd_kernel(momentum: bool, nesterov: bool, first: bool) -> Kernel:
 
 def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: float,
              dampening: float, weight_decay: float, nesterov: bool) -> Any:
-    """As :func:`xpnet.optim.sgd.sgd_step`, in one kernel; None when not covered."""
+    """As :func:`xpnet.optim.sgd.sgd_step`, in one kernel; None when not covered.
+
+    With ``g = grad + weight_decay param``: ``b = g`` at the first step, then
+    ``b = momentum b + (1 - dampening) g``; ``d = g + momentum b`` (Nesterov) or ``b``;
+    ``param = param - lr d`` (``d = g`` without momentum).
+
+    Args:
+        xp: the CuPy namespace.
+        param: the parameter's CuPy array, float32 or float64, updated in place.
+        grad: its gradient, the same dtype and shape.
+        buf: the momentum buffer (None before the first step with momentum).
+        lr: the learning rate.
+        momentum: the momentum factor (0: plain SGD).
+        dampening: the dampening of the momentum.
+        weight_decay: the L2 penalty added to the gradient.
+        nesterov: use Nesterov momentum.
+
+    Returns:
+        ``(param, buf)``, or None when the arrays are not all float32 or all float64 (the
+        caller then runs the generic twin).
+    """
     if not covers(param, grad) or (buf is not None and not covers(param, buf)):
         return None
     if momentum == 0:
@@ -71,7 +91,32 @@ def adam_kernel(decoupled: bool, amsgrad: bool) -> Kernel:
 def adam_step(xp: Any, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, max_exp_avg_sq: Any, *,
               step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
               decoupled: bool) -> Any:
-    """As :func:`xpnet.optim.adam.adam_step`, in one kernel; None when not covered."""
+    """As :func:`xpnet.optim.adam.adam_step`, in one kernel; None when not covered.
+
+    With ``g = grad`` (+ ``weight_decay param`` for Adam; AdamW, ``decoupled``, multiplies
+    ``param`` by ``1 - lr weight_decay`` instead): ``m = m + (1 - beta1)(g - m)``,
+    ``v = beta2 v + (1 - beta2) g**2``, ``vhat = v`` (amsgrad: ``max(vhat, v)``),
+    ``param = param - lr / (1 - beta1**step) m / (sqrt(vhat) / sqrt(1 - beta2**step) + eps)``.
+
+    Args:
+        xp: the CuPy namespace.
+        param: the parameter's CuPy array, float32 or float64, updated in place.
+        grad: its gradient, the same dtype and shape.
+        exp_avg: ``m``, the first-moment buffer, updated in place.
+        exp_avg_sq: ``v``, the second-moment buffer, updated in place.
+        max_exp_avg_sq: amsgrad's ``vhat`` buffer, or None without amsgrad.
+        step: the step number, 1, 2, ...
+        lr: the learning rate.
+        beta1: the first moment's decay.
+        beta2: the second moment's decay.
+        eps: added to the denominator.
+        weight_decay: the weight decay.
+        decoupled: AdamW's decoupled weight decay.
+
+    Returns:
+        ``(param, exp_avg, exp_avg_sq, max_exp_avg_sq)``, or None when the arrays are not all
+        float32 or all float64 (the caller then runs the generic twin).
+    """
     buffers = [exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
     if not covers(param, grad, *buffers):
         return None

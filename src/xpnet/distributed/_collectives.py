@@ -125,6 +125,17 @@ def broadcast(tensor: Any, src: int = 0, group: Any = None, async_op: bool = Fal
 
     Every rank passes a tensor of the same shape and dtype. ValueError for a
     ``src`` outside ``0..world_size-1``.
+
+    Args:
+        tensor: a Tensor or array, the same shape and dtype on every rank; overwritten on
+            the ranks other than ``src``.
+        src: the rank whose values are sent.
+        group: accepted for torch programs; the one group is the world.
+        async_op: accepted; the call always completes before returning.
+
+    Raises:
+        RuntimeError: there is no process group.
+        ValueError: ``src`` is not a rank.
     """
     g = world()
     array = _native(tensor, "broadcast")
@@ -146,6 +157,17 @@ def all_gather(tensor_list: list[Any], tensor: Any, group: Any = None, async_op:
     ``tensor``'s shape and dtype), in place as torch.
 
     ValueError when ``tensor_list`` does not hold ``world_size`` tensors of ``tensor``'s shape.
+
+    Args:
+        tensor_list: ``world_size`` Tensors (or arrays) of ``tensor``'s shape and dtype,
+            overwritten.
+        tensor: this rank's Tensor or array.
+        group: accepted for torch programs; the one group is the world.
+        async_op: accepted; the call always completes before returning.
+
+    Raises:
+        RuntimeError: there is no process group.
+        ValueError: ``tensor_list`` has the wrong length or shapes.
     """
     g = world()
     array = _native(tensor, "all_gather")
@@ -173,6 +195,15 @@ def all_gather_object(object_list: list[Any], obj: Any, group: Any = None) -> No
 
     For small metadata (names, shapes, flags): the objects are pickled. Arrays go
     through :func:`all_gather`. ValueError when ``object_list`` is not world_size long.
+
+    Args:
+        object_list: a list of ``world_size`` items, overwritten.
+        obj: this rank's picklable object.
+        group: accepted for torch programs; the one group is the world.
+
+    Raises:
+        RuntimeError: there is no process group.
+        ValueError: ``object_list`` is not ``world_size`` long.
     """
     g = world()
     if len(object_list) != g.size:

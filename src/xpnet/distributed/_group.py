@@ -60,10 +60,13 @@ def init_process_group(backend: str = "mpi", init_method: Any = None, timeout: A
         backend: ``"mpi"`` (CPU arrays; CuPy arrays staged through the host) or
             ``"nccl"`` (CuPy arrays through NCCL, one GPU per rank: rank ``r`` of a
             machine uses GPU ``r`` of it; other arrays through MPI).
-        world_size, rank: accepted as in torch; if given they must equal what the
-            launcher says (ValueError otherwise). init_method, timeout, store,
-            group_name, pg_options, device_id: accepted for torch programs, unused
-            (MPI knows the processes).
+        world_size: accepted as in torch; if given (not -1) it must equal the
+            launcher's number of processes (ValueError otherwise).
+        rank: accepted as in torch; if given (not -1) it must equal the launcher's
+            rank of this process (ValueError otherwise).
+
+    ``init_method``, ``timeout``, ``store``, ``group_name``, ``pg_options``, ``device_id``:
+    accepted for torch programs, unused (MPI knows the processes).
 
     Raises RuntimeError when already initialized, or when mpi4py is missing;
     ValueError for an unknown backend.
@@ -154,12 +157,28 @@ def get_node_local_rank(fallback_rank: int | None = None) -> int:
 
 
 def get_backend(group: Any = None) -> str:
-    """``"mpi"`` or ``"nccl"``."""
+    """``"mpi"`` or ``"nccl"``.
+
+    Args:
+        group: None (the world), or a process group.
+
+    Raises:
+        RuntimeError: there is no process group.
+    """
     return world().backend if group is None else group.backend
 
 
 def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -> None:
-    """Wait until every rank has reached this call."""
+    """Wait until every rank has reached this call.
+
+    Args:
+        group: accepted for torch programs; the one group is the world.
+        async_op: accepted; the call always completes before returning.
+        device_ids: accepted for torch programs, unused.
+
+    Raises:
+        RuntimeError: there is no process group.
+    """
     world().comm.Barrier()
 
 

@@ -58,7 +58,12 @@ def sigmoid(x: Any) -> Tensor:
 
 
 def tanh(x: Any) -> Tensor:
-    """Hyperbolic tangent.  dL/dx = G * (1 - out**2)."""
+    """Hyperbolic tangent.  dL/dx = G * (1 - out**2).
+
+    Args:
+        x: ``input``, a floating Tensor of any shape, on any device; the result has its shape,
+            dtype, library and device.
+    """
     x = as_tensor(x, "tanh")
     xp = x._xp
     out = xp.tanh(x.array)
@@ -111,6 +116,11 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """``e**x / sum(e**x)`` along ``axis`` (shifted by the max for stability).
 
     dL/dx = out * (G - sum(G * out, axis))
+
+    Args:
+        x: ``input``, a floating Tensor of any shape, on any device; the result has its shape.
+        axis: the axis the probabilities sum to 1 along (the second positional argument).
+        dim: torch's name for ``axis`` (give one of them).
     """
     x = as_tensor(x, "softmax")
     require_floating(x, "softmax")
@@ -129,6 +139,11 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """``x - log(sum(e**x))`` along ``axis``, without overflow.
 
     dL/dx = G - softmax(x) * sum(G, axis)
+
+    Args:
+        x: ``input``, a floating Tensor of any shape, on any device; the result has its shape.
+        axis: the axis normalised along (the second positional argument).
+        dim: torch's name for ``axis`` (give one of them).
     """
     x = as_tensor(x, "log_softmax")
     require_floating(x, "log_softmax")

@@ -42,6 +42,10 @@ def selu(x: Any, inplace: bool = False) -> Tensor:
     """``scale * elu(x, alpha)`` with torch's constants (alpha = 1.6733, scale = 1.0507).
 
     dL/dx = G scale where x > 0, else G scale alpha e**x.
+
+    Args:
+        x: ``input``, a floating Tensor of any shape, on any device; the result has its shape.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     return _elu(_input(x, "selu"), SELU_ALPHA, SELU_SCALE, "selu")
 
@@ -68,7 +72,12 @@ def _sigmoid_parts(xp: Any, v: Any) -> tuple[Any, Any]:
 
 
 def silu(x: Any, inplace: bool = False) -> Tensor:
-    """``x sigmoid(x)`` (also called swish).  dL/dx = G s (1 + x (1 - s)), s = sigmoid(x)."""
+    """``x sigmoid(x)`` (also called swish).  dL/dx = G s (1 + x (1 - s)), s = sigmoid(x).
+
+    Args:
+        x: ``input``, a floating Tensor of any shape, on any device; the result has its shape.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
     x = _input(x, "silu")
     xp, v = x._xp, x.array
     s, _ = _sigmoid_parts(xp, v)
@@ -84,6 +93,10 @@ def mish(x: Any, inplace: bool = False) -> Tensor:
     """``x tanh(softplus(x))``.
 
     dL/dx = G (t + x sigmoid(x) (1 - t**2)),  t = tanh(softplus(x)).
+
+    Args:
+        x: ``input``, a floating Tensor of any shape, on any device; the result has its shape.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     x = _input(x, "mish")
     xp, v = x._xp, x.array
@@ -134,6 +147,12 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool 
     """``x`` clipped to ``[min_val, max_val]``.
 
     dL/dx = G strictly inside, 0 outside and at the clip points (torch's choice).
+
+    Args:
+        x: ``input``, a Tensor of any shape, on any device; the result has its shape.
+        min_val: the lower clip point.
+        max_val: the upper clip point.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     x = _input(x, "hardtanh")
     low = _number(min_val, "min_val", "hardtanh")
@@ -144,7 +163,14 @@ def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool 
 
 
 def relu6(x: Any, inplace: bool = False) -> Tensor:
-    """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)``; the gradient is 0 at 0 and 6 (as torch)."""
+    """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)``; the gradient is 0 at 0 and 6 (as torch).
+
+    dL/dx = G where 0 < x < 6, else 0.
+
+    Args:
+        x: ``input``, a Tensor of any shape, on any device; the result has its shape.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
     return _clip(_input(x, "relu6"), 0.0, 6.0, "relu6")
 
 

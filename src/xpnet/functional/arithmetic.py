@@ -255,7 +255,13 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
 
 
 def compare(a: Any, b: Any, method: str) -> Tensor:
-    """A comparison (``a < b``, ...) as a boolean tensor, outside the graph."""
+    """A comparison (``a < b``, ...) as a boolean tensor, outside the graph.
+
+    Args:
+        a: a Tensor, an array or a Python number.
+        b: a Tensor, an array or a Python number (broadcast with ``a``).
+        method: the name of the comparison method, such as ``"__lt__"`` or ``"__eq__"``.
+    """
     a, b, xp = operands(a, b, method.strip("_"))
     va, vb = value(a), value(b)
     try:

@@ -49,7 +49,11 @@ def ge(input: Any, other: Any) -> Tensor:
 
 
 # torch's long spellings of the same comparisons
-greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+greater = gt
+greater_equal = ge
+less = lt
+less_equal = le
+not_equal = ne
 
 
 def _leaf(out: Any, xp: Any) -> Tensor:
@@ -62,17 +66,38 @@ def _unary_test(input: Any, name: str) -> Tensor:
 
 
 def isnan(input: Any) -> Tensor:
-    """True where x is NaN."""
+    """True where x is NaN.
+
+    Args:
+        input: ``x``, a Tensor (or array) of any shape, on any device.
+
+    Returns:
+        A bool Tensor of ``x``'s shape, library and device, outside the graph.
+    """
     return _unary_test(input, "isnan")
 
 
 def isinf(input: Any) -> Tensor:
-    """True where x is +inf or -inf."""
+    """True where x is +inf or -inf.
+
+    Args:
+        input: ``x``, a Tensor (or array) of any shape, on any device.
+
+    Returns:
+        A bool Tensor of ``x``'s shape, library and device, outside the graph.
+    """
     return _unary_test(input, "isinf")
 
 
 def isfinite(input: Any) -> Tensor:
-    """True where x is neither NaN nor infinite."""
+    """True where x is neither NaN nor infinite.
+
+    Args:
+        input: ``x``, a Tensor (or array) of any shape, on any device.
+
+    Returns:
+        A bool Tensor of ``x``'s shape, library and device, outside the graph.
+    """
     return _unary_test(input, "isfinite")
 
 
@@ -146,13 +171,25 @@ def _dims(dim: Any) -> Any:
 
 
 def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Whether any element (over ``dim``, all when None) is nonzero; a bool tensor."""
+    """Whether any element (over ``dim``, all when None) is nonzero; a bool tensor.
+
+    Args:
+        input: a Tensor of any shape and dtype, on any device.
+        dim: the axis or tuple of axes reduced (all when None).
+        keepdim: keep the reduced axes with size 1.
+    """
     x = as_tensor(input, "any")
     return _leaf(x._xp.any(x.array, axis=_dims(dim), keepdims=keepdim), x._xp)
 
 
 def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
-    """Whether every element (over ``dim``, all when None) is nonzero; a bool tensor."""
+    """Whether every element (over ``dim``, all when None) is nonzero; a bool tensor.
+
+    Args:
+        input: a Tensor of any shape and dtype, on any device.
+        dim: the axis or tuple of axes reduced (all when None).
+        keepdim: keep the reduced axes with size 1.
+    """
     x = as_tensor(input, "all")
     return _leaf(x._xp.all(x.array, axis=_dims(dim), keepdims=keepdim), x._xp)
 
@@ -162,6 +199,13 @@ def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
     """``|input - other| <= atol + rtol * |other|`` elementwise (torch's formula); a bool tensor.
 
     Infinities are close only to themselves; NaNs only when ``equal_nan``.
+
+    Args:
+        input: a Tensor (or array, or number) broadcast with ``other``.
+        other: a Tensor (or array, or number) on the same device as ``input``.
+        rtol: the relative tolerance.
+        atol: the absolute tolerance.
+        equal_nan: count NaN as close to NaN.
     """
     a, b, xp = operands(input, other, "isclose")
     av, bv = value(a), value(b)
@@ -174,12 +218,29 @@ def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
 
 def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
-    """Whether :func:`isclose` holds everywhere (a Python bool; waits for the device)."""
+    """Whether :func:`isclose` holds everywhere (a Python bool; waits for the device).
+
+    Args:
+        input: a Tensor (or array, or number) broadcast with ``other``.
+        other: a Tensor (or array, or number) on the same device as ``input``.
+        rtol: the relative tolerance of ``|input - other| <= atol + rtol * |other|``.
+        atol: the absolute tolerance.
+        equal_nan: count NaN as close to NaN.
+
+    Raises:
+        RuntimeError: the tensors are on different devices or of different array libraries.
+    """
     return bool(all(isclose(input, other, rtol, atol, equal_nan)).array)
 
 
 def equal(input: Any, other: Any) -> bool:
-    """Whether both tensors have the same shape and the same values (a Python bool)."""
+    """Whether both tensors have the same shape and the same values (a Python bool).
+
+    Args:
+        input: a Tensor (or array).
+        other: a Tensor (or array) of the same library and device; different shapes give
+            False.
+    """
     a, b = as_tensor(input, "equal"), as_tensor(other, "equal")
     if a.shape != b.shape:
         return False

@@ -101,7 +101,16 @@ def transpose(input: Any, dim0: int, dim1: int) -> Tensor:
 
 
 def t(input: Any) -> Tensor:
-    """The transpose of a matrix; 0-D and 1-D tensors are returned as they are."""
+    """The transpose of a matrix; 0-D and 1-D tensors are returned as they are.
+
+    dL/dx = G^T.
+
+    Args:
+        input: a Tensor with at most 2 dimensions.
+
+    Raises:
+        RuntimeError: ``input`` has more than 2 dimensions (use ``transpose`` or ``mT``).
+    """
     x = as_tensor(input, "t")
     if x.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D "
@@ -133,6 +142,15 @@ def expand(input: Any, *sizes_: Any) -> Tensor:
     """``input`` broadcast to ``sizes`` (-1 keeps a size; new axes go in front).
 
     dL/dx = G summed over the broadcast axes.
+
+    Args:
+        input: ``x``, a Tensor; a view-like result of the new shape, same dtype and device.
+        *sizes_: the target sizes, as ints (``expand(x, 3, -1)``) or one tuple
+            (``expand(x, (3, -1))``): ``sizes``.
+
+    Raises:
+        RuntimeError: fewer sizes than ``x`` has dimensions, or a size of ``x`` other than 1
+            differs from its target.
     """
     x = as_tensor(input, "expand")
     target = sizes(sizes_)

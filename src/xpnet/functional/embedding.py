@@ -21,12 +21,23 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Rows of ``weight`` picked by the integer ``input``.
 
-    input: integer indices of any shape (*) in ``[0, num_embeddings)``;
-    weight: (num_embeddings, embedding_dim). Output: (*, embedding_dim).
+    input: integer indices of any shape ``(*)`` in ``[0, num_embeddings)``;
+    weight: (num_embeddings, embedding_dim). Output: ``(*, embedding_dim)``.
     ``padding_idx``: that row gets no gradient (negative counts from the end).
     Raises IndexError for an index out of range (checked where reading it is
     free: on the CPU); TypeError for non-integer indices. ``max_norm``,
     ``scale_grad_by_freq`` and ``sparse`` are not supported (NotImplementedError).
+
+    dL/dweight[r] = the sum of G over the positions whose index is r (0 for ``padding_idx``).
+
+    Args:
+        input: integer indices, any shape, on ``weight``'s device.
+        weight: the table, (num_embeddings, embedding_dim).
+        padding_idx: a row that gets no gradient, or None.
+        max_norm: not supported (anything but None raises NotImplementedError).
+        norm_type: accepted for torch programs; used only with ``max_norm``.
+        scale_grad_by_freq: not supported (True raises NotImplementedError).
+        sparse: not supported (True raises NotImplementedError).
     """
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "

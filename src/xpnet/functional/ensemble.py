@@ -28,6 +28,19 @@ def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | Non
     x: (K, N, in), or (N, in) for the same batch to every member;
     weight: (K, out, in); bias: (K, out) or None; output: (K, N, out).
     ``activation``: None or a name of :data:`xpnet.functional.fused.ACTIVATIONS`.
+
+    Backward (``z`` the pre-activation, ``D = G act'(z)``): dL/dx[k] = D[k] weight[k],
+    dL/dweight[k] = D[k]^T x[k], dL/dbias[k] = sum over N of D[k].
+
+    Args:
+        x: (K, N, in_features) or (N, in_features).
+        weight: (K, out_features, in_features), same dtype, library and device as ``x``.
+        bias: (K, out_features) or None.
+        activation: None or an activation name (see above).
+        negative_slope: the slope of ``"leaky_relu"`` below zero (other activations ignore it).
+
+    Raises:
+        ValueError: an unknown ``activation``, or shapes that do not fit together.
     """
     name = "ensemble_linear"
     x, weight = as_tensor(x, name), as_tensor(weight, name)

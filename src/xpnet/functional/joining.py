@@ -107,7 +107,20 @@ def vstack(tensors: Any) -> Tensor:
 
 def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """``tensor`` cut along ``dim``: into pieces of ``split_size`` (the last may be smaller),
-    or into pieces of the listed sizes (which must add up to the axis' size)."""
+    or into pieces of the listed sizes (which must add up to the axis' size).
+
+    Args:
+        tensor: the Tensor to cut.
+        split_size_or_sections: an int (the size of each piece) or a list of ints (the size
+            of each piece, adding up to the size of ``dim``).
+        dim: the axis cut along.
+
+    Returns:
+        A tuple of Tensors; each one's gradient flows back into its part of ``tensor``.
+
+    Raises:
+        RuntimeError: a split size is not positive, or the sections do not add up.
+    """
     x = as_tensor(tensor, "split")
     axis = dim_index(dim, x.ndim, "split")
     size = x.shape[axis]

@@ -78,7 +78,21 @@ def _reduce_tensor(loss: Tensor, reduction_: str) -> Tensor:
 
 
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean squared error ``(x - y)**2``.  dL/dx = 2 (x - y) G,  dL/dy = -2 (x - y) G."""
+    """Mean squared error ``(x - y)**2``.  dL/dx = 2 (x - y) G,  dL/dy = -2 (x - y) G.
+
+    Args:
+        input: ``x``, the prediction: a floating Tensor of any shape, on any device.
+        target: ``y``, a Tensor of the same shape, library and device (cast to ``x``'s dtype
+            when it needs no gradient).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: the shapes differ, or ``reduction`` is not one of the three.
+        TypeError: ``input`` is not floating-point, or a ``target`` that needs a gradient has
+            another dtype.
+        RuntimeError: ``input`` and ``target`` are on different devices or libraries.
+    """
     if reduction not in _REDUCTIONS:
         _check_reduction(reduction, "mse_loss")
     x, y = loss_operands(input, target, "mse_loss")
@@ -101,14 +115,47 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 
 def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean absolute error ``|x - y|`` (composed: sub, abs, reduce)."""
+    """Mean absolute error ``|x - y|`` (composed: sub, abs, reduce).
+
+    dL/dx = G sign(x - y),  dL/dy = -G sign(x - y).
+
+    Args:
+        input: ``x``, the prediction: a floating Tensor of any shape, on any device.
+        target: ``y``, a Tensor of the same shape, library and device (cast to ``x``'s dtype
+            when it needs no gradient).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: the shapes differ, or ``reduction`` is not one of the three.
+        TypeError: ``input`` is not floating-point, or a ``target`` that needs a gradient has
+            another dtype.
+        RuntimeError: ``input`` and ``target`` are on different devices or libraries.
+    """
     _check_reduction(reduction, "l1_loss")
     x, y = loss_operands(input, target, "l1_loss")
     return _reduce_tensor(arithmetic.abs(arithmetic.sub(x, y)), reduction)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
-    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``; ``d = x - y``."""
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``; ``d = x - y``.
+
+    dL/dx = G d where |d| < delta, else G delta sign(d);  dL/dy = -dL/dx.
+
+    Args:
+        input: ``x``, the prediction: a floating Tensor of any shape, on any device.
+        target: ``y``, a Tensor of the same shape, library and device (cast to ``x``'s dtype
+            when it needs no gradient).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+        delta: the threshold between the quadratic and the linear part (positive).
+
+    Raises:
+        ValueError: ``delta`` is not positive, the shapes differ, or ``reduction`` is not one of the three.
+        TypeError: ``input`` is not floating-point, or a ``target`` that needs a gradient has
+            another dtype.
+        RuntimeError: ``input`` and ``target`` are on different devices or libraries.
+    """
     _check_reduction(reduction, "huber_loss")
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
@@ -130,6 +177,20 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     torch on the CPU, array-api-strict) and in anomaly mode; on a GPU (CuPy, torch on
     CUDA), where the check would wait for the device, the loss of such an element is
     nan instead: never a finite wrong number.
+
+    Args:
+        input: ``p``, probabilities in [0, 1]: a floating Tensor of any shape, on any device.
+        target: ``y``, probabilities (0/1 labels or soft), a Tensor of the same shape,
+            library and device (cast to ``p``'s dtype when it needs no gradient).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: an input is outside [0, 1] (see above), the shapes differ, or
+            ``reduction`` is not one of the three.
+        TypeError: ``input`` is not floating-point, or a ``target`` that needs a gradient has
+            another dtype.
+        RuntimeError: ``input`` and ``target`` are on different devices or libraries.
     """
     _check_reduction(reduction, "binary_cross_entropy")
     p, y = loss_operands(input, target, "binary_cross_entropy")
@@ -163,6 +224,19 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     """BCE on raw scores ``x``: ``max(x, 0) - x y + log(1 + e**-|x|)`` (no overflow).
 
     dL/dx = G (sigmoid(x) - y),  dL/dy = -G x
+
+    Args:
+        input: ``x``, raw scores (logits): a floating Tensor of any shape, on any device.
+        target: ``y``, probabilities (0/1 labels or soft), a Tensor of the same shape,
+            library and device (cast to ``x``'s dtype when it needs no gradient).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: the shapes differ, or ``reduction`` is not one of the three.
+        TypeError: ``input`` is not floating-point, or a ``target`` that needs a gradient has
+            another dtype.
+        RuntimeError: ``input`` and ``target`` are on different devices or libraries.
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x, y = loss_operands(input, target, "binary_cross_entropy_with_logits")
@@ -202,6 +276,22 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
     array-api-strict) and in anomaly mode; on a GPU (CuPy, torch on CUDA), where the
     check would wait for the device, those samples' losses are nan instead, so the
     loss is nan: they never vanish from it. Empty input: nan for "mean", 0 for "sum".
+
+    Args:
+        input: scores (logits), floating: (N, C), (N, C, d1, ...) or (C,).
+        target: class indices (an integer Tensor of shape (N, d1, ...) or ()) or class
+            probabilities (floating, ``input``'s shape), on ``input``'s device.
+        weight: None, or a (C,) floating Tensor of class weights.
+        ignore_index: a class index whose samples add nothing (nor count in the mean).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+        label_smoothing: ``e`` in [0, 1]: the target mixes ``1 - e`` of itself with ``e``
+            of the uniform distribution over the C classes.
+
+    Raises:
+        ValueError: an unknown ``reduction``, shapes that do not match, or class indices out of
+            range (where checked, see above).
+        TypeError: ``input`` is not floating-point.
     """
     name = "cross_entropy"
     _check_reduction(reduction, name)
@@ -257,6 +347,18 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
     -inf (masked) log-probabilities of other classes included: they add nothing.
     Out-of-range class indices follow :func:`cross_entropy`'s rule (ValueError where
     reading them is free or in anomaly mode, else a nan loss).
+
+    Args:
+        input: log-probabilities, floating: (N, C), (N, C, d1, ...) or (C,).
+        target: class indices, an integer Tensor of shape (N, d1, ...), on ``input``'s device.
+        weight: None, or ``w``, a (C,) floating Tensor of class weights (None: all 1).
+        ignore_index: a class index whose samples add nothing (nor count in the mean).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: an unknown ``reduction``, shapes that do not match, or class indices out of
+            range (where checked, see above).
     """
     name = "nll_loss"
     _check_reduction(reduction, name)

@@ -67,6 +67,20 @@ def smooth_l1_loss(input: Any, target: Any, *, reduction: str = "mean", beta: fl
 
     ``beta = 0`` is the L1 loss. dL/dx = G d / beta where |d| < beta, else G sign(d);
     dL/dy = -dL/dx. Raises ValueError for a negative beta.
+
+    Args:
+        input: ``x``, the prediction: a floating Tensor of any shape, on any device.
+        target: ``y``, a Tensor of the same shape, library and device (cast to ``x``'s dtype
+            when it needs no gradient).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+        beta: the threshold between the quadratic and the linear part (0 or more).
+
+    Raises:
+        ValueError: ``beta`` is negative, the shapes differ, or ``reduction`` is not one of the three.
+        TypeError: ``input`` is not floating-point, or a ``target`` that needs a gradient has
+            another dtype.
+        RuntimeError: ``input`` and ``target`` are on different devices or libraries.
     """
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be a number >= 0, got {beta!r}")
@@ -94,6 +108,16 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
     ``e**t (t - x)``. ``reduction="batchmean"`` (sum / batch size) gives the KL
     divergence itself; ``"mean"`` divides by every element, as torch.
     dL/dx = -G y (or -G e**t);  dL/dy = G (log y + 1 - x)  (or G e**t (t - x + 1)).
+
+    Args:
+        input: ``x``, log-probabilities: a floating Tensor of any shape, on any device.
+        target: ``y`` (probabilities) or ``t`` (log-probabilities, with ``log_target``), of
+            ``input``'s shape, library and device.
+        reduction: ``"mean"`` (default), ``"batchmean"``, ``"sum"`` or ``"none"``.
+        log_target: the target is given as log-probabilities.
+
+    Raises:
+        ValueError: the shapes differ, or ``reduction`` is not one of the four.
     """
     if reduction == "mean":
         warnings.warn(_KL_MEAN, UserWarning, stacklevel=2)
@@ -128,6 +152,15 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool
     ``full=True`` adds Stirling's ``y log y - y + 0.5 log(2 pi y)`` where y > 1.
     dL/dx = G (e**x - y)  or  G (1 - y / (x + eps));
     dL/dy = -G x  or  -G log(x + eps)  (+ G (log y + 0.5 / y) where y > 1 with full).
+
+    Args:
+        input: ``x``: ``log lambda`` (with ``log_input``) or ``lambda``; a floating Tensor.
+        target: ``y``, counts of ``input``'s shape, library and device.
+        log_input: the input is the log of the rate.
+        full: add Stirling's approximation of ``log(y!)``.
+        eps: added to ``lambda`` inside the log when ``log_input`` is False.
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
     """
     x, y = _operands("poisson_nll_loss", input, target)
     xp, v, t = x._xp, x.array, y.array
@@ -163,6 +196,14 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
 
     input1, input2, target: the same shape. Where the hinge is active:
     dL/dx1 = -G y,  dL/dx2 = G y,  dL/dy = -G (x1 - x2); elsewhere 0.
+
+    Args:
+        input1: ``x1``, a floating Tensor.
+        input2: ``x2``, a floating Tensor of ``input1``'s shape, library and device.
+        target: ``y``, 1 or -1, of the same shape.
+        margin: how far ``x1`` must lead ``x2`` (in the direction of ``y``) to cost nothing.
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
     """
     a, b, y = _operands("margin_ranking_loss", input1, input2, target)
     xp = a._xp

@@ -41,6 +41,16 @@ def layer_norm(input: Any, normalized_shape: int | Sequence[int], weight: Any = 
     input: (*, *normalized_shape); weight and bias: normalized_shape (or None).
     Output: the input's shape. Raises ValueError when the trailing axes of the
     input are not ``normalized_shape``.
+
+    ``out = (x - mean) / sqrt(var + eps) * weight + bias``, the biased variance over the
+    normalized axes; ``dL/dx = (1 / sqrt(var + eps)) (Gw - mean(Gw) - xhat mean(Gw xhat))``.
+
+    Args:
+        input: (*, *normalized_shape), floating.
+        normalized_shape: an int or a sequence of ints: the trailing axes normalized.
+        weight: ``normalized_shape`` or None (1).
+        bias: ``normalized_shape`` or None (0).
+        eps: added to the variance before the square root.
     """
     x = as_tensor(input, "layer_norm")
     require_floating(x, "layer_norm")
@@ -102,6 +112,20 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     variance (``var * n / (n - 1)``) as torch. ``training=False`` uses the
     running statistics. Raises ValueError when a channel has a single value in
     training (its variance is undefined), as torch.
+
+    With ``m``, ``v`` the batch (or running) mean and biased variance per channel:
+    ``out = (x - m) / sqrt(v + eps) * weight + bias``; in training the backward is the
+    standard one of batch statistics, ``dL/dx = (w / sqrt(v + eps)) (G - mean(G) - xhat mean(G xhat))``.
+
+    Args:
+        input: (N, C) or (N, C, L), floating.
+        running_mean: (C,) or None; updated in place in training.
+        running_var: (C,) or None; updated in place in training.
+        weight: (C,) or None (1).
+        bias: (C,) or None (0).
+        training: use (and update) the batch's statistics.
+        momentum: the weight of the batch statistic in the running update.
+        eps: added to the variance before the square root.
     """
     x = as_tensor(input, "batch_norm")
     require_floating(x, "batch_norm")

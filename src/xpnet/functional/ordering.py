@@ -40,7 +40,20 @@ def _order(x: Tensor, dim: int, descending: bool, stable: bool, name: str) -> tu
 
 
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-    """The indices that sort ``input`` along ``dim`` (int64; ties keep their order)."""
+    """The indices that sort ``input`` along ``dim`` (int64; ties keep their order).
+
+    Not differentiable.
+
+    Args:
+        input: a Tensor of any shape, on any device.
+        dim: the axis sorted along.
+        descending: largest first.
+        stable: accepted as torch's; xpnet's sort is always stable (equal values keep their
+            order).
+
+    Raises:
+        IndexError: ``dim`` is out of range.
+    """
     x = as_tensor(input, "argsort")
     order, _ = _order(x, dim, descending, stable, "argsort")
     return make_result(order, x._xp, (), None, "")
@@ -50,6 +63,19 @@ def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = Fal
     """``input`` sorted along ``dim``, and where each value came from.
 
     dL/dx = take_along_axis(G, argsort(indices)): each gradient goes back to its place.
+
+    Args:
+        input: a Tensor of any shape, on any device.
+        dim: the axis sorted along.
+        descending: largest first.
+        stable: accepted as torch's; xpnet's sort is always stable (equal values keep their
+            order).
+
+    Returns:
+        ``(values, indices)``, both of ``input``'s shape; ``indices`` is int64.
+
+    Raises:
+        IndexError: ``dim`` is out of range.
     """
     x = as_tensor(input, "sort")
     xp = x._xp
@@ -69,6 +95,20 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
     """The ``k`` largest (or smallest) values along ``dim``, in order, and their indices.
 
     Built as the first k of :func:`sort`: dL/dx is G at the k places, zero elsewhere.
+
+    Args:
+        input: a Tensor of any shape, on any device.
+        k: how many values; at most the size of ``dim``.
+        dim: the axis searched.
+        largest: the largest values (else the smallest).
+        sorted: accepted as torch's; the values always come sorted (largest first when
+            ``largest``).
+
+    Returns:
+        ``(values, indices)``, of ``input``'s shape with ``k`` along ``dim``; ``indices`` is int64.
+
+    Raises:
+        RuntimeError: ``k`` is out of range for the size of ``dim``.
     """
     x = as_tensor(input, "topk")
     size = x.shape[dim_index(dim, x.ndim, "topk")] if x.ndim else 1

@@ -44,12 +44,30 @@ def _unary(x: Any, name: str, forward: Callable[[Any, Any], Any],
 
 
 def rsqrt(input: Any) -> Tensor:
-    """``1 / sqrt(x)``.  dL/dx = -G out**3 / 2."""
+    """``1 / sqrt(x)``.  dL/dx = -G out**3 / 2.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "rsqrt", lambda xp, a: 1 / xp.sqrt(a), lambda xp, a, o, g: -0.5 * g * o * o * o)
 
 
 def square(input: Any) -> Tensor:
-    """``x * x``.  dL/dx = 2 G x."""
+    """``x * x``.  dL/dx = 2 G x.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer input stays integer (no gradient flows
+            to it), as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     x = as_tensor(input, "square")
     if not _dtypes.is_floating(x.array.dtype):  # torch keeps integers integer here
         return make_result(x.array * x.array, x._xp, (), None, "square")
@@ -57,42 +75,114 @@ def square(input: Any) -> Tensor:
 
 
 def reciprocal(input: Any) -> Tensor:
-    """``1 / x``.  dL/dx = -G out**2."""
+    """``1 / x``.  dL/dx = -G out**2.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "reciprocal", lambda xp, a: 1 / a, lambda xp, a, o, g: -g * o * o)
 
 
 def sin(input: Any) -> Tensor:
-    """``sin(x)``.  dL/dx = G cos(x)."""
+    """``sin(x)``.  dL/dx = G cos(x).
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "sin", lambda xp, a: xp.sin(a), lambda xp, a, o, g: g * xp.cos(a))
 
 
 def cos(input: Any) -> Tensor:
-    """``cos(x)``.  dL/dx = -G sin(x)."""
+    """``cos(x)``.  dL/dx = -G sin(x).
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "cos", lambda xp, a: xp.cos(a), lambda xp, a, o, g: -g * xp.sin(a))
 
 
 def tan(input: Any) -> Tensor:
-    """``tan(x)``.  dL/dx = G (1 + out**2)."""
+    """``tan(x)``.  dL/dx = G (1 + out**2).
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "tan", lambda xp, a: xp.tan(a), lambda xp, a, o, g: g * (1 + o * o))
 
 
 def log1p(input: Any) -> Tensor:
-    """``log(1 + x)``, exact for small x.  dL/dx = G / (1 + x)."""
+    """``log(1 + x)``, exact for small x.  dL/dx = G / (1 + x).
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "log1p", lambda xp, a: xp.log1p(a), lambda xp, a, o, g: g / (1 + a))
 
 
 def expm1(input: Any) -> Tensor:
-    """``exp(x) - 1``, exact for small x.  dL/dx = G (out + 1)."""
+    """``exp(x) - 1``, exact for small x.  dL/dx = G (out + 1).
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "expm1", lambda xp, a: xp.expm1(a), lambda xp, a, o, g: g * (o + 1))
 
 
 def log2(input: Any) -> Tensor:
-    """``log2(x)``.  dL/dx = G / (x ln 2)."""
+    """``log2(x)``.  dL/dx = G / (x ln 2).
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "log2", lambda xp, a: xp.log2(a), lambda xp, a, o, g: g / (a * math.log(2)))
 
 
 def log10(input: Any) -> Tensor:
-    """``log10(x)``.  dL/dx = G / (x ln 10)."""
+    """``log10(x)``.  dL/dx = G / (x ln 10).
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library, wrapped without a
+            copy) of any shape, on any device. Integer and bool input is cast to the
+            default float dtype first, as torch. The result has ``x``'s shape, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _unary(input, "log10", lambda xp, a: xp.log10(a),
                   lambda xp, a, o, g: g / (a * math.log(10)))
 
@@ -111,7 +201,16 @@ def _stepwise(x: Any, name: str, forward: Callable[[Any, Any], Any]) -> Tensor:
 
 
 def sign(input: Any) -> Tensor:
-    """-1, 0 or 1 by the sign of x (bool stays bool).  dL/dx = 0."""
+    """-1, 0 or 1 by the sign of x (bool stays bool).  dL/dx = 0.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library) of any shape, on any
+            device. Integer input keeps its dtype (no gradient flows to it), as torch; the
+            result has ``x``'s shape, dtype, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     x = as_tensor(input, "sign")
     if _dtypes.wrap(x.array.dtype).name == "bool":
         return make_result(x.array, x._xp, (), None, "sign")
@@ -119,17 +218,44 @@ def sign(input: Any) -> Tensor:
 
 
 def floor(input: Any) -> Tensor:
-    """The largest integer <= x.  dL/dx = 0."""
+    """The largest integer <= x.  dL/dx = 0.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library) of any shape, on any
+            device. Integer input keeps its dtype (no gradient flows to it), as torch; the
+            result has ``x``'s shape, dtype, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _stepwise(input, "floor", lambda xp, a: xp.floor(a))
 
 
 def ceil(input: Any) -> Tensor:
-    """The smallest integer >= x.  dL/dx = 0."""
+    """The smallest integer >= x.  dL/dx = 0.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library) of any shape, on any
+            device. Integer input keeps its dtype (no gradient flows to it), as torch; the
+            result has ``x``'s shape, dtype, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _stepwise(input, "ceil", lambda xp, a: xp.ceil(a))
 
 
 def trunc(input: Any) -> Tensor:
-    """x rounded toward zero.  dL/dx = 0."""
+    """x rounded toward zero.  dL/dx = 0.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library) of any shape, on any
+            device. Integer input keeps its dtype (no gradient flows to it), as torch; the
+            result has ``x``'s shape, dtype, library and device.
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array.
+    """
     return _stepwise(input, "trunc", lambda xp, a: xp.trunc(a))
 
 
@@ -137,6 +263,16 @@ def round(input: Any, *, decimals: int = 0) -> Tensor:
     """x rounded to ``decimals`` places, halves to even (``round(2.5) == 2``).  dL/dx = 0.
 
     As torch: with ``decimals`` it is ``round(x * 10**d) / 10**d``.
+
+    Args:
+        input: ``x``, a Tensor (or an array of an Array API library) of any shape, on any
+            device. Integer input keeps its dtype (no gradient flows to it), as torch; the
+            result has ``x``'s shape, dtype, library and device.
+
+        decimals: the number of decimal places (negative: tens, hundreds...).
+
+    Raises:
+        TypeError: ``input`` is neither a Tensor nor an array, or ``decimals`` is not an int.
     """
     if not isinstance(decimals, int) or isinstance(decimals, bool):
         raise TypeError(f"round: decimals must be an int, got {decimals!r}")
@@ -157,12 +293,33 @@ def maximum(input: Any, other: Any) -> Tensor:
     """The larger of x and y, elementwise.
 
     dL/dx = G where x > y, G/2 where x == y, else 0 (and the mirror for y), as torch.
+
+    Args:
+        input: ``x``, a Tensor, an array, or a Python number.
+        other: ``y``, a Tensor, an array, or a Python number (at least one of the two is
+            a Tensor or array). The two broadcast to the result's shape; dtypes promote
+            as torch's (a Python number never widens a float32 tensor).
+
+    Raises:
+        TypeError: both are Python numbers.
+        RuntimeError: the tensors are on different devices or of different array libraries.
     """
     return _extreme(input, other, "maximum")
 
 
 def minimum(input: Any, other: Any) -> Tensor:
-    """The smaller of x and y, elementwise.  dL/dx = G where x < y, G/2 at ties, else 0."""
+    """The smaller of x and y, elementwise.  dL/dx = G where x < y, G/2 at ties, else 0.
+
+    Args:
+        input: ``x``, a Tensor, an array, or a Python number.
+        other: ``y``, a Tensor, an array, or a Python number (at least one of the two is
+            a Tensor or array). The two broadcast to the result's shape; dtypes promote
+            as torch's (a Python number never widens a float32 tensor).
+
+    Raises:
+        TypeError: both are Python numbers.
+        RuntimeError: the tensors are on different devices or of different array libraries.
+    """
     return _extreme(input, other, "minimum")
 
 
@@ -199,6 +356,15 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:
     Computed as ``minimum(maximum(x, min), max)`` (so ``min > max`` gives ``max``, as
     torch). dL/dx = G where min <= x <= max; dL/dmin = G where x < min < max;
     dL/dmax = G where x > max or max < min.
+
+    Args:
+        input: ``x``, a Tensor (or array) of any shape, on any device.
+        min: the lower bound: None (no bound), a number, or a Tensor broadcast with ``x``.
+        max: the upper bound: None (no bound), a number, or a Tensor broadcast with ``x``.
+
+    Raises:
+        RuntimeError: both ``min`` and ``max`` are None, or a bound Tensor is on another
+            device than ``x``.
     """
     x = as_tensor(input, "clamp")
     if min is None and max is None:
@@ -248,6 +414,17 @@ def floor_divide(input: Any, other: Any) -> Tensor:
     """``x // y``: the quotient rounded toward minus infinity (Python's and torch's rule).
 
     Not differentiable: backward through it raises, as in torch.
+
+    Args:
+        input: ``x``, a Tensor, an array, or a Python number.
+        other: ``y``, a Tensor, an array, or a Python number (at least one of the two is
+            a Tensor or array). The two broadcast to the result's shape; dtypes promote
+            as torch's (a Python number never widens a float32 tensor).
+
+    Raises:
+        RuntimeError: on ``backward()`` through the result.
+        TypeError: both are Python numbers.
+        RuntimeError: the tensors are on different devices or of different array libraries.
     """
     a, b, xp, av, bv = _pair(input, other, "floor_divide")
 
@@ -263,6 +440,16 @@ def remainder(input: Any, other: Any) -> Tensor:
     """``x % y`` with the sign of the divisor (Python's and torch's rule, not C's fmod).
 
     dL/dx = G,  dL/dy = -G floor(x / y).
+
+    Args:
+        input: ``x``, a Tensor, an array, or a Python number.
+        other: ``y``, a Tensor, an array, or a Python number (at least one of the two is
+            a Tensor or array). The two broadcast to the result's shape; dtypes promote
+            as torch's (a Python number never widens a float32 tensor).
+
+    Raises:
+        TypeError: both are Python numbers.
+        RuntimeError: the tensors are on different devices or of different array libraries.
     """
     a, b, xp, av, bv = _pair(input, other, "remainder")
 

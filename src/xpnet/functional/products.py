@@ -39,14 +39,33 @@ def _inner(a: Tensor, b: Tensor, name: str) -> None:
 
 
 def mm(input: Any, mat2: Any) -> Tensor:
-    """Matrix product of (n, k) and (k, m): (n, m).  dL/dA = G B^T, dL/dB = A^T G."""
+    """Matrix product of (n, k) and (k, m): (n, m).  dL/dA = G B^T, dL/dB = A^T G.
+
+    Args:
+        input: ``A``, a 2-D Tensor (n, k).
+        mat2: ``B``, a 2-D Tensor (k, m) of the same dtype, library and device.
+
+    Raises:
+        RuntimeError: an operand is not 2-D, the dtypes differ, or the inner sizes differ.
+    """
     a, b = _ranked(input, mat2, "mm", (2, 2))
     _inner(a, b, "mm")
     return matmul(a, b)
 
 
 def bmm(input: Any, mat2: Any) -> Tensor:
-    """Batched matrix product of (b, n, k) and (b, k, m): (b, n, m) (no broadcasting)."""
+    """Batched matrix product of (b, n, k) and (b, k, m): (b, n, m) (no broadcasting).
+
+    dL/dA = G B^T and dL/dB = A^T G, batch by batch.
+
+    Args:
+        input: ``A``, a 3-D Tensor (b, n, k).
+        mat2: ``B``, a 3-D Tensor (b, k, m) of the same dtype, library and device.
+
+    Raises:
+        RuntimeError: an operand is not 3-D, the dtypes differ, the batch sizes differ, or the
+            inner sizes differ.
+    """
     a, b = _ranked(input, mat2, "bmm", (3, 3))
     if a.shape[0] != b.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {a.shape} and {b.shape}")
@@ -55,14 +74,32 @@ def bmm(input: Any, mat2: Any) -> Tensor:
 
 
 def mv(input: Any, vec: Any) -> Tensor:
-    """Matrix (n, m) times vector (m,): (n,).  dL/dA = G v^T, dL/dv = A^T G."""
+    """Matrix (n, m) times vector (m,): (n,).  dL/dA = G v^T, dL/dv = A^T G.
+
+    Args:
+        input: ``A``, a 2-D Tensor (n, m).
+        vec: ``v``, a 1-D Tensor (m,) of the same dtype, library and device.
+
+    Raises:
+        RuntimeError: the ranks are not 2 and 1, the dtypes differ, or the sizes differ.
+    """
     a, v = _ranked(input, vec, "mv", (2, 1))
     _inner(a, v, "mv")
     return matmul(a, v)
 
 
 def dot(input: Any, tensor: Any) -> Tensor:
-    """Inner product of two 1-D tensors of the same size: a 0-d tensor.  dL/da = G b."""
+    """Inner product of two 1-D tensors of the same size: a 0-d tensor.  dL/da = G b.
+
+    dL/db = G a.
+
+    Args:
+        input: ``a``, a 1-D Tensor (n,).
+        tensor: ``b``, a 1-D Tensor (n,) of the same dtype, library and device.
+
+    Raises:
+        RuntimeError: an operand is not 1-D, the dtypes differ, or the sizes differ.
+    """
     a, b = _ranked(input, tensor, "dot", (1, 1))
     if a.shape != b.shape:
         raise RuntimeError(f"dot: 1-D tensors of different sizes {a.shape[0]} and {b.shape[0]}")
@@ -70,6 +107,16 @@ def dot(input: Any, tensor: Any) -> Tensor:
 
 
 def outer(input: Any, vec2: Any) -> Tensor:
-    """Outer product of (n,) and (m,): (n, m) with ``out[i, j] = a[i] b[j]``."""
+    """Outer product of (n,) and (m,): (n, m) with ``out[i, j] = a[i] b[j]``.
+
+    dL/da = G b, dL/db = G^T a.
+
+    Args:
+        input: ``a``, a 1-D Tensor (n,).
+        vec2: ``b``, a 1-D Tensor (m,) of the same dtype, library and device.
+
+    Raises:
+        RuntimeError: an operand is not 1-D, or the dtypes differ.
+    """
     a, b = _ranked(input, vec2, "outer", (1, 1))
     return mul(reshape(a, (-1, 1)), reshape(b, (1, -1)))

@@ -56,6 +56,17 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     """Sum over ``axis``/``dim`` (all axes when None).  dL/dx = G broadcast back over the axes.
 
     As in torch: bool and integer tensors sum to int64; ``dtype=`` casts the input first.
+
+    Args:
+        x: ``input``: a Tensor of any shape, on any device.
+        axis: the axis or tuple of axes reduced (all when None); the second positional argument.
+        keepdims: keep the reduced axes with size 1.
+        dim: torch's name for ``axis`` (give one of them).
+        keepdim: torch's name for ``keepdims``.
+        dtype: cast ``x`` to this dtype first.
+
+    Raises:
+        TypeError: ``axis`` and ``dim`` are both given and differ.
     """
     x = as_tensor(x, "sum")
     axis, keepdims = axis_of(axis, dim, keepdims, keepdim, "sum")
@@ -82,6 +93,18 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
 
     Raises TypeError for integer input, as torch (which raises RuntimeError) does;
     ``dtype=`` casts the input first.
+
+    Args:
+        x: ``input``: a floating Tensor of any shape, on any device (see ``dtype``).
+        axis: the axis or tuple of axes reduced (all when None); the second positional argument.
+        keepdims: keep the reduced axes with size 1.
+        dim: torch's name for ``axis`` (give one of them).
+        keepdim: torch's name for ``keepdims``.
+        dtype: cast ``x`` to this dtype first.
+
+    Raises:
+        TypeError: ``x`` is not floating-point (and no floating ``dtype`` is given).
+        TypeError: ``axis`` and ``dim`` are both given and differ.
     """
     x = as_tensor(x, "mean")
     if dtype is not None:
@@ -184,13 +207,38 @@ def max(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     index among ties; dL/dx = G at the index. ``max(x, (0, 1))``: the values over several
     axes (torch's ``amax``). ``max(a, b)`` with ``b`` a tensor: the elementwise maximum.
     Raises IndexError for a dim out of range.
+
+    Args:
+        x: ``input``: a Tensor of any shape, on any device.
+        axis: None (the extremum of all elements), an int (then ``(values, indices)``), a
+            tuple of ints, or a Tensor (then the elementwise extremum of ``x`` and it).
+        keepdims: keep the reduced axes with size 1.
+        dim: torch's name for ``axis`` (give one of them).
+        keepdim: torch's name for ``keepdims``.
+
+    Raises:
+        IndexError: ``dim`` is out of range.
+        TypeError: ``axis`` and ``dim`` are both given and differ.
     """
     return _extremum(x, axis, keepdims, dim, keepdim, "max")
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         keepdim: bool | None = None) -> Any:
-    """The smallest value, as :func:`max` (``min(x, dim)`` gives ``(values, indices)``)."""
+    """The smallest value, as :func:`max` (``min(x, dim)`` gives ``(values, indices)``).
+
+    Args:
+        x: ``input``: a Tensor of any shape, on any device.
+        axis: None (the extremum of all elements), an int (then ``(values, indices)``), a
+            tuple of ints, or a Tensor (then the elementwise extremum of ``x`` and it).
+        keepdims: keep the reduced axes with size 1.
+        dim: torch's name for ``axis`` (give one of them).
+        keepdim: torch's name for ``keepdims``.
+
+    Raises:
+        IndexError: ``dim`` is out of range.
+        TypeError: ``axis`` and ``dim`` are both given and differ.
+    """
     return _extremum(x, axis, keepdims, dim, keepdim, "min")
 
 
@@ -210,11 +258,32 @@ def argmax(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     """The index (int64) of the largest value along ``dim`` (of the flattened tensor when None).
 
     The first index among ties, as torch on the CPU. Not differentiable.
+
+    Args:
+        x: ``input``: a Tensor of any shape, on any device.
+        axis: the axis searched (None: the index into the flattened tensor).
+        keepdims: keep the reduced axes with size 1.
+        dim: torch's name for ``axis`` (give one of them).
+        keepdim: torch's name for ``keepdims``.
+
+    Raises:
+        TypeError: ``axis`` and ``dim`` are both given and differ.
     """
     return _arg(x, axis, keepdims, dim, keepdim, "argmax")
 
 
 def argmin(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
            keepdim: bool | None = None) -> Tensor:
-    """The index (int64) of the smallest value along ``dim``, as :func:`argmax`."""
+    """The index (int64) of the smallest value along ``dim``, as :func:`argmax`.
+
+    Args:
+        x: ``input``: a Tensor of any shape, on any device.
+        axis: the axis searched (None: the index into the flattened tensor).
+        keepdims: keep the reduced axes with size 1.
+        dim: torch's name for ``axis`` (give one of them).
+        keepdim: torch's name for ``keepdims``.
+
+    Raises:
+        TypeError: ``axis`` and ``dim`` are both given and differ.
+    """
     return _arg(x, axis, keepdims, dim, keepdim, "argmin")

@@ -42,7 +42,11 @@ def permute_dims(x: Any, axes: tuple[int, ...]) -> Tensor:
 
 
 def matrix_transpose(x: Any) -> Tensor:
-    """The last two axes swapped.  dL/dx = G with them swapped back."""
+    """The last two axes swapped.  dL/dx = G with them swapped back.
+
+    Args:
+        x: a Tensor with at least 2 dimensions, (..., n, m); the result is (..., m, n).
+    """
     x = as_tensor(x, "matrix_transpose")
     if x.ndim < 2:
         raise ValueError(f"matrix_transpose needs at least 2 dimensions, got shape {tuple(x.shape)}")

@@ -48,6 +48,18 @@ def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
     """Variance over ``dim``: ``sum((x - mean)**2) / (N - correction)`` (correction 1 by default).
 
     dL/dx = G * 2 (x - mean) / (N - correction).
+
+    Args:
+        input: ``x``, a floating Tensor of any shape, on any device.
+        dim: the axis or tuple of axes reduced (all when None); a bool here is taken as
+            ``unbiased`` (torch's ``var(x, False)``).
+        unbiased: True (default): ``correction=1``; False: ``correction=0``.
+        keepdim: keep the reduced axes with size 1.
+        correction: subtracted from the count ``N`` in the denominator (default 1).
+
+    Raises:
+        RuntimeError: ``input`` is not floating-point (as torch).
+        TypeError: both ``unbiased`` and ``correction`` are given.
     """
     x = as_tensor(input, "var")
     _floating_only(x, "var")
@@ -69,6 +81,18 @@ def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
     """Standard deviation over ``dim``: ``sqrt(var(x, dim, correction))``.
 
     dL/dx = G (x - mean) / ((N - correction) out).
+
+    Args:
+        input: ``x``, a floating Tensor of any shape, on any device.
+        dim: the axis or tuple of axes reduced (all when None); a bool here is taken as
+            ``unbiased`` (torch's ``var(x, False)``).
+        unbiased: True (default): ``correction=1``; False: ``correction=0``.
+        keepdim: keep the reduced axes with size 1.
+        correction: subtracted from the count ``N`` in the denominator (default 1).
+
+    Raises:
+        RuntimeError: ``input`` is not floating-point (as torch).
+        TypeError: both ``unbiased`` and ``correction`` are given.
     """
     x = as_tensor(input, "std")
     _floating_only(x, "std")
@@ -94,6 +118,17 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dty
     ``p`` is a number, ``inf``/``-inf`` (max/min of ``|x|``), 0 (count of nonzeros) or
     ``"fro"`` (2). dL/dx = G sign(x) |x|**(p-1) / out**(p-1) (0 where out is 0);
     p=2: G x / out; p=1: G sign(x); p=inf: G sign(x) at the largest |x|, shared by ties.
+
+    Args:
+        input: ``x``, a Tensor of any shape, on any device; integer input is cast to the
+            default float dtype.
+        p: the order (see above).
+        dim: the axis or tuple of axes reduced (all elements when None).
+        keepdim: keep the reduced axes with size 1.
+        dtype: cast ``input`` to this dtype first.
+
+    Raises:
+        NotImplementedError: ``p`` is not a number, ``inf``, ``-inf`` or ``"fro"``.
     """
     x = as_tensor(input, "norm")
     if dtype is not None:
@@ -157,6 +192,13 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
 
     dL/dx_i = G * prod_{j != i} x_j: out / x_i where x_i != 0; where x_i is the only
     zero, the product of the others; 0 where another element is zero too.
+
+    Args:
+        input: ``x``, a Tensor of any shape, on any device.
+        dim: the axis reduced (all elements when None).
+        keepdim: keep the reduced axis with size 1.
+        dtype: the dtype to accumulate in (``input`` is cast first); by default floating
+            input keeps its dtype and integer or bool input gives int64.
     """
     x = as_tensor(input, "prod")
     xp = x._xp
@@ -182,6 +224,12 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     """Running sums along ``dim``: ``out_i = x_0 + ... + x_i``; integers give int64.
 
     dL/dx_i = G_i + ... + G_last: the running sum of G from the end (flip, cumsum, flip).
+
+    Args:
+        input: ``x``, a Tensor of any shape, on any device; the result has its shape.
+        dim: the axis summed along.
+        dtype: the dtype of the result (``input`` is cast first); by default floating
+            input keeps its dtype and integer or bool input gives int64.
     """
     x = as_tensor(input, "cumsum")
     xp = x._xp
@@ -201,6 +249,11 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, computed without overflow (shifted by the max).
 
     dL/dx = G exp(x - out): the softmax of x along ``dim``, times G.
+
+    Args:
+        input: ``x``, a floating Tensor of any shape, on any device.
+        dim: the axis or tuple of axes reduced.
+        keepdim: keep the reduced axes with size 1.
     """
     x = as_tensor(input, "logsumexp")
     xp, xv = x._xp, x.array

@@ -24,7 +24,14 @@ def _inplace(inplace: bool, first: bool = False) -> str:
 
 
 class ELU(Module):
-    """``x`` where x > 0, else ``alpha (e**x - 1)``."""
+    """``x`` where x > 0, else ``alpha (e**x - 1)``.
+
+    dL/dx = G where x > 0, else G alpha e**x. Input: any shape; output: the same.
+
+    Args:
+        alpha: the value the negative side tends to is ``-alpha``.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         self.alpha = alpha
@@ -93,6 +100,11 @@ class Hardtanh(Module):
     """``x`` clipped to ``[min_val, max_val]`` (gradient 0 outside and at the clip points).
 
     Raises ValueError when ``min_val > max_val``.
+
+    Args:
+        min_val: the lower clip point.
+        max_val: the upper clip point.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
@@ -110,7 +122,13 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
-    """``min(max(x, 0), 6)``."""
+    """``min(max(x, 0), 6)``.
+
+    dL/dx = G where 0 < x < 6, else 0. Input: any shape; output: the same.
+
+    Args:
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
@@ -129,6 +147,15 @@ class PReLU(Module):
     channels C (input (N, C, *): one slope per channel). ``init``: the slopes'
     initial value. weight: (num_parameters,). Input: any shape with axis 1 of
     size C (when num_parameters > 1); output: the same shape.
+
+    dL/dx = G where x > 0, else G a;  dL/da = sum of G x where x <= 0 (over the elements
+    that share the slope).
+
+    Args:
+        num_parameters: 1 or the number of channels C (above).
+        init: the slopes' initial value.
+        device: where the weight lives (as ``xn.zeros``'s ``device``; None: the default device).
+        dtype: the weight's dtype (None: the default float dtype).
     """
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, *, device: Any = None,

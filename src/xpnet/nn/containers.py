@@ -227,6 +227,9 @@ class ParameterList(_Sequence):
     """A list of parameters the model sees, named ``"0"``, ``"1"``, ...
 
     Items given as Tensors or raw arrays become Parameters (sharing their data).
+
+    Args:
+        values: an iterable of Parameters, Tensors or arrays (None: empty).
     """
 
     _kind = "parameter"
@@ -296,14 +299,30 @@ class _Dict(_Store):
 
 
 class ModuleDict(_Dict):
-    """A dict ``name -> module`` whose parameters the model sees (``"name.weight"``)."""
+    """A dict ``name -> module`` whose parameters the model sees (``"name.weight"``).
+
+    Args:
+        values: a mapping ``name -> Module`` or an iterable of ``(name, Module)`` pairs
+            (None: empty).
+
+    Raises:
+        TypeError: a key is not a str, or a value is not a Module.
+    """
 
     def _check(self, value: Any) -> Module:
         return _module(value, type(self).__name__)
 
 
 class ParameterDict(_Dict):
-    """A dict ``name -> parameter`` the model sees; Tensors and arrays become Parameters."""
+    """A dict ``name -> parameter`` the model sees; Tensors and arrays become Parameters.
+
+    Args:
+        values: a mapping ``name -> Parameter`` (or Tensor, or array), or an iterable of
+            ``(name, value)`` pairs (None: empty).
+
+    Raises:
+        TypeError: a key is not a str.
+    """
 
     def _check(self, value: Any) -> Parameter:
         return _parameter(value, type(self).__name__)

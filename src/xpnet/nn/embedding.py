@@ -19,9 +19,22 @@ class Embedding(Module):
 
     weight: (num_embeddings, embedding_dim), drawn from N(0, 1) as torch (with
     ``xn.manual_seed``); the ``padding_idx`` row starts at zero and gets no
-    gradient. Input: integer indices of any shape (*); output: (*, embedding_dim).
+    gradient. Input: integer indices of any shape ``(*)``; output: ``(*, embedding_dim)``.
     Raises IndexError for an index outside [0, num_embeddings) (checked on
     CPUs). ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not supported.
+
+    dL/dweight[r] = the sum of G over the positions whose index is r (0 for ``padding_idx``).
+
+    Args:
+        num_embeddings: the number of rows (the size of the vocabulary).
+        embedding_dim: the size of each row.
+        padding_idx: a row that starts at zero and gets no gradient, or None.
+        max_norm: not supported (anything but None raises NotImplementedError).
+        norm_type: accepted for torch programs; used only with ``max_norm``.
+        scale_grad_by_freq: not supported (True raises NotImplementedError).
+        sparse: not supported (True raises NotImplementedError).
+        device: where the weight lives (None: the default device).
+        dtype: the weight's dtype (None: the default float dtype).
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,

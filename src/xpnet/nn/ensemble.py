@@ -50,6 +50,15 @@ class Ensemble(Sequential):
     Input: (K, N, in) (a batch per member) or (N, in) (the same batch for all);
     output: (K, N, out). Parameters keep the plain model's names with a leading
     K axis: ``"0.weight"`` is (K, out, in), ``"0.bias"`` is (K, out).
+
+    Args:
+        ensemble_size: ``K``, the number of members (a positive int).
+        factory: a callable with no arguments that builds one member (an ``nn.Sequential``).
+
+    Raises:
+        ValueError: ``ensemble_size`` is not a positive int.
+        TypeError: ``factory`` is not callable, or builds something other than an
+            ``nn.Sequential`` of the layers above.
     """
 
     def __init__(self, ensemble_size: int, factory: Callable[[], Module]) -> None:

@@ -25,6 +25,19 @@ class EnsembleLinear(Module):
     1/sqrt(in_features)) for weight and bias, drawn independently per member.
     The K products run as one batched GEMM (:func:`xpnet.functional.ensemble_linear`).
     Usually built by :class:`xpnet.nn.Ensemble` from plain models.
+
+    Backward (G = dL/dy): dL/dx[k] = G[k] W[k], dL/dW[k] = G[k]^T x[k], dL/db[k] = sum over N of G[k].
+
+    Args:
+        in_features: the size of each input sample.
+        out_features: the size of each output sample.
+        ensemble_size: ``K``, the number of members.
+        bias: whether to learn an additive bias.
+        device: where the parameters live (as ``xn.zeros``'s ``device``; None: the default device).
+        dtype: the parameters' dtype (None: the default float dtype).
+
+    Raises:
+        ValueError: a size is not a positive int.
     """
 
     def __init__(self, in_features: int, out_features: int, ensemble_size: int, bias: bool = True, *,

@@ -39,7 +39,15 @@ _ids = itertools.count()
 
 
 class RemovableHandle:
-    """What ``register_*_hook`` returns: ``remove()`` unregisters the hook (idempotent)."""
+    """What ``register_*_hook`` returns: ``remove()`` unregisters the hook (idempotent).
+
+    Made by the module, not by users.
+
+    Args:
+        module: the Module the hook is registered on.
+        kind: the name of the module's hook table (``"_forward_hooks"``, ...).
+        hook_id: the hook's key in that table.
+    """
 
     def __init__(self, module: Module, kind: str, hook_id: int) -> None:
         self.module = module

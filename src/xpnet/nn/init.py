@@ -121,14 +121,39 @@ def ones_(t: Tensor) -> Tensor:
 
 
 def xavier_uniform_(t: Tensor, gain: float = 1.0) -> Tensor:
-    """U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio, 2010)."""
+    """U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))`` (Glorot & Bengio, 2010).
+
+    Args:
+        t: the Tensor to fill in place, at least 2-D (``fan_in`` = size(1) x the receptive
+            field, ``fan_out`` = size(0) x the receptive field).
+        gain: the scale (see :func:`calculate_gain`).
+
+    Returns:
+        ``t``, filled.
+
+    Raises:
+        ValueError: ``t`` has fewer than 2 dimensions.
+        TypeError: ``t`` is not a floating Tensor.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(t)
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))
     return uniform_(t, -bound, bound)
 
 
 def xavier_normal_(t: Tensor, gain: float = 1.0) -> Tensor:
-    """N(0, std**2), ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    """N(0, std**2), ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Args:
+        t: the Tensor to fill in place, at least 2-D.
+        gain: the scale (see :func:`calculate_gain`).
+
+    Returns:
+        ``t``, filled.
+
+    Raises:
+        ValueError: ``t`` has fewer than 2 dimensions.
+        TypeError: ``t`` is not a floating Tensor.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(t)
     return normal_(t, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
@@ -139,6 +164,19 @@ def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
 
     ``gain = calculate_gain(nonlinearity, a)``; ``fan`` is fan_in (``mode="fan_in"``,
     keeps the forward pass's variance) or fan_out (the backward pass's).
+
+    Args:
+        t: the Tensor to fill in place, at least 2-D.
+        a: the negative slope of the leaky ReLU that follows (used with ``"leaky_relu"``).
+        mode: ``"fan_in"`` or ``"fan_out"``.
+        nonlinearity: the activation's name, for :func:`calculate_gain`.
+
+    Returns:
+        ``t``, filled.
+
+    Raises:
+        ValueError: ``t`` has fewer than 2 dimensions, or an unknown ``mode`` or ``nonlinearity``.
+        TypeError: ``t`` is not a floating Tensor.
     """
     fan = _calculate_correct_fan(t, mode)
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else 0.0
@@ -147,7 +185,21 @@ def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu") -> Tensor:
-    """N(0, std**2), ``std = gain / sqrt(fan)`` (see :func:`kaiming_uniform_`)."""
+    """N(0, std**2), ``std = gain / sqrt(fan)`` (see :func:`kaiming_uniform_`).
+
+    Args:
+        t: the Tensor to fill in place, at least 2-D.
+        a: the negative slope of the leaky ReLU that follows (used with ``"leaky_relu"``).
+        mode: ``"fan_in"`` or ``"fan_out"``.
+        nonlinearity: the activation's name, for :func:`calculate_gain`.
+
+    Returns:
+        ``t``, filled.
+
+    Raises:
+        ValueError: ``t`` has fewer than 2 dimensions, or an unknown ``mode`` or ``nonlinearity``.
+        TypeError: ``t`` is not a floating Tensor.
+    """
     fan = _calculate_correct_fan(t, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else 0.0
     return normal_(t, 0.0, std)

@@ -44,13 +44,36 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """``(x - y)**2``. Input: any shape; target: the same shape."""
+    """``(x - y)**2``. Input: any shape; target: the same shape.
+
+    dL/dx = 2 (x - y) G, dL/dy = -2 (x - y) G. Calls :func:`xpnet.functional.mse_loss` (its docstring
+    gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
+    """
 
     _function = F.mse_loss
 
 
 class L1Loss(_Loss):
-    """``|x - y|``. Input: any shape; target: the same shape."""
+    """``|x - y|``. Input: any shape; target: the same shape.
+
+    dL/dx = G sign(x - y). Calls :func:`xpnet.functional.l1_loss` (its docstring gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
+    """
 
     _function = F.l1_loss
 
@@ -59,6 +82,17 @@ class HuberLoss(_Loss):
     """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, ``d = x - y``.
 
     Input: any shape; target: the same shape.
+
+    Calls :func:`xpnet.functional.huber_loss` (its docstring gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+        delta: the threshold between the quadratic and the linear part (positive).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     _function = F.huber_loss
@@ -81,6 +115,17 @@ class BCELoss(_Loss):
 
     Input: probabilities in [0, 1], any shape; target: the same shape.
     On raw scores use :class:`BCEWithLogitsLoss` (stabler).
+
+    dL/dp = G (p - y) / max(p (1 - p), 1e-12). Calls :func:`xpnet.functional.binary_cross_entropy` (its
+    docstring gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     _function = F.binary_cross_entropy
@@ -90,6 +135,17 @@ class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of ``sigmoid(x)`` computed from the scores ``x``, overflow-free.
 
     Input: scores, any shape; target: probabilities, the same shape.
+
+    dL/dx = G (sigmoid(x) - y). Calls :func:`xpnet.functional.binary_cross_entropy_with_logits` (its
+    docstring gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     _function = F.binary_cross_entropy_with_logits
@@ -138,6 +194,20 @@ class CrossEntropyLoss(_ClassLoss):
     ``ignore_index``: targets of that class add nothing, not even to the count.
     ``label_smoothing`` mixes the target with the uniform distribution:
     ``(1 - s) p + s / C``.
+
+    Calls :func:`xpnet.functional.cross_entropy`: ``dL/dx = G (softmax(x) - onehot(y))``
+    per sample, weighted and smoothed as its docstring says.
+
+    Args:
+        weight: None, or a (C,) floating Tensor of class weights (on the input's device).
+        ignore_index: a class index whose samples add nothing (nor count in the mean).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, one per sample).
+        label_smoothing: ``s`` in [0, 1] (above).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     _function = F.cross_entropy
@@ -169,6 +239,18 @@ class NLLLoss(_ClassLoss):
     ``nn.LogSoftmax(dim=1)`` (together they are :class:`CrossEntropyLoss`).
     Target: class indices, shape (N,), (N, d1, ...) or (). ``weight`` and
     ``ignore_index`` as in :class:`CrossEntropyLoss`.
+
+    Calls :func:`xpnet.functional.nll_loss`: ``dL/dinput[i, y_i] = -G w_{y_i}``, 0 elsewhere.
+
+    Args:
+        weight: None, or a (C,) floating Tensor of class weights (on the input's device).
+        ignore_index: a class index whose samples add nothing (nor count in the mean).
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, one per sample).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     _function = F.nll_loss

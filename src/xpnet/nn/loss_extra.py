@@ -24,6 +24,17 @@ class SmoothL1Loss(_Loss):
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, ``d = x - y``.
 
     Input: any shape; target: the same shape. ``beta`` >= 0 (0: the L1 loss).
+
+    Calls :func:`xpnet.functional.smooth_l1_loss` (its docstring gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+        beta: the threshold between the quadratic and the linear part (0 or more).
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     _function = F.smooth_l1_loss
@@ -65,6 +76,19 @@ class PoissonNLLLoss(_Loss):
     (``log_input=False``: rates, ``x - y log(x + eps)``); ``full`` adds Stirling's term.
 
     Input: any shape; target: counts, the same shape.
+
+    Calls :func:`xpnet.functional.poisson_nll_loss` (its docstring gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+        log_input: the input is the log of the rate.
+        full: add Stirling's approximation of ``log(y!)``.
+        eps: added to the rate inside the log when ``log_input`` is False.
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     _function = F.poisson_nll_loss
@@ -84,6 +108,17 @@ class MarginRankingLoss(_Loss):
     """``max(0, -y (x1 - x2) + margin)``: y = 1 says x1 should rank above x2, -1 below.
 
     Input1, input2, target: the same shape (target of 1s and -1s).
+
+    Calls :func:`xpnet.functional.margin_ranking_loss` (its docstring gives the backward rule).
+
+    Args:
+        reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
+            or ``"none"`` (the elementwise losses, of the input's shape).
+        margin: how far ``x1`` must lead ``x2`` (in the direction of ``y``) to cost nothing.
+
+    Raises:
+        ValueError: ``reduction`` is not one of the three (at construction); at call, the
+            errors of the function it calls.
     """
 
     def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:

@@ -26,6 +26,20 @@ class LayerNorm(Module):
     variance over the trailing ``normalized_shape`` axes. weight (ones) and bias
     (zeros): ``normalized_shape``, present when ``elementwise_affine`` (bias
     also needs ``bias=True``). Input: (*, *normalized_shape); output: the same.
+
+    Backward: ``dL/dx = (1 / sqrt(var + eps)) (Gw - mean(Gw) - xhat mean(Gw xhat))``, means over
+    the normalized axes; dL/dweight = sum of G xhat, dL/dbias = sum of G (over the leading axes).
+
+    Args:
+        normalized_shape: an int or a sequence of ints: the trailing axes normalized.
+        eps: added to the variance before the square root.
+        elementwise_affine: learn ``weight`` and ``bias``.
+        bias: with ``elementwise_affine``, learn ``bias`` too.
+        device: where the parameters live (None: the default device).
+        dtype: their dtype (None: the default float dtype).
+
+    Raises:
+        ValueError: at call, when the input's trailing axes are not ``normalized_shape``.
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
@@ -78,6 +92,20 @@ class BatchNorm1d(Module):
     ``bias=True``).
     Raises ValueError for an input that is not 2-D or 3-D, or that has one
     value per channel in training.
+
+    Backward in training: ``dL/dx = (w / sqrt(v + eps)) (G - mean(G) - xhat mean(G xhat))``,
+    ``xhat = (x - m) / sqrt(v + eps)``, means over the batch (and L); dL/dweight = sum of G xhat,
+    dL/dbias = sum of G. In eval mode: ``dL/dx = G w / sqrt(running_var + eps)``.
+
+    Args:
+        num_features: ``C``, the number of channels.
+        eps: added to the variance before the square root.
+        momentum: the weight of each batch in the running statistics (None: the plain average).
+        affine: learn ``weight`` and ``bias``.
+        track_running_stats: keep running statistics (for eval mode).
+        device: where the parameters and buffers live (None: the default device).
+        dtype: their dtype (None: the default float dtype).
+        bias: with ``affine``, learn ``bias`` too.
     """
 
     running_mean: Tensor | None  # buffers (register_buffer), declared for type checkers

@@ -70,6 +70,19 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     computed on the device (no host synchronisation). Returns the total norm
     (before clipping) as a 0-d Tensor. With ``error_if_nonfinite=True`` a nan
     or infinite norm raises RuntimeError (this check waits for the device).
+
+    Args:
+        parameters: a Tensor or an iterable of Tensors (``model.parameters()``); those whose
+            ``.grad`` is None are skipped. All on one library and device.
+        max_norm: the largest total norm allowed.
+        norm_type: ``p`` of the p-norm (``float('inf')`` for the max-norm).
+        error_if_nonfinite: raise when the total norm is nan or infinite.
+
+    Returns:
+        The total norm before clipping, a 0-d Tensor on the gradients' device.
+
+    Raises:
+        RuntimeError: ``error_if_nonfinite`` and the total norm is nan or infinite.
     """
     max_norm, norm_type = float(max_norm), float(norm_type)
     everything = [parameters] if isinstance(parameters, Tensor) else list(parameters)
@@ -105,7 +118,13 @@ def _zero_norm(params: list[Tensor]) -> Tensor:
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clip every gradient element to ``[-clip_value, clip_value]``."""
+    """Clip every gradient element to ``[-clip_value, clip_value]``.
+
+    Args:
+        parameters: a Tensor or an iterable of Tensors (``model.parameters()``); those whose
+            ``.grad`` is None are skipped. Each ``.grad`` is clipped in place.
+        clip_value: the largest absolute value a gradient element may keep.
+    """
     clip_value = float(clip_value)
     everything = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     params, xp = _grads(everything, "clip_grad_value_")

@@ -37,11 +37,14 @@ class DistributedDataParallel(Module):
     Args:
         module: the model (its parameters on this rank's device).
         bucket_cap_mb: the size of a bucket (default 25, as torch).
-        device_ids, output_device, dim, broadcast_buffers, process_group,
-        find_unused_parameters, check_reduction, gradient_as_bucket_view,
-        static_graph, delay_all_reduce_named_params, param_to_hook_all_reduce:
-        accepted for torch programs, no effect (buffers are broadcast
-        at wrap time only; every parameter without a gradient counts as zeros).
+        mixed_precision: not supported: anything but None raises NotImplementedError.
+        device_mesh: not supported: anything but None raises NotImplementedError.
+
+    ``device_ids``, ``output_device``, ``dim``, ``broadcast_buffers``, ``process_group``,
+    ``find_unused_parameters``, ``check_reduction``, ``gradient_as_bucket_view``,
+    ``static_graph``, ``delay_all_reduce_named_params``, ``param_to_hook_all_reduce``:
+    accepted for torch programs, no effect (buffers are broadcast at wrap time only;
+    every parameter without a gradient counts as zeros).
 
     ``.module`` is the wrapped model (save ``model.module.state_dict()``);
     ``no_sync()`` skips the averaging for gradient accumulation. Raises
