@@ -218,11 +218,11 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
 
 
 def __getattr__(name: str) -> object:
-    """``xpnet.cuda`` (torch.cuda's counterpart), imported on first use: CPU runs never load it."""
-    if name == "cuda":
+    """``xpnet.cuda`` and ``xpnet.accelerator`` (torch's), imported on first use: CPU runs never load them."""
+    if name in ("cuda", "accelerator"):
         import importlib
 
-        return importlib.import_module(".cuda", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'xpnet' has no attribute {name!r}")
 
 
