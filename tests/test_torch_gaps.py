@@ -133,3 +133,146 @@ def test_train_test_split_shuffled_sizes_match_sklearn(xp):
         assert [a.shape[0] for a in got] == [a.shape[0] for a in expected]
         rows = np.concatenate([xp.numpy(a) for a in got])
         np.testing.assert_array_equal(np.sort(rows), x)  # every row once
+
+
+# -- by index: nonzero, where(cond), in-place scatter, errors (values and gradients: _parity_cases) --
+M = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]], dtype=np.float32)
+BY_INDEX: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
+    ("nonzero", lambda lib, a: lib.nonzero(a), (M,)),
+    ("nonzero method", lambda lib, a: a.nonzero(), (I64 - 4,)),
+    ("nonzero of bool", lambda lib, a: lib.nonzero(a), (B,)),
+    ("nonzero as_tuple 0", lambda lib, a: lib.nonzero(a, as_tuple=True)[0], (M,)),
+    ("nonzero as_tuple 1", lambda lib, a: a.nonzero(as_tuple=True)[1], (M,)),
+    ("nonzero none", lambda lib, a: lib.nonzero(a * 0), (M,)),
+    ("nonzero 1-D", lambda lib, a: lib.nonzero(a[0]), (M,)),
+    ("where one argument", lambda lib, a: lib.where(a > 0)[1], (M,)),
+    ("where one argument rows", lambda lib, a: lib.where(a)[0], (B,)),
+    ("index by where", lambda lib, a: a[lib.where(a > 0)], (M,)),
+    ("gather ints", lambda lib, a, i: lib.gather(a, 0, i), (I64, np.array([[1, 0, 1]]))),
+    ("scatter_add ints", lambda lib, a, i: a.scatter_add(1, i, a[:, :2]), (I64, np.array([[2, 2], [0, 1]]))),
+    ("scatter value int", lambda lib, a, i: a.scatter(1, i, value=-7), (I64, np.array([[2], [0]]))),
+    ("index_select bool", lambda lib, a, i: lib.index_select(a, 1, i), (B, np.array([2, 0, 2]))),
+    ("masked_select ints", lambda lib, a, m: lib.masked_select(a, m), (I64, B)),
+    ("cumprod int32 gives int64", lambda lib, a: lib.cumprod(a, 0), (I32,)),
+    ("cumprod dtype", lambda lib, a: a.cumprod(1, dtype=lib.float64), (I64,)),
+]
+
+
+def _run(xp: Any, lib: Any, f: Any, inputs: tuple[np.ndarray, ...]) -> Any:
+    if lib is torch:
+        return f(torch, *[torch.from_numpy(a.copy()) for a in inputs])
+    return f(xn, *[xp.tensor(a, a.dtype.name) for a in inputs])
+
+
+@pytest.mark.parametrize("f, inputs", [(f, i) for _, f, i in BY_INDEX], ids=[v[0] for v in BY_INDEX])
+def test_by_index_matches_torch(xp, f, inputs):
+    expected = _run(xp, torch, f, inputs)
+    got = _run(xp, xn, f, inputs)
+    assert isinstance(got, xn.Tensor) and xp.same_place(got)
+    assert got.dtype.name == str(expected.dtype).removeprefix("torch."), (got.dtype, expected.dtype)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_array_equal(xp.numpy(got), expected.numpy())
+
+
+def test_nonzero_as_tuple_is_a_tuple_of_ndim(xp):
+    got = xn.nonzero(xp.tensor(M), as_tuple=True)
+    expected = torch.nonzero(torch.from_numpy(M), as_tuple=True)
+    assert isinstance(got, tuple) and len(got) == len(expected) == 2
+    got0 = xn.nonzero(xp.tensor(5.0))
+    assert got0.shape == tuple(torch.nonzero(torch.tensor(5.0)).shape) == (1, 0)
+
+
+@pytest.mark.parametrize("method", ["scatter_", "scatter_add_"])
+def test_scatter_in_place_records_as_torch(xp, method):
+    x0 = np.arange(12, dtype=np.float64).reshape(3, 4) / 10
+    src0 = np.linspace(-1, 1, 8).reshape(2, 4)
+    index = np.array([[0, 1, 2, 0], [2, 0, 0, 1]])
+    upstream = np.linspace(0.5, 2, 12).reshape(3, 4)
+
+    def program(lib: Any, make: Any) -> tuple[Any, Any, Any]:
+        w = make(x0, True)
+        src = make(src0, True)
+        b = w * 2  # a non-leaf: torch records the in-place op
+        out = getattr(b, method)(0, make(index, False), src)
+        assert out is b
+        (b * make(upstream, False)).sum().backward()
+        return b, w.grad, src.grad
+
+    def torch_make(a: np.ndarray, grad: bool) -> Any:
+        return torch.tensor(a, requires_grad=grad and a.dtype.kind == "f")
+
+    def xn_make(a: np.ndarray, grad: bool) -> Any:
+        return xp.tensor(a, a.dtype.name, requires_grad=grad and a.dtype.kind == "f")
+
+    expected = program(torch, torch_make)
+    got = program(xn, xn_make)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(xp.numpy(g), e.detach().numpy(), rtol=1e-12)
+    assert xp.same_place(got[0])
+
+
+def test_scatter_in_place_refuses_a_leaf_that_requires_grad(xp):
+    w = xp.tensor(np.zeros((2, 2)), "float64", requires_grad=True)
+    index = xp.tensor(np.array([[0, 1]]), "int64")
+    with pytest.raises(RuntimeError, match="leaf"):
+        w.scatter_(0, index, value=1.0)
+    with torch.no_grad(), xn.no_grad():
+        w.scatter_(0, index, value=1.0)
+    np.testing.assert_array_equal(xp.numpy(w), [[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_scatter_with_repeated_index_keeps_the_last_value(xp):
+    # torch leaves the winner undefined; xpnet takes the last in row-major order (NumPy's rule)
+    got = xn.zeros(3, dtype=xn.float32, device=xp.device).scatter(
+        0, xp.tensor(np.array([1, 1, 2]), "int64"), xp.tensor([5.0, 6.0, 7.0]))
+    np.testing.assert_array_equal(xp.numpy(got), [0.0, 6.0, 7.0])
+
+
+ERRORS: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
+    ("gather index out of range", lambda lib, a, i: lib.gather(a, 1, i + 3), (M, np.array([[0], [1]]))),
+    ("gather negative index", lambda lib, a, i: lib.gather(a, 1, i - 2), (M, np.array([[0], [1]]))),
+    ("gather float index", lambda lib, a, i: lib.gather(a, 1, i), (M, M)),
+    ("gather dims differ", lambda lib, a, i: lib.gather(a, 1, i), (M, np.array([0, 1]))),
+    ("gather index too wide", lambda lib, a, i: lib.gather(a, 0, i), (M, np.zeros((1, 4), np.int64))),
+    ("scatter src dtype", lambda lib, a, i: a.scatter(0, i, a.double()), (M, np.array([[1, 0, 1]]))),
+    ("index_select out of range", lambda lib, a, i: a.index_select(0, i), (M, np.array([0, 2]))),
+    ("index_select 2-D index", lambda lib, a, i: a.index_select(0, i), (M, np.zeros((1, 1), np.int64))),
+    ("masked_select float mask", lambda lib, a: lib.masked_select(a, a), (M,)),
+    ("multinomial too many", lambda lib, a: lib.multinomial(a.abs(), 4), (M,)),
+    ("multinomial of ints", lambda lib, a: lib.multinomial(a, 1), (I64,)),
+    ("multinomial 3-D", lambda lib, a: lib.multinomial(a[None].abs(), 1), (M,)),
+]
+
+
+@pytest.mark.parametrize("f, inputs", [(f, i) for _, f, i in ERRORS], ids=[v[0] for v in ERRORS])
+def test_by_index_errors_as_torch(xp, f, inputs):
+    with pytest.raises(Exception) as torch_error:
+        _run(xp, torch, f, inputs)
+    with pytest.raises(torch_error.type):
+        _run(xp, xn, f, inputs)
+
+
+# -- multinomial -----------------------------------------------------------------------------
+def test_multinomial_is_seeded_on_the_device_and_follows_the_weights(xp):
+    weights = xp.tensor([[1.0, 0.0, 3.0, 4.0], [0.0, 0.0, 1.0, 0.0]])
+    xn.manual_seed(3)
+    a = xn.multinomial(weights, 4000, replacement=True)
+    xn.manual_seed(3)
+    b = weights.multinomial(4000, True)
+    assert xp.same_place(a) and a.dtype == xn.int64 and a.shape == (2, 4000)
+    assert a.shape == tuple(torch.multinomial(torch.tensor(xp.numpy(weights)), 4000, True).shape)
+    drawn = xp.numpy(a)
+    np.testing.assert_array_equal(drawn, xp.numpy(b))
+    counts = np.bincount(drawn[0], minlength=4) / 4000
+    assert counts[1] == 0 and np.all(drawn[1] == 2)  # zero weight never drawn
+    np.testing.assert_allclose(counts, [1 / 8, 0, 3 / 8, 4 / 8], atol=0.03)
+
+
+def test_multinomial_without_replacement_draws_each_category_once(xp):
+    weights = xp.tensor([0.1, 5.0, 0.0, 2.0, 1.0])
+    xn.manual_seed(0)
+    got = xn.multinomial(weights, 4)
+    assert got.shape == (4,) and xp.same_place(got)
+    assert sorted(xp.numpy(got).tolist()) == [0, 1, 3, 4]  # the zero weight comes last
+    firsts = [int(xp.numpy(xn.multinomial(weights, 1))[0]) for _ in range(300)]
+    assert np.bincount(firsts, minlength=5)[1] > np.bincount(firsts, minlength=5)[3] > 0

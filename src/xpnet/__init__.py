@@ -171,15 +171,16 @@ from .functional import (
     unsqueeze,
     var,
     vstack,
-    where,
 )
 from .functional import clamp as clip
 from .functional import neg as negative
 from .functional import transpose as swapaxes
 from .functional import transpose as swapdims
 from .functional.arith_keywords import add, div, divide, mul, multiply, sub, subtract, true_divide
+from .functional.gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
+from .functional.statistics import cumprod
 from .nn import functional as _nn_functional  # noqa: F401  (binds xpnet.nn.functional, as torch does)
-from .sampling import normal, rand_like, randint, randn_like, randperm
+from .sampling import multinomial, normal, rand_like, randint, randn_like, randperm
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -215,6 +216,8 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
     "masked_fill", "mul", "multiply", "sort", "sub", "subtract", "topk", "true_divide", "is_tensor",
     "numel",
 ]
+__all__ += ["cumprod", "gather", "index_select", "masked_select", "multinomial", "nonzero", "scatter",
+            "scatter_add"]
 
 
 def __getattr__(name: str) -> object:

@@ -7,13 +7,14 @@ streams are not torch's: the same seed gives other numbers than in torch.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from . import _backend, _dtypes
 from .creation import _finish, _shape, like
 from .tensor import Tensor, _make
 
-__all__ = ["normal", "rand", "rand_like", "randint", "randn", "randn_like", "randperm"]
+__all__ = ["multinomial", "normal", "rand", "rand_like", "randint", "randn", "randn_like", "randperm"]
 
 
 def _floating(dt: Any, name: str) -> None:
@@ -124,3 +125,47 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, dtype: Any = None, de
     _floating(dt, "normal")
     z = _backend.normal(shape, xp=xp, device=_backend.device(arrays[0]), dtype=dt)
     return _make(z * s + m, xp) if not requires_grad else _finish(z * s + m, xp, True)
+
+
+def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
+                generator: Any = None) -> Tensor:
+    """Category indices drawn with probabilities proportional to the rows of ``input``.
+
+    input: (C,) or (N, C) non-negative weights (need not sum to 1); out: (num_samples,)
+    or (N, num_samples) int64, on input's library and device, from its device's seeded
+    generator (no host read). With ``replacement``: inverse CDF of U[0, 1) draws.
+    Without: the ``num_samples`` smallest keys ``E / w`` (E ~ Exp(1)), which draws
+    categories one after another without replacement (zero weights come last).
+    Raises RuntimeError for ``num_samples`` < 1, or > C without replacement.
+    The streams are not torch's: the same seed gives other draws than in torch.
+    """
+    if generator is not None:
+        raise NotImplementedError("multinomial(generator=...) is not supported yet: seed the device's "
+                                  "generator with xn.manual_seed(seed) instead")
+    w = input if isinstance(input, Tensor) else Tensor(input)
+    a, xp = w.array, w._xp
+    if a.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {tuple(a.shape)}")
+    if not _dtypes.is_floating(a.dtype):
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got {w.dtype}")
+    c = a.shape[-1]
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        raise RuntimeError(f"multinomial: cannot sample {num_samples!r} samples: pass an int >= 1")
+    if not replacement and num_samples > c:
+        raise RuntimeError(f"multinomial: cannot sample n_sample={num_samples} > prob_dist.size(-1)={c} "
+                           "samples without replacement (pass replacement=True)")
+    rows = a if a.ndim == 2 else xp.reshape(a, (1, c))
+    dev, n = _backend.device(a), rows.shape[0]
+    if replacement:
+        cdf = xp.cumulative_sum(rows, axis=-1)
+        cdf = cdf / cdf[:, -1:]
+        u = _backend.uniform((n, num_samples), xp=xp, device=dev, dtype=a.dtype)
+        below = xp.expand_dims(cdf, axis=1) <= xp.expand_dims(u, axis=2)  # (n, samples, C)
+        picked = xp.clip(xp.sum(xp.astype(below, xp.int64), axis=-1), max=c - 1)
+    else:
+        e = -xp.log1p(-_backend.uniform((n, c), xp=xp, device=dev, dtype=a.dtype))  # Exp(1)
+        positive = rows > 0
+        keys = xp.where(positive, e / xp.where(positive, rows, xp.ones_like(rows)), xp.full_like(e, math.inf))
+        picked = xp.astype(xp.argsort(keys, axis=-1, stable=True)[:, :num_samples], xp.int64)
+    out = picked if a.ndim == 2 else xp.reshape(picked, (num_samples,))
+    return _make(out, xp)
