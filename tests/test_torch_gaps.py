@@ -228,14 +228,18 @@ def test_scatter_with_repeated_index_keeps_the_last_value(xp):
     np.testing.assert_array_equal(xp.numpy(got), [0.0, 6.0, 7.0])
 
 
-ERRORS: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
+# Indices out of range are checked where reading them is free (not on a GPU: see below).
+RANGE_ERRORS: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
     ("gather index out of range", lambda lib, a, i: lib.gather(a, 1, i + 3), (M, np.array([[0], [1]]))),
     ("gather negative index", lambda lib, a, i: lib.gather(a, 1, i - 2), (M, np.array([[0], [1]]))),
+    ("scatter index out of range", lambda lib, a, i: a.scatter(0, i + 2, a), (M, np.zeros((2, 3), np.int64))),
+    ("index_select out of range", lambda lib, a, i: a.index_select(0, i), (M, np.array([0, 2]))),
+]
+ERRORS: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
     ("gather float index", lambda lib, a, i: lib.gather(a, 1, i), (M, M)),
     ("gather dims differ", lambda lib, a, i: lib.gather(a, 1, i), (M, np.array([0, 1]))),
     ("gather index too wide", lambda lib, a, i: lib.gather(a, 0, i), (M, np.zeros((1, 4), np.int64))),
     ("scatter src dtype", lambda lib, a, i: a.scatter(0, i, a.double()), (M, np.array([[1, 0, 1]]))),
-    ("index_select out of range", lambda lib, a, i: a.index_select(0, i), (M, np.array([0, 2]))),
     ("index_select 2-D index", lambda lib, a, i: a.index_select(0, i), (M, np.zeros((1, 1), np.int64))),
     ("masked_select float mask", lambda lib, a: lib.masked_select(a, a), (M,)),
     ("multinomial too many", lambda lib, a: lib.multinomial(a.abs(), 4), (M,)),
@@ -244,8 +248,11 @@ ERRORS: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
 ]
 
 
-@pytest.mark.parametrize("f, inputs", [(f, i) for _, f, i in ERRORS], ids=[v[0] for v in ERRORS])
+@pytest.mark.parametrize("f, inputs", [(f, i) for _, f, i in ERRORS + RANGE_ERRORS],
+                         ids=[v[0] for v in ERRORS + RANGE_ERRORS])
 def test_by_index_errors_as_torch(xp, f, inputs):
+    if not xn._backend.on_host(xp.ns, xp.device) and any(f is r[1] for r in RANGE_ERRORS):
+        return  # a GPU: not checked, test_by_index_never_waits_for_the_gpu holds that promise
     with pytest.raises(Exception) as torch_error:
         _run(xp, torch, f, inputs)
     with pytest.raises(torch_error.type):
@@ -276,3 +283,33 @@ def test_multinomial_without_replacement_draws_each_category_once(xp):
     assert sorted(xp.numpy(got).tolist()) == [0, 1, 3, 4]  # the zero weight comes last
     firsts = [int(xp.numpy(xn.multinomial(weights, 1))[0]) for _ in range(300)]
     assert np.bincount(firsts, minlength=5)[1] > np.bincount(firsts, minlength=5)[3] > 0
+
+
+def test_by_index_never_waits_for_the_gpu(tmp_path_factory):
+    """On CuPy (its CPU double, which raises on any host read) nothing but nonzero reads values."""
+    pytest.importorskip("cupy", reason="cupy not installed (it imports without a GPU)")
+    from _cupy_double import installed, session_double
+
+    double = session_double(tmp_path_factory.getbasetemp() / "cupy-double")
+    with installed(double):
+        x = xn.tensor(M, device="cuda", requires_grad=True)
+        index = xn.tensor([[1, 0, 2], [0, 0, 1]], device="cuda")
+        with double.no_host_read():
+            out = (xn.gather(x, 1, index).sum() + x.scatter(0, index[:, :2], x[:, :2] * 2).sum()
+                   + x.scatter_add(1, index, x).sum() + x.index_select(1, index[0]).sum()
+                   + xn.cumprod(x, 1).sum())
+            out.backward()
+            picks = xn.multinomial(x.detach().abs() + 0.1, 2)
+            with_replacement = xn.multinomial(x.detach().abs(), 5, replacement=True)
+        with pytest.raises(Exception, match="host"):
+            with double.no_host_read():
+                xn.nonzero(x)  # needs the count of non-zeros on the host, as torch's
+        t = torch.tensor(M, requires_grad=True)
+        tindex = torch.tensor([[1, 0, 2], [0, 0, 1]])
+        expected = (torch.gather(t, 1, tindex).sum() + t.scatter(0, tindex[:, :2], t[:, :2] * 2).sum()
+                    + t.scatter_add(1, tindex, t).sum() + t.index_select(1, tindex[0]).sum()
+                    + torch.cumprod(t, 1).sum())
+        expected.backward()
+        np.testing.assert_allclose(xn._backend.to_numpy(out.array), expected.item(), rtol=1e-6)
+        np.testing.assert_allclose(xn._backend.to_numpy(x.grad.array), t.grad.numpy(), rtol=1e-6)
+        assert picks.shape == (2, 2) and with_replacement.shape == (2, 5)

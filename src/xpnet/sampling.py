@@ -161,7 +161,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
         cdf = cdf / cdf[:, -1:]
         u = _backend.uniform((n, num_samples), xp=xp, device=dev, dtype=a.dtype)
         below = xp.expand_dims(cdf, axis=1) <= xp.expand_dims(u, axis=2)  # (n, samples, C)
-        picked = xp.clip(xp.sum(xp.astype(below, xp.int64), axis=-1), max=c - 1)
+        picked = xp.sum(xp.astype(below, xp.int64), axis=-1)  # < C: the last cdf value is 1 > u
     else:
         e = -xp.log1p(-_backend.uniform((n, c), xp=xp, device=dev, dtype=a.dtype))  # Exp(1)
         positive = rows > 0

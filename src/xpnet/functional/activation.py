@@ -17,7 +17,7 @@ def relu(x: Any) -> Tensor:
     x = as_tensor(x, "relu")
     xp = x._xp
     if not _dtypes.is_floating(x.array.dtype):  # torch keeps an integer input's dtype
-        return make_result(xp.clip(x.array, min=0), xp, (), None, "relu")
+        return make_result(xp.where(x.array > 0, x.array, xp.zeros_like(x.array)), xp, (), None, "relu")
     out = xp.maximum(x.array, 0.0)
 
     def backward(g: Any) -> tuple[Any]:
