@@ -313,3 +313,70 @@ def test_by_index_never_waits_for_the_gpu(tmp_path_factory):
         np.testing.assert_allclose(xn._backend.to_numpy(out.array), expected.item(), rtol=1e-6)
         np.testing.assert_allclose(xn._backend.to_numpy(x.grad.array), t.grad.numpy(), rtol=1e-6)
         assert picks.shape == (2, 2) and with_replacement.shape == (2, 5)
+
+
+# -- xn.Generator ------------------------------------------------------------------------------
+def test_generator_names_and_seeds_as_torch():
+    g, tg = xn.Generator(), torch.Generator()
+    assert g.initial_seed() == tg.initial_seed()
+    assert g.manual_seed(7) is g and tg.manual_seed(7) is tg
+    assert g.initial_seed() == tg.initial_seed() == 7
+    assert g.device == "cpu" and str(g.device) == str(tg.device)
+    fresh = g.seed()
+    assert isinstance(fresh, int) and g.initial_seed() == fresh
+    assert g.manual_seed(-1).initial_seed() == torch.Generator().manual_seed(-1).initial_seed()
+    for name in ("manual_seed", "initial_seed", "seed", "get_state", "set_state", "device"):
+        assert hasattr(tg, name) and hasattr(g, name), name
+    with pytest.raises(NotImplementedError, match="manual_seed"):
+        g.get_state()
+    with pytest.raises(TypeError, match="xn.Generator"):
+        xn.randn(2, generator=tg)
+
+
+DRAWS = {
+    "randn": lambda g, dev: xn.randn(2, 3, generator=g, device=dev),
+    "rand": lambda g, dev: xn.rand((4,), generator=g, device=dev, dtype=xn.float64),
+    "randint": lambda g, dev: xn.randint(0, 100, (5,), generator=g, device=dev),
+    "randperm": lambda g, dev: xn.randperm(9, generator=g, device=dev),
+    "normal": lambda g, dev: xn.normal(2.0, 3.0, (3,), generator=g, device=dev),
+    "normal of tensors": lambda g, dev: xn.normal(xn.zeros(3, device=dev), 1.0, generator=g),
+    "multinomial": lambda g, dev: xn.multinomial(xn.ones(6, device=dev), 3, generator=g),
+    "normal_": lambda g, dev: xn.zeros(4, device=dev).normal_(generator=g),
+    "uniform_": lambda g, dev: xn.zeros(4, device=dev).uniform_(-1, 1, generator=g),
+}
+
+
+@pytest.mark.parametrize("name", list(DRAWS))
+def test_generator_streams_repeat_and_leave_the_global_one_alone(xp, name):
+    draw = DRAWS[name]
+    g = xn.Generator().manual_seed(11)
+    xn.manual_seed(1)
+    first = draw(g, xp.device)
+    after_global = xp.numpy(xn.randn(5, device=xp.device))
+    assert xp.same_place(first)
+    xn.manual_seed(1)
+    g.manual_seed(11)
+    xn.randn(3, device=xp.device)  # global draws in between change nothing in g's stream
+    again = draw(g, xp.device)
+    np.testing.assert_array_equal(xp.numpy(again), xp.numpy(first))
+    xn.manual_seed(1)
+    draw(xn.Generator().manual_seed(99), xp.device)  # g's draws leave the global stream alone
+    np.testing.assert_array_equal(xp.numpy(xn.randn(5, device=xp.device)), after_global)
+    other = [xp.numpy(draw(xn.Generator().manual_seed(s), xp.device)) for s in (12, 13, 14)]
+    assert any(not np.array_equal(o, xp.numpy(first)) for o in other)
+
+
+def test_generator_drives_dataloader_and_random_split(xp):
+    from xpnet.utils.data import DataLoader, TensorDataset, random_split
+
+    x = xn.arange(20, device=xp.device)
+    data = TensorDataset(x)
+
+    def order(seed: int) -> list[int]:
+        loader = DataLoader(data, batch_size=5, shuffle=True, generator=xn.Generator().manual_seed(seed))
+        return [int(v) for batch in loader for v in xp.numpy(batch[0])]
+
+    assert order(3) == order(3) and sorted(order(3)) == list(range(20)) and order(3) != order(4)
+    split = [list(s.indices) for s in random_split(data, [15, 5], generator=xn.Generator().manual_seed(3))]
+    again = [list(s.indices) for s in random_split(data, [15, 5], generator=xn.Generator().manual_seed(3))]
+    assert split == again and sorted(split[0] + split[1]) == list(range(20))

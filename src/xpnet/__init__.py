@@ -18,7 +18,7 @@ from . import data, distributed, functional, nn, optim, train, utils, viz
 
 # torch's names for creation, math and shape ops (xpnet.creation, xpnet.sampling, xpnet.functional)
 from ._autograd_api.mode import inference_mode, set_grad_enabled
-from ._backend import cuda_available
+from ._backend import Generator, cuda_available
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
     DType,
@@ -216,8 +216,8 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
     "masked_fill", "mul", "multiply", "sort", "sub", "subtract", "topk", "true_divide", "is_tensor",
     "numel",
 ]
-__all__ += ["cumprod", "gather", "index_select", "masked_select", "multinomial", "nonzero", "scatter",
-            "scatter_add"]
+__all__ += ["Generator", "cumprod", "gather", "index_select", "masked_select", "multinomial", "nonzero",
+            "scatter", "scatter_add"]
 
 
 def __getattr__(name: str) -> object:

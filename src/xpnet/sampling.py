@@ -24,24 +24,28 @@ def _floating(dt: Any, name: str) -> None:
 
 
 def _draw(kind: str, shape: tuple[int, ...], dtype: Any, device: Any, requires_grad: bool,
-          name: str) -> Tensor:
+          name: str, generator: Any = None) -> Tensor:
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype, xp)
     _floating(dt, name)
     draw = _backend.normal if kind == "normal" else _backend.uniform
-    return _finish(draw(shape, xp=xp, device=dev, dtype=dt), xp, requires_grad)
+    return _finish(draw(shape, xp=xp, device=dev, dtype=dt, generator=generator), xp, requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-          **kwargs: Any) -> Tensor:
-    """Samples of the standard normal N(0, 1): ``randn(2, 3)`` or ``randn((2, 3))``."""
-    return _draw("normal", _shape(size, **kwargs), dtype, device, requires_grad, "randn")
+def randn(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False, **kwargs: Any) -> Tensor:
+    """Samples of the standard normal N(0, 1): ``randn(2, 3)`` or ``randn((2, 3))``.
+
+    ``generator``: an ``xn.Generator`` to draw from (default: ``xn.manual_seed``'s), here and
+    in every draw of this module.
+    """
+    return _draw("normal", _shape(size, **kwargs), dtype, device, requires_grad, "randn", generator)
 
 
-def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-         **kwargs: Any) -> Tensor:
+def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False, **kwargs: Any) -> Tensor:
     """Samples of the uniform U[0, 1): ``rand(2, 3)`` or ``rand((2, 3))``."""
-    return _draw("uniform", _shape(size, **kwargs), dtype, device, requires_grad, "rand")
+    return _draw("uniform", _shape(size, **kwargs), dtype, device, requires_grad, "rand", generator)
 
 
 def _draw_like(kind: str, input: Any, dtype: Any, device: Any, requires_grad: bool,
@@ -64,8 +68,8 @@ def rand_like(input: Any, *, dtype: Any = None, device: Any = None, requires_gra
     return _draw_like("uniform", input, dtype, device, requires_grad, "rand_like")
 
 
-def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
-            requires_grad: bool = False) -> Tensor:
+def randint(*args: Any, size: Any = None, generator: Any = None, dtype: Any = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
     """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
     ``randint(low, high, size)``; int64 unless ``dtype`` says otherwise.
 
@@ -86,23 +90,24 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
     shape = _shape((shape,))
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype if dtype is not None else "int64", xp)
-    u = _backend.uniform(shape, xp=xp, device=dev, dtype=xp.float64)
+    u = _backend.uniform(shape, xp=xp, device=dev, dtype=xp.float64, generator=generator)
     values = xp.floor(u * (high - low)) + low
     return _finish(xp.astype(values, dt), xp, requires_grad)
 
 
-def randperm(n: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
     xp, dev = _backend.resolve(device)
     dt = _dtypes.resolve(dtype if dtype is not None else "int64", xp)
-    values = _backend.permutation(n, xp=xp, device=dev)
+    values = _backend.permutation(n, xp=xp, device=dev, generator=generator)
     return _finish(values if values.dtype == dt else xp.astype(values, dt), xp, requires_grad)
 
 
-def normal(mean: Any, std: Any = 1.0, size: Any = None, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(mean, std**2).
 
     As torch: ``normal(mean_tensor, std_tensor)`` (broadcast), ``normal(mean_tensor, std)``,
@@ -113,7 +118,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, dtype: Any = None, de
     if not tensors:
         if size is None:
             raise TypeError("normal(mean, std) with two numbers needs size=..., e.g. normal(0., 1., (3,))")
-        z = randn(_shape((size,)), dtype=dtype, device=device)
+        z = randn(_shape((size,)), generator=generator, dtype=dtype, device=device)
         out = z.array * std + mean
         return _finish(out, z._xp, requires_grad)
     arrays = [t.array if isinstance(t, Tensor) else t for t in tensors]
@@ -123,7 +128,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, dtype: Any = None, de
     shape = tuple(xp.broadcast_arrays(*arrays)[0].shape) if len(arrays) == 2 else tuple(arrays[0].shape)
     dt = arrays[0].dtype
     _floating(dt, "normal")
-    z = _backend.normal(shape, xp=xp, device=_backend.device(arrays[0]), dtype=dt)
+    z = _backend.normal(shape, xp=xp, device=_backend.device(arrays[0]), dtype=dt, generator=generator)
     return _make(z * s + m, xp) if not requires_grad else _finish(z * s + m, xp, True)
 
 
@@ -133,15 +138,12 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
 
     input: (C,) or (N, C) non-negative weights (need not sum to 1); out: (num_samples,)
     or (N, num_samples) int64, on input's library and device, from its device's seeded
-    generator (no host read). With ``replacement``: inverse CDF of U[0, 1) draws.
+    generator (or ``generator``'s; no host read). With ``replacement``: inverse CDF of U[0, 1) draws.
     Without: the ``num_samples`` smallest keys ``E / w`` (E ~ Exp(1)), which draws
     categories one after another without replacement (zero weights come last).
     Raises RuntimeError for ``num_samples`` < 1, or > C without replacement.
     The streams are not torch's: the same seed gives other draws than in torch.
     """
-    if generator is not None:
-        raise NotImplementedError("multinomial(generator=...) is not supported yet: seed the device's "
-                                  "generator with xn.manual_seed(seed) instead")
     w = input if isinstance(input, Tensor) else Tensor(input)
     a, xp = w.array, w._xp
     if a.ndim not in (1, 2):
@@ -159,11 +161,12 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
     if replacement:
         cdf = xp.cumulative_sum(rows, axis=-1)
         cdf = cdf / cdf[:, -1:]
-        u = _backend.uniform((n, num_samples), xp=xp, device=dev, dtype=a.dtype)
+        u = _backend.uniform((n, num_samples), xp=xp, device=dev, dtype=a.dtype, generator=generator)
         below = xp.expand_dims(cdf, axis=1) <= xp.expand_dims(u, axis=2)  # (n, samples, C)
         picked = xp.sum(xp.astype(below, xp.int64), axis=-1)  # < C: the last cdf value is 1 > u
     else:
-        e = -xp.log1p(-_backend.uniform((n, c), xp=xp, device=dev, dtype=a.dtype))  # Exp(1)
+        e = -xp.log1p(-_backend.uniform((n, c), xp=xp, device=dev, dtype=a.dtype,
+                                        generator=generator))  # Exp(1)
         positive = rows > 0
         keys = xp.where(positive, e / xp.where(positive, rows, xp.ones_like(rows)), xp.full_like(e, math.inf))
         picked = xp.astype(xp.argsort(keys, axis=-1, stable=True)[:, :num_samples], xp.int64)
