@@ -228,3 +228,14 @@ both("cumprod", lambda lib, x: lib.cumprod(x, 1), A(uniform(2, 5)))
 both("cumprod method with zeros", lambda lib, x: x.cumprod(0),
      A(np.array([[1.5, 0.0, -2.0], [0.0, 0.0, 3.0], [2.0, -1.0, 0.5], [0.7, 2.0, 1.2]])))
 both("cumprod 3-D dim=-1", lambda lib, x: lib.cumprod(x, -1), A(uniform(2, 2, 3)))
+
+# -- einsum (composed of permute, reshape, matmul, sum) -------------------------------------
+for _eq, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+                     ("i,i->", [(4,), (4,)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]),
+                     ("ijk,ik->ij", [(2, 3, 4), (2, 4)]), ("ij,kl->ijkl", [(2, 1), (3, 2)]),
+                     ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij,jk", [(2, 3), (3, 2)]),
+                     ("bhqd,bhkd->bhqk", [(1, 2, 3, 2), (1, 2, 4, 2)]), ("ij,j->i", [(3, 2), (2,)]),
+                     ("ab,cb,c->a", [(2, 3), (4, 3), (4,)])]:
+    both(f"einsum {_eq}", lambda lib, *xs, eq=_eq: lib.einsum(eq, *xs), *[A(randn(*s)) for s in _shapes])
+both("einsum list of operands", lambda lib, a, b: lib.einsum("ij,jk->ki", [a, b]), A(randn(2, 3)),
+     A(randn(3, 2)))

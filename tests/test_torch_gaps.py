@@ -329,7 +329,7 @@ def test_generator_names_and_seeds_as_torch():
         assert hasattr(tg, name) and hasattr(g, name), name
     with pytest.raises(NotImplementedError, match="manual_seed"):
         g.get_state()
-    with pytest.raises(TypeError, match="xn.Generator"):
+    with pytest.raises(TypeError, match=r"xn\.Generator"):
         xn.randn(2, generator=tg)
 
 
@@ -380,3 +380,37 @@ def test_generator_drives_dataloader_and_random_split(xp):
     split = [list(s.indices) for s in random_split(data, [15, 5], generator=xn.Generator().manual_seed(3))]
     again = [list(s.indices) for s in random_split(data, [15, 5], generator=xn.Generator().manual_seed(3))]
     assert split == again and sorted(split[0] + split[1]) == list(range(20))
+
+
+# -- einsum: values and gradients in _parity_cases; errors here --------------------------------
+EINSUM_ERRORS = [
+    ("too few operands", "ij,jk->ik", [(2, 3)]),
+    ("sizes disagree", "ij,jk->ik", [(2, 3), (4, 2)]),
+    ("wrong number of dims", "ij,jk->ik", [(2, 3), (3,)]),
+    ("unknown output label", "ij->iz", [(2, 3)]),
+]
+
+
+@pytest.mark.parametrize("eq, shapes", [(e, s) for _, e, s in EINSUM_ERRORS],
+                         ids=[v[0] for v in EINSUM_ERRORS])
+def test_einsum_errors_as_torch(xp, eq, shapes):
+    arrays = [np.ones(s, dtype=np.float32) for s in shapes]
+    with pytest.raises(Exception) as torch_error:
+        torch.einsum(eq, *[torch.from_numpy(a) for a in arrays])
+    with pytest.raises(torch_error.type):
+        xn.einsum(eq, *[xp.tensor(a) for a in arrays])
+
+
+@pytest.mark.parametrize("eq", ["ii->i", "...ij,jk->...ik"])
+def test_einsum_says_what_it_does_not_cover(xp, eq):
+    a = xp.tensor(np.ones((2, 2), dtype=np.float32))
+    torch.einsum(eq, *[torch.ones(2, 2)] * eq.split("->")[0].count(","), torch.ones(2, 2))  # torch has it
+    with pytest.raises(NotImplementedError, match="not supported in xpnet"):
+        xn.einsum(eq, *[a] * (eq.split("->")[0].count(",") + 1))
+
+
+def test_einsum_keeps_place_and_dtype(xp):
+    a = xp.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    out = xn.einsum("ij,kj->ik", a, a)
+    expected = torch.einsum("ij,kj->ik", *[torch.arange(6, dtype=torch.float32).reshape(2, 3)] * 2)
+    _same(out, expected, xp)

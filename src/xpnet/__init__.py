@@ -177,6 +177,7 @@ from .functional import neg as negative
 from .functional import transpose as swapaxes
 from .functional import transpose as swapdims
 from .functional.arith_keywords import add, div, divide, mul, multiply, sub, subtract, true_divide
+from .functional.einsum import einsum
 from .functional.gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
 from .functional.statistics import cumprod
 from .nn import functional as _nn_functional  # noqa: F401  (binds xpnet.nn.functional, as torch does)
@@ -216,8 +217,8 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
     "masked_fill", "mul", "multiply", "sort", "sub", "subtract", "topk", "true_divide", "is_tensor",
     "numel",
 ]
-__all__ += ["Generator", "cumprod", "gather", "index_select", "masked_select", "multinomial", "nonzero",
-            "scatter", "scatter_add"]
+__all__ += ["Generator", "cumprod", "einsum", "gather", "index_select", "masked_select", "multinomial",
+            "nonzero", "scatter", "scatter_add"]
 
 
 def __getattr__(name: str) -> object:

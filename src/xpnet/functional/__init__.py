@@ -69,6 +69,7 @@ from .dims import (
     unsqueeze,
 )
 from .dropout import dropout
+from .einsum import einsum
 from .embedding import embedding
 from .ensemble import ensemble_linear
 from .gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
@@ -136,4 +137,5 @@ __all__ = [
     "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]
-__all__ += ["cumprod", "gather", "index_select", "masked_select", "nonzero", "scatter", "scatter_add"]
+__all__ += ["cumprod", "einsum", "gather", "index_select", "masked_select", "nonzero", "scatter",
+            "scatter_add"]
