@@ -27,6 +27,7 @@ TESTED_ELSEWHERE = {
     "equal", "ge", "greater", "greater_equal", "gt", "isclose", "isfinite", "isinf", "isnan", "le",
     "less", "less_equal", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
     "not_equal", "floor_divide", "argsort",
+    "nonzero",  # integer indices: tests/test_torch_gaps.py
 }
 
 
@@ -195,3 +196,46 @@ both("chunk", lambda lib, x: _weighted(lib, lib.chunk(x, 3, 1), 1), A(randn(2, 5
 both("chunk method", lambda lib, x: _weighted(lib, x.chunk(2), 0), A(randn(4, 2)))
 both("unbind", lambda lib, x: lib.stack([p * (i + 1) for i, p in enumerate(lib.unbind(x, 1))]),
      A(randn(2, 3)))
+
+
+# -- reading and writing by index (gathering.py); integer index inputs take no gradient ----
+_GATHER_INDEX = np.array([[0, 0, 2], [1, 0, 0]], dtype=np.int64)  # repeats: gradients add up
+_SCATTER_INDEX = np.array([[0, 1, 2, 0], [2, 0, 0, 1]], dtype=np.int64)  # distinct per column
+both("gather dim=1", lambda lib, x, i: lib.gather(x, 1, i), A(randn(2, 4)), A(_GATHER_INDEX))
+both("gather dim=0 smaller index", lambda lib, x, i: x.gather(0, i[:, :2]), A(randn(3, 4)),
+     A(_GATHER_INDEX))
+both("gather 3-D dim=-1", lambda lib, x, i: lib.gather(x, -1, i), A(randn(2, 3, 4)),
+     A(np.array([[[3, 0], [1, 1], [2, 0]], [[0, 0], [3, 2], [1, 3]]])))
+both("scatter", lambda lib, x, i, s: lib.scatter(x, 0, i, s), A(randn(3, 4)), A(_SCATTER_INDEX),
+     A(randn(2, 4)))
+# a src larger than index: torch's backward refuses its gradient (shape), so src takes none here
+both("scatter method src larger", lambda lib, x, i, s: x.scatter(1, i[:, :2], s), A(randn(2, 4)),
+     A(np.array([[3, 1], [0, 2]])), A(randn(3, 3), grad=False))
+both("scatter value", lambda lib, x, i: x.scatter(0, i, value=2.5), A(randn(3, 4)), A(_SCATTER_INDEX))
+both("scatter_add", lambda lib, x, i, s: lib.scatter_add(x, 1, i, s), A(randn(2, 4)),
+     A(_GATHER_INDEX), A(randn(2, 3)))
+both("scatter_add method dim=0", lambda lib, x, i, s: x.scatter_add(0, i, s), A(randn(3, 4)),
+     A(_SCATTER_INDEX), A(randn(2, 4)))
+both("index_select", lambda lib, x, i: lib.index_select(x, 1, i), A(randn(2, 4)),
+     A(np.array([3, 0, 3], dtype=np.int64)))
+both("index_select method dim=0", lambda lib, x, i: x.index_select(0, i), A(randn(3, 2, 2)),
+     A(np.array([2, 2, 0, 1], dtype=np.int64)))
+both("masked_select", lambda lib, x, m: lib.masked_select(x, m), A(randn(3, 4)),
+     A(np.array([[True, False, True, True], [False, False, True, False], [True, True, True, False]])))
+both("masked_select broadcast", lambda lib, x, m: x.masked_select(m), A(randn(1, 4)),
+     A(np.array([[True, False, True, True], [False, False, True, False]])))
+both("cumprod", lambda lib, x: lib.cumprod(x, 1), A(uniform(2, 5)))
+both("cumprod method with zeros", lambda lib, x: x.cumprod(0),
+     A(np.array([[1.5, 0.0, -2.0], [0.0, 0.0, 3.0], [2.0, -1.0, 0.5], [0.7, 2.0, 1.2]])))
+both("cumprod 3-D dim=-1", lambda lib, x: lib.cumprod(x, -1), A(uniform(2, 2, 3)))
+
+# -- einsum (composed of permute, reshape, matmul, sum) -------------------------------------
+for _eq, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+                     ("i,i->", [(4,), (4,)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]),
+                     ("ijk,ik->ij", [(2, 3, 4), (2, 4)]), ("ij,kl->ijkl", [(2, 1), (3, 2)]),
+                     ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij,jk", [(2, 3), (3, 2)]),
+                     ("bhqd,bhkd->bhqk", [(1, 2, 3, 2), (1, 2, 4, 2)]), ("ij,j->i", [(3, 2), (2,)]),
+                     ("ab,cb,c->a", [(2, 3), (4, 3), (4,)])]:
+    both(f"einsum {_eq}", lambda lib, *xs, eq=_eq: lib.einsum(eq, *xs), *[A(randn(*s)) for s in _shapes])
+both("einsum list of operands", lambda lib, a, b: lib.einsum("ij,jk->ki", [a, b]), A(randn(2, 3)),
+     A(randn(3, 2)))

@@ -18,7 +18,7 @@ from . import data, distributed, functional, nn, optim, train, utils, viz
 
 # torch's names for creation, math and shape ops (xpnet.creation, xpnet.sampling, xpnet.functional)
 from ._autograd_api.mode import inference_mode, set_grad_enabled
-from ._backend import cuda_available
+from ._backend import Generator, cuda_available
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
     DType,
@@ -171,15 +171,17 @@ from .functional import (
     unsqueeze,
     var,
     vstack,
-    where,
 )
 from .functional import clamp as clip
 from .functional import neg as negative
 from .functional import transpose as swapaxes
 from .functional import transpose as swapdims
 from .functional.arith_keywords import add, div, divide, mul, multiply, sub, subtract, true_divide
+from .functional.einsum import einsum
+from .functional.gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
+from .functional.statistics import cumprod
 from .nn import functional as _nn_functional  # noqa: F401  (binds xpnet.nn.functional, as torch does)
-from .sampling import normal, rand_like, randint, randn_like, randperm
+from .sampling import multinomial, normal, rand_like, randint, randn_like, randperm
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -215,14 +217,16 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
     "masked_fill", "mul", "multiply", "sort", "sub", "subtract", "topk", "true_divide", "is_tensor",
     "numel",
 ]
+__all__ += ["Generator", "cumprod", "einsum", "gather", "index_select", "masked_select", "multinomial",
+            "nonzero", "scatter", "scatter_add"]
 
 
 def __getattr__(name: str) -> object:
-    """``xpnet.cuda`` (torch.cuda's counterpart), imported on first use: CPU runs never load it."""
-    if name == "cuda":
+    """``xpnet.cuda`` and ``xpnet.accelerator`` (torch's), imported on first use: CPU runs never load them."""
+    if name in ("cuda", "accelerator"):
         import importlib
 
-        return importlib.import_module(".cuda", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'xpnet' has no attribute {name!r}")
 
 

@@ -278,7 +278,7 @@ def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:
     return t
 
 
-def random_(t: Tensor, kind: str, shift: float, scale: float) -> Tensor:
+def random_(t: Tensor, kind: str, shift: float, scale: float, generator: Any = None) -> Tensor:
     """``t`` filled with ``shift + scale * X``, X ~ N(0, 1) or U[0, 1), from the device's generator.
 
     The generator is the one :func:`xpnet.manual_seed` seeds. dL/dt_old = 0.
@@ -288,7 +288,8 @@ def random_(t: Tensor, kind: str, shift: float, scale: float) -> Tensor:
         raise TypeError(f"{kind}_ fills floating-point tensors, got {t.dtype}")
     xp, dev = t._xp, _backend.device(t.array)
     draw = _backend.normal if kind == "normal" else _backend.uniform
-    out = draw(tuple(t.array.shape), xp=xp, device=dev, dtype=t.array.dtype) * scale + shift
+    out = draw(tuple(t.array.shape), xp=xp, device=dev, dtype=t.array.dtype, generator=generator)
+    out = out * scale + shift
     if not recording(t):
         write(t, out)
         return t
@@ -351,11 +352,11 @@ class InPlaceMethods:
 
     def normal_(self: Any, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Samples of N(mean, std**2), in place, from the seeded generator of this device."""
-        return random_(self, "normal", mean, std)
+        return random_(self, "normal", mean, std, generator)
 
     def uniform_(self: Any, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
         """Samples of U[from_, to), in place, from the seeded generator of this device."""
-        return random_(self, "uniform", from_, to - from_)
+        return random_(self, "uniform", from_, to - from_, generator)
 
     def __setitem__(self: Any, index: Any, value: Any) -> None:
         from ._tensor_setitem import setitem

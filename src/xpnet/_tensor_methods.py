@@ -219,6 +219,42 @@ class TensorMethods:
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         return F.masked_fill(self, mask, value)
 
+    # -- reading and writing by index (xpnet.functional.gathering) ------------------------
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Tensor:
+        return F.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
+        return F.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        return F.scatter_add(self, dim, index, src)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Tensor:
+        """:meth:`scatter` in place (recorded in the graph as torch's)."""
+        return F.gathering.written_in_place(
+            self, "scatter_", lambda t: F.scatter(t, dim, index, src, value=value, reduce=reduce), src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        """:meth:`scatter_add` in place (recorded in the graph as torch's)."""
+        return F.gathering.written_in_place(
+            self, "scatter_add_", lambda t: F.scatter_add(t, dim, index, src), src)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        return F.index_select(self, dim, index)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        return F.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return F.nonzero(self, as_tuple=as_tuple)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
+        from .sampling import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
     # torch's keyword spellings of the operators (x.add(y, alpha=2), x.div(y, rounding_mode=...))
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
         return F.arith_keywords.add(self, other, alpha=alpha)
@@ -268,6 +304,9 @@ class TensorMethods:
 
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
         return F.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return F.cumprod(self, dim, dtype=dtype)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
         return F.logsumexp(self, dim, keepdim)

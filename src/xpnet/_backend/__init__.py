@@ -21,11 +21,12 @@ from ._devices import (
     set_default_device,
 )
 from ._fast_numpy import SUM_AXIS, matmul_2d
-from ._random import manual_seed, normal, permutation, uniform
+from ._random import Generator, manual_seed, normal, permutation, uniform
 from ._siblings import dispatch, sibling
 from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
+    "Generator",
     "cuda_available", "cuda_device", "cuda_device_count", "describe", "device", "device_scope", "dispatch",
     "is_array", "is_writeable", "library",
     "SUM_AXIS", "matmul_2d",

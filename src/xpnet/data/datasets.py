@@ -117,8 +117,9 @@ def train_test_split(*arrays: Any, test_size: float | int = 0.25, shuffle: bool 
     from ``seed`` (the same split on every backend) and the rows are gathered on
     the arrays' own device. Tensors give Tensors.
 
-    ``shuffle``: draw the order from ``seed`` (default); False keeps the rows in order, the
-    first rows being the test rows.
+    ``shuffle``: draw the order from ``seed`` (default; the test rows come first in it, as
+    scikit-learn's ShuffleSplit); False keeps the rows in order, the last ``n_test`` rows
+    being the test rows, as scikit-learn.
     """
     if not arrays:
         raise ValueError("train_test_split needs at least one array")
@@ -135,8 +136,11 @@ def train_test_split(*arrays: Any, test_size: float | int = 0.25, shuffle: bool 
     order = list(range(n))
     if shuffle:
         random.Random(seed).shuffle(order)
-    train = xp.asarray(order[n_test:], dtype=xp.int64, device=dev)
-    test = xp.asarray(order[:n_test], dtype=xp.int64, device=dev)
+        test_rows, train_rows = order[:n_test], order[n_test:]
+    else:  # scikit-learn: train = the first n - n_test rows, test = the rest
+        train_rows, test_rows = order[:n - n_test], order[n - n_test:]
+    train = xp.asarray(train_rows, dtype=xp.int64, device=dev)
+    test = xp.asarray(test_rows, dtype=xp.int64, device=dev)
     out = []
     for item in items:
         out += [take_rows(item, xp, train), take_rows(item, xp, test)]

@@ -23,7 +23,6 @@ from .arithmetic import (
     sub,
     to,
     update_,
-    where,
 )
 from .comparison import (
     all,
@@ -70,8 +69,10 @@ from .dims import (
     unsqueeze,
 )
 from .dropout import dropout
+from .einsum import einsum
 from .embedding import embedding
 from .ensemble import ensemble_linear
+from .gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
 from .joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
 from .linalg import linear, matmul
 from .loss import (
@@ -112,7 +113,7 @@ from .pointwise import (
 from .products import bmm, dot, mm, mv, outer
 from .reduction import ValuesIndices, argmax, argmin, max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
-from .statistics import cumsum, logsumexp, norm, prod, std, var
+from .statistics import cumprod, cumsum, logsumexp, norm, prod, std, var
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -136,3 +137,5 @@ __all__ = [
     "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]
+__all__ += ["cumprod", "einsum", "gather", "index_select", "masked_select", "nonzero", "scatter",
+            "scatter_add"]

@@ -65,6 +65,19 @@ def floating(t: Tensor) -> Tensor:
     return cast(t, _dtypes.get_default_dtype().name)
 
 
+def floating_array(xp: Any, a: Any) -> Any:
+    """The native array ``a`` cast to the default float dtype when it is integer or bool.
+
+    torch's rule for the ops whose result is a fraction (``exp``, ``sqrt``, ``sin``...):
+    an integer input gives the default float dtype (NumPy alone would give float64,
+    array-api-strict would refuse). The float hot path pays one identity check.
+    """
+    dt = a.dtype
+    if dt is FLOAT_SEEN[0] or _dtypes.is_floating(dt):
+        return a
+    return xp.astype(a, _dtypes.resolve(None, xp))  # None: the default float dtype
+
+
 def bool_scalar(t: Tensor, scalar: bool) -> Any:
     """A Python bool for an op with ``t``: itself for a bool tensor, else 0 or 1 (same value).
 

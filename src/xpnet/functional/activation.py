@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _backend
+from .. import _backend, _dtypes
 from ._core import Tensor, as_tensor, make_result, require_floating
+from ._promote import floating_array
 from ._special import clamp, erf
 from .fused import bias_act
 
@@ -15,6 +16,8 @@ def relu(x: Any) -> Tensor:
     """``max(x, 0)``.  dL/dx = G where x > 0, else 0."""
     x = as_tensor(x, "relu")
     xp = x._xp
+    if not _dtypes.is_floating(x.array.dtype):  # torch keeps an integer input's dtype
+        return make_result(xp.where(x.array > 0, x.array, xp.zeros_like(x.array)), xp, (), None, "relu")
     out = xp.maximum(x.array, 0.0)
 
     def backward(g: Any) -> tuple[Any]:
@@ -48,7 +51,8 @@ def sigmoid(x: Any) -> Tensor:
     xp = x._xp
     # bias_act may overwrite its input: CuPy's kernel does, so it gets a copy; NumPy's sibling
     # and the generic twin compute the sigmoid into new arrays (a test holds them to it).
-    z = x.array if xp is _backend.numpy_xp else xp.asarray(x.array, copy=True)
+    a = floating_array(xp, x.array)  # an integer input: the default float dtype, as torch
+    z = a if xp is _backend.numpy_xp or a is not x.array else xp.asarray(a, copy=True)
     out, act_grad = _backend.dispatch(bias_act, xp, z, None, "sigmoid")
 
     def backward(g: Any) -> tuple[Any]:
@@ -66,7 +70,7 @@ def tanh(x: Any) -> Tensor:
     """
     x = as_tensor(x, "tanh")
     xp = x._xp
-    out = xp.tanh(x.array)
+    out = xp.tanh(floating_array(xp, x.array))
 
     def backward(g: Any) -> tuple[Any]:
         return (g * (1 - out * out),)

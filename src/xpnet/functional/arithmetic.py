@@ -2,6 +2,8 @@
 
 Notation: ``G = dL/d(out)``, the gradient arriving from the loss. Gradients of
 inputs that were broadcast are summed back to their shape (``unbroadcast``).
+``exp``, ``log``, ``sqrt`` of an integer or bool tensor compute in the default float
+dtype, as torch (:func:`._promote.floating_array`, the rule of :mod:`.pointwise` too).
 """
 
 from __future__ import annotations
@@ -161,7 +163,7 @@ def neg(x: Any) -> Tensor:
 def exp(x: Any) -> Tensor:
     """``e**x``.  dL/dx = G * e**x = G * out."""
     x = as_tensor(x, "exp")
-    out = x._xp.exp(x.array)
+    out = x._xp.exp(_promote.floating_array(x._xp, x.array))
 
     def backward(g: Any) -> tuple[Any]:
         return (g * out,)
@@ -172,17 +174,18 @@ def exp(x: Any) -> Tensor:
 def log(x: Any) -> Tensor:
     """Natural logarithm.  dL/dx = G / x."""
     x = as_tensor(x, "log")
+    a = _promote.floating_array(x._xp, x.array)
 
     def backward(g: Any) -> tuple[Any]:
-        return (g / x.array,)
+        return (g / a,)
 
-    return make_result(x._xp.log(x.array), x._xp, (x,), backward, "log")
+    return make_result(x._xp.log(a), x._xp, (x,), backward, "log")
 
 
 def sqrt(x: Any) -> Tensor:
     """Square root.  dL/dx = G / (2 sqrt(x)) = G / (2 out)."""
     x = as_tensor(x, "sqrt")
-    out = x._xp.sqrt(x.array)
+    out = x._xp.sqrt(_promote.floating_array(x._xp, x.array))
 
     def backward(g: Any) -> tuple[Any]:
         return (g / (2 * out),)

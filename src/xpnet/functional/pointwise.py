@@ -15,18 +15,12 @@ from typing import Any
 
 from .. import _backend, _dtypes
 from ._core import Tensor, as_tensor, make_result, needs_grad, node, operands, unbroadcast, value
+from ._promote import floating_array as floating
 from .arithmetic import clip, where
 
 __all__ = ["ceil", "clamp", "cos", "expm1", "floor", "floor_divide", "log10", "log1p", "log2", "masked_fill",
            "maximum", "minimum", "reciprocal", "remainder", "round", "rsqrt", "sign", "sin",
            "square", "tan", "trunc"]
-
-
-def floating(xp: Any, a: Any) -> Any:
-    """The native array ``a`` cast to the default float dtype when it is integer or bool."""
-    if _dtypes.is_floating(a.dtype):
-        return a
-    return xp.astype(a, _dtypes.resolve(None, xp))  # None: the default float dtype
 
 
 def _unary(x: Any, name: str, forward: Callable[[Any, Any], Any],

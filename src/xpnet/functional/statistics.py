@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _dtypes
+from .. import _backend, _dtypes
 from ._core import Tensor, as_tensor, keepdims_shape, make_result
 
-__all__ = ["cumsum", "logsumexp", "norm", "prod", "std", "var"]
+__all__ = ["cumprod", "cumsum", "logsumexp", "norm", "prod", "std", "var"]
 
 
 def _dims(dim: Any) -> Any:
@@ -269,3 +269,48 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
 
     result = out if keepdim else xp.reshape(out, _dropped(tuple(xv.shape), dim))
     return make_result(result, xp, (x,), backward, "logsumexp")
+
+
+def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running products along ``dim``: ``out_i = x_0 * ... * x_i``; integers give int64.
+
+    dL/dx_i = sum_{j >= i} G_j prod_{k <= j, k != i} x_k, computed without dividing
+    (exact where some x_k are zero, as torch) from the (n, n) running products
+    ``C[i, j] = prod_{i < k <= j} x_k``: the backward costs n**2 memory per row of
+    length n along ``dim``.
+
+    Args:
+        input: a Tensor or an array of any supported library.
+        dim: the axis to run along (negative counts from the end).
+        dtype: the result's dtype (the input is cast first); None: the input's, with
+            integers and bools in int64 as torch.
+
+    Raises:
+        IndexError: ``dim`` out of range.
+    """
+    x = as_tensor(input, "cumprod")
+    xp = x._xp
+    target = _integer_sum_dtype(xp, x, dtype)
+    xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
+    if xv.ndim == 0:
+        return make_result(xv, xp, (x,), lambda g: (g,), "cumprod", saves=False)
+    if not -xv.ndim <= dim < xv.ndim:
+        raise IndexError(f"cumprod: Dimension out of range (expected to be in range of "
+                         f"[{-xv.ndim}, {xv.ndim - 1}], but got {dim})")
+    axis = dim % xv.ndim
+    out = xp.cumulative_prod(xv, axis=axis)
+
+    def backward(g: Any) -> tuple[Any]:
+        xl, gl, ol = (xp.moveaxis(a, axis, -1) for a in (xv, g, out))
+        n = xl.shape[-1]
+        dev = _backend.device(xl)
+        steps = xp.arange(n, device=dev)
+        after = xp.reshape(steps, (1, n)) > xp.reshape(steps, (n, 1))  # [i, k]: k > i
+        ones = xp.ones_like(xl[..., :1, None])
+        runs = xp.cumulative_prod(xp.where(after, xp.expand_dims(xl, axis=-2), ones), axis=-1)  # C[.., i, j]
+        from_i = xp.reshape(steps, (1, n)) >= xp.reshape(steps, (n, 1))  # [i, j]: j >= i
+        summed = xp.sum(xp.where(from_i, xp.expand_dims(gl, axis=-2) * runs, xp.zeros_like(runs)), axis=-1)
+        before = xp.concat([xp.ones_like(ol[..., :1]), ol[..., :-1]], axis=-1)  # prod_{k < i} x_k
+        return (xp.moveaxis(before * summed, -1, axis),)
+
+    return make_result(out, xp, (x,), backward, "cumprod")
