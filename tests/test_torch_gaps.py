@@ -246,6 +246,8 @@ ERRORS: list[tuple[str, Any, tuple[np.ndarray, ...]]] = [
     ("multinomial of ints", lambda lib, a: lib.multinomial(a, 1), (I64,)),
     ("multinomial 3-D", lambda lib, a: lib.multinomial(a[None].abs(), 1), (M,)),
     ("cumprod dim out of range", lambda lib, a: lib.cumprod(a, 5), (M,)),
+    ("cumsum dim out of range", lambda lib, a: lib.cumsum(a, -3), (M,)),
+    ("permute dim out of range", lambda lib, a: a.permute(0, 5), (M,)),
 ]
 
 

@@ -151,3 +151,14 @@ def keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
         return (1,) * ndim
     axes = {a % ndim for a in (axis if isinstance(axis, tuple) else (axis,))}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def dim_index(dim: Any, ndim: int, name: str) -> int:
+    """``dim`` as an index in ``[0, ndim)``; an IndexError naming the valid range otherwise."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    top = max(ndim, 1)  # torch lets a 0-d tensor use dim 0 or -1
+    if not -top <= dim < top:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
+                         f"[{-top}, {top - 1}], but got {dim})")
+    return dim % top

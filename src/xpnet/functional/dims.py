@@ -11,22 +11,11 @@ import math
 from typing import Any
 
 from .. import _backend
-from ._core import Tensor, as_tensor, make_result, unbroadcast
+from ._core import Tensor, as_tensor, dim_index, make_result, unbroadcast
 from .shape import permute_dims, reshape
 
 __all__ = ["expand", "flatten", "flip", "movedim", "narrow", "permute", "repeat", "squeeze", "t", "tile",
            "transpose", "unflatten", "unsqueeze"]
-
-
-def dim_index(dim: Any, ndim: int, name: str) -> int:
-    """``dim`` as an index in ``[0, ndim)``; an IndexError naming the valid range otherwise."""
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
-    top = max(ndim, 1)  # torch lets a 0-d tensor use dim 0 or -1
-    if not -top <= dim < top:
-        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
-                         f"[{-top}, {top - 1}], but got {dim})")
-    return dim % top
 
 
 def sizes(args: tuple[Any, ...]) -> tuple[int, ...]:

@@ -21,7 +21,7 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from ._core import Tensor, as_tensor, check_same_place, make_result, needs_grad
+from ._core import Tensor, as_tensor, check_same_place, dim_index, make_result, needs_grad
 from ._scatter import scatter_add as _scatter_add_rows
 
 __all__ = ["gather", "index_select", "masked_select", "nonzero", "scatter", "scatter_add", "where"]
@@ -37,14 +37,6 @@ def _index(x: Tensor, index: Any, op: str) -> Any:
                            "indices (index.long())")
     a = t.array
     return a if name == "int64" else x._xp.astype(a, x._xp.int64)
-
-
-def _dim(dim: int, ndim: int, op: str) -> int:
-    size = max(ndim, 1)
-    if not -size <= dim < size:
-        raise IndexError(f"{op}: dim {dim} is out of range for a tensor of {ndim} dimension(s): "
-                         f"expected a dim in [{-size}, {size - 1}]")
-    return dim % size
 
 
 def _scatter_add(xp: Any, pos: Any, values: Any, size: int) -> Any:
@@ -103,7 +95,7 @@ def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> Te
     """
     x = as_tensor(input, "gather")
     xp, shape = x._xp, tuple(x.array.shape)
-    dim = _dim(dim, len(shape), "gather")
+    dim = dim_index(dim, len(shape), "gather")
     idx = _index(x, index, "gather")
     pos = _positions(xp, idx, shape, dim, "gather")
     out = xp.reshape(xp.take(xp.reshape(x.array, (-1,)), pos, axis=0), tuple(idx.shape))
@@ -136,7 +128,7 @@ def _source(x: Tensor, src: Any, value: Any, op: str) -> tuple[Tensor, bool]:
 def _write(input: Any, dim: int, index: Any, src: Any, value: Any, op: str, add: bool) -> Tensor:
     x = as_tensor(input, op)
     xp, shape = x._xp, tuple(x.array.shape)
-    dim = _dim(dim, len(shape), op)
+    dim = dim_index(dim, len(shape), op)
     idx = _index(x, index, op)
     s, is_number = _source(x, src, value, op)
     size = math.prod(shape)
@@ -219,7 +211,7 @@ def index_select(input: Any, dim: int, index: Any) -> Tensor:
     """
     x = as_tensor(input, "index_select")
     xp, shape = x._xp, tuple(x.array.shape)
-    dim = _dim(dim, len(shape), "index_select")
+    dim = dim_index(dim, len(shape), "index_select")
     idx = _index(x, index, "index_select")
     if idx.ndim > 1:
         raise IndexError(f"index_select(): index must be 1-D or 0-d, got shape {tuple(idx.shape)}")

@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import _backend
 from .._dtypes import wrap
-from ._core import Tensor, as_tensor, check_same_place, make_result
+from ._core import Tensor, as_tensor, check_same_place, dim_index, make_result
 from ._scatter import scatter_add
 
 
@@ -32,7 +32,7 @@ def permute_dims(x: Any, axes: tuple[int, ...]) -> Tensor:
     """``x`` with its axes reordered.  dL/dx = G with the inverse order."""
     x = as_tensor(x, "permute_dims")
     xp = x._xp
-    axes = tuple(a % max(x.ndim, 1) for a in axes)
+    axes = tuple(dim_index(a, x.ndim, "permute") for a in axes)
     inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
 
     def backward(g: Any) -> tuple[Any]:

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from ._core import Tensor, as_tensor, keepdims_shape, make_result
+from ._core import Tensor, as_tensor, dim_index, keepdims_shape, make_result
 
 __all__ = ["cumprod", "cumsum", "logsumexp", "norm", "prod", "std", "var"]
 
@@ -235,9 +235,9 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     xp = x._xp
     target = _integer_sum_dtype(xp, x, dtype)
     xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
+    axis = dim_index(dim, xv.ndim, "cumsum")
     if xv.ndim == 0:
         return make_result(xv, xp, (x,), lambda g: (g,), "cumsum", saves=False)
-    axis = dim % xv.ndim
 
     def backward(g: Any) -> tuple[Any]:
         return (xp.flip(xp.cumulative_sum(xp.flip(g, axis=axis), axis=axis), axis=axis),)
@@ -292,12 +292,9 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
     xp = x._xp
     target = _integer_sum_dtype(xp, x, dtype)
     xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
+    axis = dim_index(dim, xv.ndim, "cumprod")
     if xv.ndim == 0:
         return make_result(xv, xp, (x,), lambda g: (g,), "cumprod", saves=False)
-    if not -xv.ndim <= dim < xv.ndim:
-        raise IndexError(f"cumprod: Dimension out of range (expected to be in range of "
-                         f"[{-xv.ndim}, {xv.ndim - 1}], but got {dim})")
-    axis = dim % xv.ndim
     out = xp.cumulative_prod(xv, axis=axis)
 
     def backward(g: Any) -> tuple[Any]:
