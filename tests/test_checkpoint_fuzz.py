@@ -213,6 +213,22 @@ def test_a_lying_npy_header_with_agreeing_manifest_and_checksum_fails_cleanly(de
         "loaded", "refused")
 
 
+@pytest.mark.parametrize("descr, tag", [("<f16", "tensor"), ("<c32", "array"), ("<c8", "tensor")])
+def test_a_dtype_no_tensor_holds_is_refused_as_a_checkpoint_error(descr, tag):
+    """Found by the property above: a float128 array (or a complex one under a "tensor" leaf) in a
+    checkpoint whose checksums agree came out as a TypeError from Tensor(...), not CheckpointError."""
+    payload = _npy_header(descr, False, (0,))
+    entry = {"dtype": descr, "shape": [0], "sha256": hashlib.sha256(payload).hexdigest()}
+    manifest = {"format": "xpnet-checkpoint", "version": 1, "tree": {tag: 0}, "arrays": [entry]}
+    assert _load(_seal([("arrays/0.npy", payload), ("manifest.json", json.dumps(manifest))])) == "refused"
+
+
+def test_saving_a_long_double_array_is_refused(tmp_path):
+    with pytest.raises(TypeError, match=r"cannot save an array of dtype float128.*astype"):
+        xn.save({"x": np.zeros(2, np.longdouble)}, tmp_path / "x.npz")
+    assert not (tmp_path / "x.npz").exists()
+
+
 # -- safetensors -----------------------------------------------------------------------------------
 _ST_DTYPES = st.sampled_from(["F32", "F64", "I64", "BOOL", "U8", "BF16", "F8_E4M3", "F16", "C64", "X", ""])
 

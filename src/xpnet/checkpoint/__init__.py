@@ -89,7 +89,8 @@ def load(f: Any, map_location: Any = None, *, weights_only: bool | None = None,
     arrays = [_backend.move(a, xp, dev) for a in host]
     try:
         return unflatten(tree, arrays, Tensor)
-    except (ValueError, RecursionError) as exc:  # a tree xn.save could not have written
+    except (ValueError, TypeError, RecursionError) as exc:  # a tree xn.save could not have written
+        # (TypeError: a "tensor" leaf of a dtype no tensor holds, such as complex)
         raise CheckpointError(f"{where}: {exc}") from None
 
 

@@ -40,6 +40,9 @@ from .files import CheckpointError
 FORMAT, VERSION = "xpnet-checkpoint", 1
 MANIFEST = "manifest.json"
 _KINDS = "biufc"  # bool, int, uint, float, complex: never object, void, strings or dates
+# ... and of those, the standard sizes every array library has (no float128 / complex256)
+_STANDARD = frozenset(["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                       "float16", "float32", "float64", "complex64", "complex128"])
 _DIGEST = 64  # hex characters of a SHA-256
 _NPY_HEADER_MAX = 64 * 1024  # .npy headers are under 10 kB (NumPy's own limit when it reads them)
 
@@ -53,8 +56,10 @@ def npy_bytes(array: Any) -> bytes:
     """``array`` (of any backend) as the bytes of a ``.npy`` file, via host NumPy."""
     # np.asarray, not np.ascontiguousarray: the latter turns a 0-d array into shape (1,)
     host = np.asarray(_backend.to_numpy(array), order="C")
-    if host.dtype.kind not in _KINDS:
-        raise TypeError(f"cannot save an array of dtype {host.dtype}: only bool, int and float arrays")
+    if host.dtype.kind not in _KINDS or host.dtype.name not in _STANDARD:
+        raise TypeError(f"cannot save an array of dtype {host.dtype}: only bool, int, float "
+                        f"(16, 32, 64 bits) and complex (64, 128) arrays; convert it, e.g. "
+                        f"array.astype(np.float64)")
     buffer = io.BytesIO()
     np.lib.format.write_array(buffer, host, allow_pickle=False)
     return buffer.getvalue()
@@ -199,9 +204,11 @@ def _declared(entry: Any, name: str, where: str) -> tuple[np.dtype[Any], tuple[i
         raise CheckpointError(f"{where}: the manifest's entry for {name} is not a dtype, shape and "
                               f"sha256: {str(entry)[:80]}")
     dtype = np.dtype(entry["dtype"])
-    if dtype.kind not in _KINDS or dtype.fields is not None or dtype.subdtype is not None:
+    if (dtype.kind not in _KINDS or dtype.fields is not None or dtype.subdtype is not None
+            or dtype.name not in _STANDARD):
         raise CheckpointError(f"{where}: {name} is declared as dtype {dtype} (object arrays are "
-                              f"pickles; xn.save writes bool, int and float): refused, nothing was unpickled")
+                              f"pickles; xn.save writes bool, int, float and complex of the standard "
+                              f"sizes): refused, nothing was unpickled")
     return dtype, tuple(entry["shape"])
 
 
