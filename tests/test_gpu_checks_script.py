@@ -36,8 +36,9 @@ def _summary(text: str) -> dict[str, tuple[str, str]]:
 @pytest.mark.skipif(shutil.which("bash") is None or shutil.which("timeout") is None,
                     reason="needs bash and coreutils' timeout (Linux)")
 def test_the_dry_run_takes_every_step_and_goes_on_after_a_failure(tmp_path):
+    path = os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]  # the venv's mpiexec
     env = {**os.environ, "GPU_CHECKS_DRY_RUN": "1", "GPU_CHECKS_FAIL": "train", "OUT": str(tmp_path),
-           "PYTHON": sys.executable, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+           "PYTHON": sys.executable, "PATH": path}
     env.pop("GPU_CHECKS_ONLY", None)
     done = subprocess.run(["bash", str(SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
