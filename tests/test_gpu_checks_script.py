@@ -18,8 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools" / "device" / "gpu_checks.sh"
-STEPS = ("wheels", "env", "demo", "train", "pytest-cuda", "pytest-suite", "nccl", "mpi-gpu", "bench",
-         "bench-suites")
+STEPS = ("wheels", "env", "demo", "train", "pytest-cuda", "nccl", "mpi-gpu", "bench", "bench-suites",
+         "pytest-suite")
 
 
 def _summary(text: str) -> dict[str, tuple[str, str]]:
