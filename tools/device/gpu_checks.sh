@@ -58,9 +58,9 @@ export PYTHONPATH=$REPO/src${PYTHONPATH:+:$PYTHONPATH}
 export MPLBACKEND=Agg
 
 if [ "$DRY" = 1 ]; then
-    SITE=$WORK/site MPI_PREFIX=$WORK/mpich DEVICE=cpu TEST_BACKENDS=cupy-double
+    SITE=$WORK/site MPI_PREFIX=$WORK/mpich TEST_BACKENDS=cupy-double
 else
-    SITE=/tmp/site MPI_PREFIX=/tmp/mpich DEVICE=cuda TEST_BACKENDS=cupy,torch-cuda
+    SITE=/tmp/site MPI_PREFIX=/tmp/mpich TEST_BACKENDS=cupy,torch-cuda
 fi
 CUDA_FILES=(tests/test_cuda_siblings.py tests/test_cupy_api.py tests/test_fused.py tests/test_ensemble.py
             tests/test_optim.py)
@@ -105,7 +105,7 @@ step() {
                    note="stopped after ${limit}s$(grep -oE '\[ *[0-9]+%\]' "$WORK/step.log" | tail -n 1 | sed 's/^/ at /')" ;;
         *) state=FAILED note="exit status $rc" ;;
     esac
-    summary=$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed|error)|ok$' "$WORK/step.log" | tail -n 1 \
+    summary=$(grep -E '^[0-9]+ (passed|failed|errors?|skipped)|^=+ .*(passed|failed|error)|ok$' "$WORK/step.log" | tail -n 1 \
                  | sed 's/=//g; s/^ *//; s/ *$//')
     [ -n "$note" ] && [ -n "$summary" ] && note="$note; "
     note="$note$summary"
