@@ -2,6 +2,7 @@
 
     nox                          # the CPU sessions: numpy, array_api_strict, torch, lint
     nox -s tests-cupy            # on a machine with an NVIDIA GPU (installs ".[cuda]")
+    nox -s tests-cupy_double     # the CuPy path on the CuPy double, no GPU (not in the default set)
     nox -s tests-torch -- -k mlp -x   # arguments after -- go to pytest
     nox -s bench                 # the benchmark suites (not in the default set; docs/benchmarks.md)
     nox -s tests-mpi             # data parallel: tests/mpi under mpiexec -n 2 (docs/distributed.md)
@@ -66,6 +67,17 @@ def tests_cupy(session: nox.Session) -> None:
     """CuPy on a CUDA GPU (not in the default set: needs an NVIDIA GPU and driver)."""
     session.install("-e", ".[test,cuda]")
     _pytest(session, "cupy")
+
+
+@nox.session(name="tests-cupy_double")
+def tests_cupy_double(session: nox.Session) -> None:
+    """xpnet's CuPy path on the CuPy double (tests/_cupy_double.py): no GPU needed, Linux x86-64.
+
+    Not in the default set: slower than the other sessions. The test extra installs CuPy
+    (it imports without a GPU) and NVRTC; see docs/gpu.md, "The CuPy double".
+    """
+    session.install("-e", ".[test]")
+    _pytest(session, "cupy-double")
 
 
 @nox.session(name="tests-mpi")

@@ -52,7 +52,7 @@ def _graph_size(t):
 @pytest.mark.parametrize("x_shape", [(6, 4), (2, 3, 4)], ids=["2d", "3d"])
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "nobias"])
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_fused_equals_composed(xp, activation, bias, x_shape, dtype):
+def test_fused_equals_composed(xp, activation, bias, x_shape, dtype, request):
     rng = np.random.default_rng(0)
     values = [rng.standard_normal(x_shape) * 2, rng.standard_normal((5, 4)), rng.standard_normal(5)]
     values[0].flat[0] = 12.0  # saturated sigmoid/tanh/gelu
@@ -68,6 +68,11 @@ def test_fused_equals_composed(xp, activation, bias, x_shape, dtype):
     out, grads = run(True)
     ref, ref_grads = run(False)
     tol = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else {"rtol": 1e-6, "atol": 1e-6}
+    if dtype == "float32" and request.node.callspec.params["xp"] == "cupy-double":
+        # The CuPy double runs a kernel's body as C++ (glibc's tanhf, expf) and the composed ops
+        # as NumPy (its own SIMD float32 tanh): a few ulps apart, which 1 - y**2 near saturation
+        # turns into ~2e-6. On a GPU both are CUDA's. Still float32's rounding, far under 1e-3.
+        tol = {"rtol": 1e-5, "atol": 1e-5}
     assert xp.same_place(out) and out.dtype == getattr(xn, dtype)
     assert out.grad_fn == f"linear+{activation}"
     np.testing.assert_allclose(xp.numpy(out), xp.numpy(ref), **tol)

@@ -336,7 +336,7 @@ def test_repr(xp, torch):
     host = np.array([1.5, -2.0], dtype=np.float32)
     leaf = xp.tensor(host, requires_grad=True)
     ref = torch.tensor(host, requires_grad=True)
-    where = xn.device(xp.device)
+    where = leaf.device  # torch prints a CUDA tensor's device with its index: 'cuda:0'
     extra = "" if where == "cpu" else f", device='{where}'"
     assert repr(leaf) == repr(ref).replace(", requires_grad", extra + ", requires_grad")
     assert repr(leaf * 2) == repr(ref * 2).replace(", grad_fn", extra + ", grad_fn")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import xpnet as xn
+from xpnet import _backend
 from xpnet.utils import data as D
 
 N = 11
@@ -226,7 +227,8 @@ def test_random_sampler_options(xp):
     assert len(more) == 12 and sorted(more[:5]) == ds and sorted(more[5:10]) == ds
     seeded = D.RandomSampler(ds, generator=0)
     assert sorted(seeded) == ds and len(seeded) == 5
-    order = D.RandomSampler(ds, replacement=True, num_samples=30).order(xp.ns, xp.device)
+    native = _backend.device(xp.array([0.0]))  # order() takes the native device, as DataLoader gives it
+    order = D.RandomSampler(ds, replacement=True, num_samples=30).order(xp.ns, native)
     assert xp.same_place(order) and xp.numpy(order).min() >= 0 and xp.numpy(order).max() < 5
     with pytest.raises(ValueError, match="num_samples should be a positive integer value"):
         D.RandomSampler(ds, num_samples=0)
