@@ -113,20 +113,19 @@ class Tensor(TensorMethods):
                 self._spare = old
                 self._grad = None
             return
-        if value is not None:
-            if not isinstance(value, Tensor):
-                if not _backend.is_array(value):
-                    raise TypeError(f"assigned grad expected to be a Tensor or None but got "
-                                    f"{type(value).__name__}")
-                value = _make(value, _backend.namespace(value))
-            if tuple(value.array.shape) != tuple(self.array.shape):
-                raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} for a "
-                                   f"tensor of shape {tuple(self.shape)}")
+        if not isinstance(value, Tensor):
+            if not _backend.is_array(value):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"{type(value).__name__}")
+            value = _make(value, _backend.namespace(value))
+        if tuple(value.array.shape) != tuple(self.array.shape):
+            raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} for a "
+                               f"tensor of shape {tuple(self.shape)}")
         self._grad = value
 
     @property
     def xp(self) -> Any:
-        """The Array API namespace of ``.data``."""
+        """The Array API namespace of ``.array``."""
         return self._xp
 
     @property
