@@ -32,7 +32,7 @@ _SCALARS = (int, float, bool)
 _new = object.__new__
 
 
-class Tensor(TensorMethods):
+class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
     """An n-dimensional array that records the ops applied to it for ``backward()``.
 
     ``Tensor(data, requires_grad=False)`` wraps the array ``data`` without
@@ -481,15 +481,3 @@ Tensor.__matmul__ = F.matmul  # type: ignore[method-assign]
 Tensor.__pow__ = F.pow  # type: ignore[method-assign]
 Tensor.__neg__ = F.neg  # type: ignore[method-assign]
 Tensor.__getitem__ = F.getitem  # type: ignore[method-assign]
-
-
-def _install(*groups: type) -> None:
-    """Give Tensor the methods of ``groups`` (kept in their own files, one idea each)."""
-    for group in groups:
-        for name, member in vars(group).items():
-            if name not in ("__module__", "__qualname__", "__doc__", "__slots__", "__dict__",
-                            "__weakref__", "__firstlineno__", "__static_attributes__"):
-                setattr(Tensor, name, member)
-
-
-_install(InPlaceMethods, ConversionMethods)
