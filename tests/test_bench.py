@@ -104,6 +104,9 @@ def test_targets_report_met_or_not(smoke_run):
     targets = smoke_run[2]["targets"]
     names = [t["target"] for t in targets]
     assert len(names) == 5 and any("XOR-size" in n for n in names) and any("GEMM peak" in n for n in names)
+    # DESIGN.md's numbers as of 2026-12-01 (not the older 4x / 1x / 75% / 3 us)
+    for wanted in (">= 8x", ">= 1.5x", ">= 1.1x", ">= 85%", "<= 2 us"):
+        assert any(wanted in n for n in names), (wanted, names)
     for t in targets:
         if "peak" in t["target"] or "overhead" in t["target"] or HAVE_TORCH:
             assert isinstance(t["met"], bool) and t["value"] != "-"
