@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, require
+from .optimizer import Optimizer, apply_, check_nonnegative, require
 
 
 class Adadelta(Optimizer):
@@ -35,11 +35,9 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        require(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']} (must be >= 0)")
+        check_nonnegative(group, "lr")
         require(0.0 <= group["rho"] <= 1.0, f"Invalid rho value: {group['rho']} (must be in [0, 1])")
-        require(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']} (must be >= 0)")
-        require(group["weight_decay"] >= 0.0,
-                f"Invalid weight_decay value: {group['weight_decay']} (must be >= 0)")
+        check_nonnegative(group, "eps", "weight_decay")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = p._xp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, require
+from .optimizer import Optimizer, apply_, check_nonnegative
 
 
 class Adagrad(Optimizer):
@@ -38,13 +38,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        init = group["initial_accumulator_value"]
-        require(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']} (must be >= 0)")
-        require(group["lr_decay"] >= 0.0, f"Invalid lr_decay value: {group['lr_decay']} (must be >= 0)")
-        require(group["weight_decay"] >= 0.0,
-                f"Invalid weight_decay value: {group['weight_decay']} (must be >= 0)")
-        require(init >= 0.0, f"Invalid initial_accumulator_value value: {init} (must be >= 0)")
-        require(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']} (must be >= 0)")
+        check_nonnegative(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = p._xp

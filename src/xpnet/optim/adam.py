@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import _backend
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, check_betas, require
+from .optimizer import Optimizer, apply_, check_betas, check_nonnegative
 
 
 class Adam(Optimizer):
@@ -48,11 +48,9 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
-        require(lr >= 0.0, f"Invalid learning rate: {lr} (must be >= 0)")
-        require(eps >= 0.0, f"Invalid epsilon value: {eps} (must be >= 0)")
+        check_nonnegative(group, "lr", "eps")
         check_betas(group["betas"])
-        require(wd >= 0.0, f"Invalid weight_decay value: {wd} (must be >= 0)")
+        check_nonnegative(group, "weight_decay")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = p._xp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, check_betas, require
+from .optimizer import Optimizer, apply_, check_betas, check_nonnegative
 
 
 class Adamax(Optimizer):
@@ -35,11 +35,9 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        require(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']} (must be >= 0)")
-        require(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']} (must be >= 0)")
+        check_nonnegative(group, "lr", "eps")
         check_betas(group["betas"])
-        require(group["weight_decay"] >= 0.0,
-                f"Invalid weight_decay value: {group['weight_decay']} (must be >= 0)")
+        check_nonnegative(group, "weight_decay")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = p._xp

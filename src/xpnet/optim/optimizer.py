@@ -52,6 +52,16 @@ def require(ok: bool, message: str) -> None:
         raise ValueError(message)
 
 
+_LABELS = {"lr": "learning rate", "eps": "epsilon value"}  # torch's words; others: "<name> value"
+
+
+def check_nonnegative(group: dict[str, Any], *names: str) -> None:
+    """``Invalid <what>: <value> (must be >= 0)`` for the first of ``group[names]`` below 0 (in order)."""
+    for name in names:
+        value = group[name]
+        require(value >= 0.0, f"Invalid {_LABELS.get(name, name + ' value')}: {value} (must be >= 0)")
+
+
 def check_betas(betas: Any) -> None:
     require(isinstance(betas, (tuple, list)) and len(betas) == 2,
             f"Invalid betas: {betas!r} (expected a pair (beta1, beta2))")

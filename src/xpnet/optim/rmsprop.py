@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, require
+from .optimizer import Optimizer, apply_, check_nonnegative
 
 
 class RMSprop(Optimizer):
@@ -43,12 +43,7 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        require(group["lr"] >= 0.0, f"Invalid learning rate: {group['lr']} (must be >= 0)")
-        require(group["eps"] >= 0.0, f"Invalid epsilon value: {group['eps']} (must be >= 0)")
-        require(group["momentum"] >= 0.0, f"Invalid momentum value: {group['momentum']} (must be >= 0)")
-        require(group["weight_decay"] >= 0.0,
-                f"Invalid weight_decay value: {group['weight_decay']} (must be >= 0)")
-        require(group["alpha"] >= 0.0, f"Invalid alpha value: {group['alpha']} (must be >= 0)")
+        check_nonnegative(group, "lr", "eps", "momentum", "weight_decay", "alpha")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         xp = p._xp

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _backend
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, require
+from .optimizer import Optimizer, apply_, check_nonnegative, require
 
 
 class SGD(Optimizer):
@@ -38,10 +38,8 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _validate(self, group: dict[str, Any]) -> None:
-        lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
-        require(lr >= 0.0, f"Invalid learning rate: {lr} (must be >= 0)")
-        require(momentum >= 0.0, f"Invalid momentum value: {momentum} (must be >= 0)")
-        require(wd >= 0.0, f"Invalid weight_decay value: {wd} (must be >= 0)")
+        check_nonnegative(group, "lr", "momentum", "weight_decay")
+        momentum = group["momentum"]
         require(not group["nesterov"] or (momentum > 0 and group["dampening"] == 0),
                 "Nesterov momentum requires a momentum and zero dampening: set momentum > 0 "
                 f"and dampening=0 (got momentum={momentum}, dampening={group['dampening']})")
