@@ -3,6 +3,7 @@ summing a gradient back over the axes that broadcasting stretched."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -153,10 +154,19 @@ def keepdims_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def dropped_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """``shape`` without the reduced axes (``keepdims=False``); ``()`` when ``axis`` is None."""
+    if axis is None:
+        return ()
+    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
 def dim_index(dim: Any, ndim: int, name: str) -> int:
     """``dim`` as an index in ``[0, ndim)``; an IndexError naming the valid range otherwise."""
-    if isinstance(dim, bool) or not isinstance(dim, int):
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
         raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    dim = operator.index(dim)  # a Python int, or NumPy's (torch takes both)
     top = max(ndim, 1)  # torch lets a 0-d tensor use dim 0 or -1
     if not -top <= dim < top:
         raise IndexError(f"{name}: Dimension out of range (expected to be in range of "

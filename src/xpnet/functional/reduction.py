@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from .. import _backend, _dtypes
 from . import _promote
-from ._core import Tensor, as_tensor, keepdims_shape, make_result, require_floating
+from ._core import Tensor, as_tensor, dim_index, dropped_shape, keepdims_shape, make_result, require_floating
 
 
 class ValuesIndices(NamedTuple):
@@ -138,7 +138,7 @@ def _amax(x: Tensor, axis: Any, keepdims: bool, name: str) -> Tensor:
         hit = xp.astype(x.array == out, g.dtype)
         return (hit * xp.reshape(g, kept) / xp.sum(hit, axis=axis, keepdims=True),)
 
-    return make_result(out if keepdims else xp.reshape(out, _dropped(kept, shape, axis)),
+    return make_result(out if keepdims else xp.reshape(out, dropped_shape(shape, axis)),
                        xp, (x,), backward, "a" + name)  # torch's amax / amin
 
 
@@ -146,16 +146,11 @@ def _values_indices(x: Tensor, axis: int, keepdims: bool, name: str) -> ValuesIn
     """``(values, indices)`` of the extremum along one axis.  dL/dx = G at the index, else 0."""
     xp = x._xp
     shape = tuple(x.array.shape)
-    if not shape:  # a 0-d tensor: torch allows dim 0 / -1
-        if axis not in (0, -1):
-            raise IndexError(f"{name}: dim {axis} is out of range for a 0-d tensor")
+    axis = dim_index(axis, len(shape), name)  # a 0-d tensor: torch allows dim 0 / -1
+    if not shape:
         index = xp.zeros((), dtype=xp.int64, device=_backend.device(x.array))
         return _RESULT[name](make_result(x.array, xp, (x,), lambda g: (g,), name, saves=False),
                              make_result(index, xp, (), None, "arg" + name))
-    if not -len(shape) <= axis < len(shape):
-        raise IndexError(f"{name}: dim {axis} is out of range for a tensor of shape {shape} "
-                         f"(expected -{len(shape)}..{len(shape) - 1})")
-    axis %= len(shape)
     index = getattr(xp, "arg" + name)(x.array, axis=axis, keepdims=True)
     values = getattr(xp, name)(x.array, axis=axis, keepdims=True)
     positions = xp.reshape(xp.arange(shape[axis], dtype=index.dtype, device=_backend.device(index)),
@@ -172,13 +167,6 @@ def _values_indices(x: Tensor, axis: int, keepdims: bool, name: str) -> ValuesIn
         indices = index
     return _RESULT[name](make_result(values, xp, (x,), backward, name, saves=False),
                          make_result(indices, xp, (), None, "arg" + name))
-
-
-def _dropped(kept: tuple[int, ...], shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
-    if axis is None:
-        return ()
-    axes = {a % len(shape) for a in (axis if isinstance(axis, tuple) else (axis,))}
-    return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
 def _extremum(x: Any, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None,

@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from ._core import Tensor, as_tensor, dim_index, keepdims_shape, make_result
+from ._core import Tensor, as_tensor, dim_index, dropped_shape, keepdims_shape, make_result
 
 __all__ = ["cumprod", "cumsum", "logsumexp", "norm", "prod", "std", "var"]
 
@@ -167,15 +167,8 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dty
             return (xp.where(out == 0, zero, g * xv / safe),)
         return (xp.where(out == 0, zero, g * xp.sign(xv) * a ** (p - 1) / safe ** (p - 1)),)
 
-    result = out if keepdim else xp.reshape(out, _dropped(tuple(xv.shape), dim))
+    result = out if keepdim else xp.reshape(out, dropped_shape(tuple(xv.shape), dim))
     return make_result(result, xp, (x,), backward, "norm")
-
-
-def _dropped(shape: tuple[int, ...], dim: Any) -> tuple[int, ...]:
-    if dim is None:
-        return ()
-    axes = {d % len(shape) for d in (dim if isinstance(dim, tuple) else (dim,))}
-    return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
 def _integer_sum_dtype(xp: Any, x: Tensor, dtype: Any) -> Any:
@@ -216,7 +209,7 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
         at_zero = xp.where(zeros == 1, others, xp.zeros_like(others))
         return (g * xp.where(is_zero, at_zero, out / nonzero),)
 
-    result = out if keepdim else xp.reshape(out, _dropped(tuple(xv.shape), dim))
+    result = out if keepdim else xp.reshape(out, dropped_shape(tuple(xv.shape), dim))
     return make_result(result, xp, (x,), backward, "prod")
 
 
@@ -267,7 +260,7 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (xp.reshape(g, tuple(out.shape)) * xp.exp(xv - out),)
 
-    result = out if keepdim else xp.reshape(out, _dropped(tuple(xv.shape), dim))
+    result = out if keepdim else xp.reshape(out, dropped_shape(tuple(xv.shape), dim))
     return make_result(result, xp, (x,), backward, "logsumexp")
 
 
