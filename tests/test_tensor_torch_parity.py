@@ -57,6 +57,8 @@ case("m.min(x, dim=-1, keepdim=True)", lambda m, x: m.min(x, dim=-1, keepdim=Tru
 case("x.max(dim=1, keepdim=True)", lambda m, x: x.max(dim=1, keepdim=True), X)
 case("v, i = x.max(1)", lambda m, x: (lambda v, i: (v * 2, i))(*x.max(1)), X)
 case("x.max(1).values / .indices", lambda m, x: (x.max(1).values, x.max(1).indices), X)
+case("x.max(np.int64(1)): a NumPy int is a dim", lambda m, x: x.max(np.int64(1)), X)
+case("m.min(x, np.int32(0))", lambda m, x: m.min(x, np.int32(0)), X)
 case("x.permute(np.int64(1), 0)", lambda m, x: x.permute(np.int64(1), 0), X)
 case("m.cumsum(x, np.int64(1))", lambda m, x: m.cumsum(x, np.int64(1)), X)
 case("x.max() scalar", lambda m, x: x.max(), X)

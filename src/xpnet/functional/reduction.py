@@ -7,6 +7,8 @@ Each takes torch's keywords (``dim=``, ``keepdim=``) beside the Array API's
 from __future__ import annotations
 
 import builtins
+import numbers
+import operator
 from typing import Any, NamedTuple
 
 from .. import _backend, _dtypes
@@ -171,6 +173,8 @@ def _values_indices(x: Tensor, axis: int, keepdims: bool, name: str) -> ValuesIn
 
 def _extremum(x: Any, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None,
               name: str) -> Any:
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+        axis = operator.index(axis)  # NumPy's integer scalars are dims, as in torch (not arrays)
     if isinstance(axis, Tensor) or _backend.is_array(axis):  # torch.max(a, b): elementwise
         from . import arithmetic
 
