@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -202,6 +205,19 @@ def test_a_kept_grad_is_never_reused_by_a_later_backward(xp):
     w.grad = None
     graph.sum().backward()  # d(w * g_old)/dw = g_old
     np.testing.assert_array_equal(xp.numpy(w.grad), [5.0, 5.0])
+
+
+def test_zero_grad_frees_the_gradients_memory(xp):
+    """``t.grad = None`` (``zero_grad()``) lets the old gradient array go at once, as torch's
+    set_to_none, also while the emptied Tensor waits to be refilled by the next backward."""
+    w = xp.tensor([1.0, 2.0], "float64", requires_grad=True)
+    (w * w).sum().backward()
+    gone = weakref.ref(w.grad.array)
+    w.grad = None
+    gc.collect()
+    assert gone() is None
+    (3.0 * w).sum().backward()
+    np.testing.assert_array_equal(xp.numpy(w.grad), [3.0, 3.0])
 
 
 def test_backward_does_not_adopt_the_callers_gradient(xp):

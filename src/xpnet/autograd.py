@@ -15,7 +15,6 @@ import itertools
 import threading
 from collections.abc import Callable
 from heapq import heappop, heappush
-from sys import getrefcount
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _backend
@@ -352,17 +351,16 @@ def first_grad(node: Tensor, g: Any, stored: set[int]) -> Tensor:
     """``node``'s first ``.grad``: a Tensor holding ``g``, or a copy of it when it may be shared.
 
     ``g`` is adopted without a copy only when it owns its memory and no other ``.grad``
-    (nor the caller) holds it (``stored``). ``zero_grad()`` (``t.grad = None``) keeps the
-    old ``.grad`` Tensor as the node's spare; when nothing else refers to it (the user kept
-    no ``g = t.grad``, no graph holds it) it is reused here, so a training step makes no
-    new Tensor per parameter. A spare that requires grad is never reused.
+    (nor the caller) holds it (``stored``). When ``zero_grad()`` (``t.grad = None``)
+    dropped a ``.grad`` Tensor that nothing else referred to (the user kept no
+    ``g = t.grad``, no graph held it), it emptied it and kept it as the node's spare; the
+    spare is refilled here, so a training step makes no new Tensor per parameter.
     """
     if id(g) in stored or not _backend.owns_memory(g):
         g = node._xp.asarray(g, copy=True)
     stored.add(id(g))
     spare = getattr(node, "_spare", None)  # a slot set only by the grad setter
-    if spare is not None and getrefcount(spare) == 3 and not spare.requires_grad:
-        # the three references: node._spare, the local name, getrefcount's argument
+    if spare is not None:  # reachable from nowhere else (the setter checked)
         node._spare = None
         spare.array = g
         spare._xp = node._xp

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from sys import getrefcount
 from typing import TYPE_CHECKING, Any
 
 from . import _backend, _dtypes, _tensor_convert, _tensor_format, autograd
@@ -53,7 +54,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     array: Any
     requires_grad: bool
-    _spare: Tensor | None  # set by the grad setter only: the last ``.grad``, for autograd.first_grad
+    _spare: Tensor | None  # set by the grad setter only: an emptied ``.grad`` nobody else holds
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
@@ -107,11 +108,13 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     @grad.setter
     def grad(self, value: Any) -> None:
-        if value is None:  # zero_grad(): the old Tensor is kept as a spare (autograd.first_grad)
+        if value is None:  # zero_grad()
             old = self._grad
             if old is not None:
-                self._spare = old
                 self._grad = None
+                if getrefcount(old) == 2 and not old.requires_grad:  # `old` and the argument only
+                    old.array = None  # nobody kept it: its memory goes now, as torch's set_to_none,
+                    self._spare = old  # and the next backward refills the object (first_grad)
             return
         if not isinstance(value, Tensor):
             if not _backend.is_array(value):
