@@ -61,12 +61,8 @@ def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
         RuntimeError: ``input`` is not floating-point (as torch).
         TypeError: both ``unbiased`` and ``correction`` are given.
     """
-    x = as_tensor(input, "var")
-    _floating_only(x, "var")
-    dim, c = _correction("var", dim, unbiased, correction)
-    xp, shape = x._xp, tuple(x.array.shape)
-    kept = keepdims_shape(shape, dim)
-    denominator = max(_count(shape, dim) - c, 0)
+    x, dim, c, kept, denominator = _spread(input, dim, unbiased, correction, "var")
+    xp = x._xp
     out = xp.var(x.array, axis=dim, correction=c, keepdims=keepdim)
 
     def backward(g: Any) -> tuple[Any]:
@@ -74,6 +70,16 @@ def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
         return (xp.reshape(g, kept) * (2 / denominator if denominator else math.inf) * centered,)
 
     return make_result(out, xp, (x,), backward, "var")
+
+
+def _spread(input: Any, dim: Any, unbiased: Any, correction: Any,
+            name: str) -> tuple[Tensor, Any, Any, tuple[int, ...], Any]:
+    """What var and std share: ``(x, dim, correction, kept shape, N - correction)``."""
+    x = as_tensor(input, name)
+    _floating_only(x, name)
+    dim, c = _correction(name, dim, unbiased, correction)
+    shape = tuple(x.array.shape)
+    return x, dim, c, keepdims_shape(shape, dim), max(_count(shape, dim) - c, 0)
 
 
 def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -94,12 +100,8 @@ def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
         RuntimeError: ``input`` is not floating-point (as torch).
         TypeError: both ``unbiased`` and ``correction`` are given.
     """
-    x = as_tensor(input, "std")
-    _floating_only(x, "std")
-    dim, c = _correction("std", dim, unbiased, correction)
-    xp, shape = x._xp, tuple(x.array.shape)
-    kept = keepdims_shape(shape, dim)
-    denominator = max(_count(shape, dim) - c, 0)
+    x, dim, c, kept, denominator = _spread(input, dim, unbiased, correction, "std")
+    xp = x._xp
     out = xp.std(x.array, axis=dim, correction=c, keepdims=keepdim)
 
     def backward(g: Any) -> tuple[Any]:
