@@ -53,8 +53,8 @@ def clone(t: Tensor) -> Tensor:
     """A copy with its own memory, in the graph.  dL/dt = G."""
     from .tensor import make_result
 
-    out = t._xp.asarray(t.array, copy=True)
-    return make_result(out, t._xp, (t,), _route, "clone", saves=False)
+    out = t.xp.asarray(t.array, copy=True)
+    return make_result(out, t.xp, (t,), _route, "clone", saves=False)
 
 
 def _route(g: Any) -> tuple[Any]:

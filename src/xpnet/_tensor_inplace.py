@@ -71,7 +71,7 @@ def operand(t: Tensor, other: Any, op: str) -> Any:
     if op == "div_" and _dtypes._kind(result) < 2:
         result = _dtypes.get_default_dtype().name
     _fits(result, name, op)
-    return other.array if other_name == name else t._xp.astype(other.array, t.array.dtype)
+    return other.array if other_name == name else t.xp.astype(other.array, t.array.dtype)
 
 
 def _fits(result: str, name: str, op: str) -> None:
@@ -148,8 +148,8 @@ def grad_for(other: Any, g: Any) -> Any:
     """``g`` as the gradient of input tensor ``other``: summed to its shape, in its dtype."""
     from .functional._core import unbroadcast
 
-    g = unbroadcast(other._xp, g, tuple(other.array.shape))
-    return g if g.dtype == other.array.dtype else other._xp.astype(g, other.array.dtype)
+    g = unbroadcast(other.xp, g, tuple(other.array.shape))
+    return g if g.dtype == other.array.dtype else other.xp.astype(g, other.array.dtype)
 
 
 def needs_grad(obj: Any) -> bool:
@@ -176,7 +176,7 @@ def arith_(t: Tensor, other: Any, method: str, op: str, alpha: Any = 1) -> Tenso
         write(t, None, method, o)
         return t
     old = split(t)
-    kept = t._xp.asarray(t.array, copy=True) if op == "mul_" and needs_grad(other) else None
+    kept = t.xp.asarray(t.array, copy=True) if op == "mul_" and needs_grad(other) else None
     write(t, None, method, o)
     new = t.array
 
@@ -200,7 +200,7 @@ def fill_(t: Tensor, value: Any, op: str = "fill_") -> Tensor:
     from .functional._core import as_tensor, python_number
 
     check_leaf(t)
-    xp, shape = t._xp, tuple(t.array.shape)
+    xp, shape = t.xp, tuple(t.array.shape)
     if isinstance(value, (int, float, bool)) or not (is_tensor(value) or _backend.is_array(value)):
         number = python_number(value)
         kind = _dtypes._kind(_dtypes.wrap(t.array.dtype).name)
@@ -242,7 +242,7 @@ def copy_(t: Tensor, src: Any) -> Tensor:
     if src_t is None:
         return fill_(t, src, "copy_")
     moved = _to(src_t, device=t.device, dtype=t.array.dtype)
-    xp = t._xp
+    xp = t.xp
     out = xp.broadcast_to(moved.array, tuple(t.array.shape))
     if not recording(t, moved):
         write(t, out)
@@ -262,7 +262,7 @@ def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:
     check_leaf(t)
     if min is None and max is None:
         raise ValueError("clamp_: at least one of min and max must be given")
-    xp = t._xp
+    xp = t.xp
     out = xp.clip(t.array, min=min, max=max)
     if not recording(t):
         write(t, out)
@@ -286,7 +286,7 @@ def random_(t: Tensor, kind: str, shift: float, scale: float, generator: Any = N
     check_leaf(t)
     if not _dtypes.is_floating(t.array.dtype):
         raise TypeError(f"{kind}_ fills floating-point tensors, got {t.dtype}")
-    xp, dev = t._xp, _backend.device(t.array)
+    xp, dev = t.xp, _backend.device(t.array)
     draw = _backend.normal if kind == "normal" else _backend.uniform
     out = draw(tuple(t.array.shape), xp=xp, device=dev, dtype=t.array.dtype, generator=generator)
     out = out * scale + shift

@@ -33,7 +33,7 @@ def _native_index(t: Tensor, index: Any) -> Any:
             check_same_place(t, part, "x[index] = value")
             part = part.array
         elif isinstance(part, list):
-            part = t._xp.asarray(part, device=_backend.device(t.array))
+            part = t.xp.asarray(part, device=_backend.device(t.array))
         native.append(part)
     masks = any(getattr(p, "dtype", None) is not None and _dtypes.wrap(p.dtype).name == "bool"
                 for p in native)
@@ -52,7 +52,7 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
     from .functional._core import as_tensor, python_number
 
     check_leaf(t)
-    xp = t._xp
+    xp = t.xp
     where = _native_index(t, index)
     if is_tensor(value) or _backend.is_array(value):
         value = as_tensor(value, "x[index] = value")

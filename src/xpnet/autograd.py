@@ -156,7 +156,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
                 f"backward() on a non-scalar tensor of shape {tuple(data.shape)} needs "
                 "gradient=... of the same shape; or reduce it first, e.g. loss.sum().backward()"
             )
-        gradient = root._xp.ones_like(data)
+        gradient = root.xp.ones_like(data)
     else:
         if isinstance(gradient, type(root)):  # a Tensor (root's class is Tensor, or a subclass)
             gradient = gradient.array
@@ -357,25 +357,25 @@ def first_grad(node: Tensor, g: Any, stored: set[int]) -> Tensor:
     spare is refilled here, so a training step makes no new Tensor per parameter.
     """
     if id(g) in stored or not _backend.owns_memory(g):
-        g = node._xp.asarray(g, copy=True)
+        g = node.xp.asarray(g, copy=True)
     stored.add(id(g))
     spare = getattr(node, "_spare", None)  # a slot set only by the grad setter
     if spare is not None:  # reachable from nowhere else (the setter checked)
         node._spare = None
         spare.array = g
-        spare._xp = node._xp
+        spare.xp = node.xp
         return spare
-    return wrap(g, node._xp)
+    return wrap(g, node.xp)
 
 
 def _gradient_array(root: Tensor, gradient: Any) -> Any:
     from .tensor import Tensor
 
     data = gradient.array if isinstance(gradient, Tensor) else gradient
-    if not _backend.is_array(data) or _backend.namespace(data) is not root._xp:
+    if not _backend.is_array(data) or _backend.namespace(data) is not root.xp:
         raise TypeError(
             f"backward(gradient=...) must be an array or Tensor of the same library as the "
-            f"tensor ({_backend.library(root._xp)}), got {type(data).__name__}"
+            f"tensor ({_backend.library(root.xp)}), got {type(data).__name__}"
         )
     if tuple(data.shape) != tuple(root.array.shape):
         raise ValueError(

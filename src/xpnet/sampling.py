@@ -237,7 +237,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
             raise TypeError("normal(mean, std) with two numbers needs size=..., e.g. normal(0., 1., (3,))")
         z = randn(_shape((size,)), generator=generator, dtype=dtype, device=device)
         out = z.array * std + mean
-        return _finish(out, z._xp, requires_grad)
+        return _finish(out, z.xp, requires_grad)
     arrays = [t.array if isinstance(t, Tensor) else t for t in tensors]
     xp = _backend.namespace(arrays[0])
     m = mean.array if isinstance(mean, Tensor) else mean
@@ -262,7 +262,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
     The streams are not torch's: the same seed gives other draws than in torch.
     """
     w = input if isinstance(input, Tensor) else Tensor(input)
-    a, xp = w.array, w._xp
+    a, xp = w.array, w.xp
     if a.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {tuple(a.shape)}")
     if not _dtypes.is_floating(a.dtype):

@@ -48,7 +48,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
     ``torch.from_dlpack(t)``) work too.
     """
 
-    __slots__ = ("array", "_grad", "_spare", "requires_grad", "_xp", "_parents", "_backward", "_op",
+    __slots__ = ("array", "_grad", "_spare", "requires_grad", "xp", "_parents", "_backward", "_op",
                  "_retains_grad", "_seq", "_version", "_saved", "__weakref__")
     __array_ufunc__ = None  # NumPy defers ``ndarray + Tensor`` to Tensor.__radd__
 
@@ -61,10 +61,10 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
             data = data.array
         self.array = data
         try:
-            self._xp = _backend.namespace(data)
+            self.xp = _backend.namespace(data)
         except TypeError:  # xn.Tensor([1, 2]): Python data, in the default float dtype as torch
             self.array = data = _python_data(data)
-            self._xp = _backend.namespace(data)
+            self.xp = _backend.namespace(data)
         _dtypes.check_supported(data.dtype, "Tensor(...)")
         self._grad: Tensor | None = None
         self._parents: tuple[Tensor, ...] = ()
@@ -86,7 +86,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         ``w.data -= lr * w.grad.data`` updates ``w`` without recording the update;
         the native array itself is :attr:`array`.
         """
-        return _make(self.array, self._xp)
+        return _make(self.array, self.xp)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -95,7 +95,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
             raise TypeError(f"Tensor.data must be set to a Tensor or an array, got {type(value).__name__}")
         _dtypes.check_supported(array.dtype, "Tensor.data = ...")
         self.array = array
-        self._xp = _backend.namespace(array)
+        self.xp = _backend.namespace(array)
 
     @property
     def grad(self) -> Tensor | None:
@@ -127,11 +127,6 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         self._grad = value
 
     @property
-    def xp(self) -> Any:
-        """The Array API namespace of ``.array``."""
-        return self._xp
-
-    @property
     def shape(self) -> Size:
         """The shape, an :class:`xpnet.Size` (a tuple)."""
         return Size(self.array.shape)
@@ -151,7 +146,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
         The native device object of the array is ``xpnet._backend.device(t.array)``.
         """
-        return _device_type.of(self._xp, _backend.device(self.array))
+        return _device_type.of(self.xp, _backend.device(self.array))
 
     @property
     def is_leaf(self) -> bool:
@@ -201,7 +196,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     def detach(self) -> Tensor:
         """The same data (no copy), cut from the graph."""
-        return _make(self.array, self._xp)
+        return _make(self.array, self.xp)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad:
@@ -229,7 +224,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         """The value of a one-element tensor as a Python number (waits for the device)."""
         if self.numel() != 1:
             raise ValueError(f"item() needs a one-element tensor, got shape {tuple(self.shape)}")
-        value = self._xp.reshape(self.array, ())
+        value = self.xp.reshape(self.array, ())
         if _dtypes.wrap(value.dtype).name == "bool":
             return bool(value)
         if _dtypes.is_floating(value.dtype):
@@ -443,7 +438,7 @@ def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backw
     """
     t = _new(Tensor)
     t.array = data
-    t._xp = xp
+    t.xp = xp
     t._grad = None
     t._op = op
     t._retains_grad = False

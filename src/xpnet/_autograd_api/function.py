@@ -127,7 +127,7 @@ class Function:
                 results.append(out)
                 continue
             rule = _rule(cls, ctx, args, positions, outputs, k)
-            results.append(make_result(out.array, out._xp, parents, rule, name, saves=False))
+            results.append(make_result(out.array, out.xp, parents, rule, name, saves=False))
         return tuple(results) if many else results[0]
 
 
@@ -140,9 +140,9 @@ def _rule(cls: Any, ctx: FunctionCtx, args: tuple[Any, ...], positions: list[int
         grad_outputs: list[Any] = []
         for j, out in enumerate(outputs):
             if j == k:
-                grad_outputs.append(make_result(g, out._xp, (), None, ""))
+                grad_outputs.append(make_result(g, out.xp, (), None, ""))
             elif isinstance(out, Tensor) and ctx.materialize_grads:
-                grad_outputs.append(make_result(out._xp.zeros_like(out.array), out._xp, (), None, ""))
+                grad_outputs.append(make_result(out.xp.zeros_like(out.array), out.xp, (), None, ""))
             else:
                 grad_outputs.append(None)
         with no_grad():
@@ -163,16 +163,16 @@ def _fit(cls: Any, i: int, arg: Tensor, g: Any) -> Any:
         return None
     data = g.array if isinstance(g, Tensor) else g
     if isinstance(data, (int, float)):
-        data = arg._xp.full(tuple(arg.array.shape), data, dtype=arg.array.dtype,
+        data = arg.xp.full(tuple(arg.array.shape), data, dtype=arg.array.dtype,
                             device=_backend.device(arg.array))
     shape = tuple(arg.array.shape)
     if tuple(data.shape) != shape:
         try:
-            data = unbroadcast(arg._xp, data, shape)
+            data = unbroadcast(arg.xp, data, shape)
         except (ValueError, RuntimeError):
             raise RuntimeError(f"Function {cls.__name__}Backward returned an invalid gradient at index "
                                f"{i} - got {list(data.shape)} but expected shape compatible with "
                                f"{list(shape)}") from None
     if data.dtype != arg.array.dtype:
-        data = arg._xp.astype(data, arg.array.dtype)
+        data = arg.xp.astype(data, arg.array.dtype)
     return data

@@ -34,7 +34,7 @@ def _seed(output: Tensor, given: Any, k: int) -> Any:
         if len(data.shape) and int(_size(data.shape)) != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs: output {k} has "
                                f"shape {tuple(data.shape)}; pass grad_outputs=[...] of its shape")
-        return output._xp.ones_like(data)
+        return output.xp.ones_like(data)
     g = given.array if isinstance(given, Tensor) else given
     if not _backend.is_array(g) or tuple(g.shape) != tuple(data.shape):
         shape = tuple(g.shape) if hasattr(g, "shape") else type(g).__name__
@@ -161,8 +161,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                                    f"the graph (inputs[{i}] of shape {t.shape}). Set allow_unused=True "
                                    "if this is the desired behavior.")
             if materialize_grads:
-                g = t._xp.zeros_like(t.array)
+                g = t.xp.zeros_like(t.array)
         elif not _backend.owns_memory(g):  # a broadcast view (sum's backward): give a real array
-            g = t._xp.asarray(g, copy=True)
-        result.append(None if g is None else make_result(g, t._xp, (), None, ""))
+            g = t.xp.asarray(g, copy=True)
+        result.append(None if g is None else make_result(g, t.xp, (), None, ""))
     return tuple(result)

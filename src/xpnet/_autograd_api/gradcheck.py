@@ -30,7 +30,7 @@ def _outputs(value: Any) -> tuple[Tensor, ...]:
 
 
 def _flat(t: Tensor) -> Any:
-    return t._xp.reshape(t.array, (-1,))
+    return t.xp.reshape(t.array, (-1,))
 
 
 def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5,
@@ -70,7 +70,7 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
         for i in checked:
             numerical = _numerical(func, args, i, k, eps)
             analytical = _analytical(out, args[i])
-            xp = out._xp
+            xp = out.xp
             ok = bool(xp.all(xp.abs(analytical - numerical) <= atol + rtol * xp.abs(numerical)))
             if not ok:
                 if not raise_exception:
@@ -86,7 +86,7 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
 def _numerical(func: Callable[..., Any], args: tuple[Any, ...], i: int, k: int, eps: float) -> Any:
     """The (input size, output size) Jacobian of output ``k`` by central differences in input ``i``."""
     x = args[i]
-    xp, flat, n = x._xp, _flat(x), x.numel()
+    xp, flat, n = x.xp, _flat(x), x.numel()
     positions = xp.arange(n, device=_backend.device(x.array))
     columns = []
     with no_grad():
@@ -103,7 +103,7 @@ def _numerical(func: Callable[..., Any], args: tuple[Any, ...], i: int, k: int, 
 
 def _analytical(out: Tensor, x: Tensor) -> Any:
     """The (input size, output size) Jacobian of ``out`` from one backward pass per output element."""
-    xp, m = out._xp, out.numel()
+    xp, m = out.xp, out.numel()
     positions = xp.arange(m, device=_backend.device(out.array))
     columns = []
     for j in range(m):

@@ -22,7 +22,7 @@ from ..tensor import Tensor
 def native(obj: Any) -> tuple[Any, Any, Any]:
     """``(array, xp, device)`` of a Tensor or a native array; TypeError for anything else."""
     if isinstance(obj, Tensor):
-        return obj.array, obj._xp, _backend.device(obj.array)
+        return obj.array, obj.xp, _backend.device(obj.array)
     if _backend.is_array(obj):
         return obj, _backend.namespace(obj), _backend.device(obj)
     hint = ": make one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else ""
@@ -92,7 +92,7 @@ class DataLoader:
                  drop_last: bool = False) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
-        self._keys, self._items, self._xp, self._device, self.num_samples = columns(data, "DataLoader")
+        self._keys, self._items, self.xp, self._device, self.num_samples = columns(data, "DataLoader")
         self.data = data
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
@@ -110,16 +110,16 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         n, size = self.num_samples, self.batch_size
-        order = _backend.permutation(n, xp=self._xp, device=self._device) if self.shuffle else None
+        order = _backend.permutation(n, xp=self.xp, device=self._device) if self.shuffle else None
         for b in range(len(self)):
             start, stop = b * size, min((b + 1) * size, n)
             index = slice(start, stop) if order is None else order[start:stop]
-            yield rebuild(self.data, self._keys, [take_rows(item, self._xp, index) for item in self._items])
+            yield rebuild(self.data, self._keys, [take_rows(item, self.xp, index) for item in self._items])
 
     def __repr__(self) -> str:
         return (f"DataLoader({self.num_samples} samples, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, "
-                f"device='{_backend.describe(self._xp, self._device)}')")
+                f"device='{_backend.describe(self.xp, self._device)}')")
 
 
 def to_device(obj: Any, device: Any) -> Any:

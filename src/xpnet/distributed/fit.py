@@ -48,11 +48,11 @@ class ShardedLoader(DataLoader):
         indices = shard(self.num_samples, self.num_replicas, self.rank, self.shuffle, self.seed,
                         self.epoch, False)
         self.epoch += 1
-        order = self._xp.asarray(indices, dtype=self._xp.int64, device=self._device)
+        order = self.xp.asarray(indices, dtype=self.xp.int64, device=self._device)
         size = self.batch_size
         for b in range(len(self)):
             index = order[b * size:min((b + 1) * size, len(indices))]
-            yield rebuild(self.data, self._keys, [take_rows(item, self._xp, index) for item in self._items])
+            yield rebuild(self.data, self._keys, [take_rows(item, self.xp, index) for item in self._items])
 
 
 class FitPlan:

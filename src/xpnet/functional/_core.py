@@ -37,14 +37,14 @@ def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
     ``op`` names the operation in the message; a callable is called only to report an
     error (a layer's name is formatted from its sizes, which costs time on every call).
     """
-    xp = a._xp
-    if xp is b._xp and (xp is _backend.numpy_xp or _backend.same_device(xp, a.array, b.array)):
+    xp = a.xp
+    if xp is b.xp and (xp is _backend.numpy_xp or _backend.same_device(xp, a.array, b.array)):
         return
     if not isinstance(op, str):
         op = op()
-    where_a = _backend.describe(a._xp, _backend.device(a.array))
-    where_b = _backend.describe(b._xp, _backend.device(b.array))
-    kind = "devices" if a._xp is b._xp else "array libraries"
+    where_a = _backend.describe(a.xp, _backend.device(a.array))
+    where_b = _backend.describe(b.xp, _backend.device(b.array))
+    kind = "devices" if a.xp is b.xp else "array libraries"
     raise RuntimeError(
         f"{op}: tensors on different {kind} ({where_a} and {where_b}): move one to the "
         f"other's with .to(...), e.g. b = b.to(a.device) (xpnet never copies between "
@@ -65,7 +65,7 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
         check_same_place(a, b, op)
         if a.array.dtype is not b.array.dtype:  # torch's dtype rule (one identity check)
             return _promote.promote(a, b)
-        return a, b, a._xp
+        return a, b, a.xp
     if not isinstance(a, Tensor):
         a = python_number(a)
     if not isinstance(b, Tensor):
@@ -83,7 +83,7 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
             a = _promote.bool_scalar(b, a)
         elif b.array.dtype is not _FLOAT_SEEN[0]:
             b = _promote.with_scalar(b, a)
-        return a, b, b._xp
+        return a, b, b.xp
     if not b_scalar:
         check_same_place(a, b, op)
         if a.array.dtype is not b.array.dtype:
@@ -92,7 +92,7 @@ def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:
         b = _promote.bool_scalar(a, b)
     elif a.array.dtype is not _FLOAT_SEEN[0]:
         a = _promote.with_scalar(a, b)
-    return a, b, a._xp
+    return a, b, a.xp
 
 
 def require_floating(x: Tensor, op: str) -> None:

@@ -25,7 +25,7 @@ FLOAT_SEEN: list[Any] = [None]
 
 def cast(x: Tensor, name: str) -> Tensor:
     """``x`` as dtype ``name``.  dL/dx = G cast back to x's dtype."""
-    xp, src = x._xp, x.array.dtype
+    xp, src = x.xp, x.array.dtype
     out = xp.astype(x.array, _dtypes.resolve(name, xp))
 
     def backward(g: Any) -> tuple[Any]:
@@ -42,9 +42,9 @@ def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor, Any]:
     """Two tensors of (maybe) different dtypes, cast to torch's result dtype."""
     na, nb = _name(a), _name(b)
     if na == nb:  # equal, just not the same object (array-api-strict)
-        return a, b, a._xp
+        return a, b, a.xp
     target = _dtypes.promote_names(na, nb, not a.array.shape, not b.array.shape)
-    return (a if na == target else cast(a, target)), (b if nb == target else cast(b, target)), a._xp
+    return (a if na == target else cast(a, target)), (b if nb == target else cast(b, target)), a.xp
 
 
 def with_scalar(t: Tensor, scalar: Any) -> Tensor:

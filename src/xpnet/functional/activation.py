@@ -15,7 +15,7 @@ from .fused import bias_act
 def relu(x: Any) -> Tensor:
     """``max(x, 0)``.  dL/dx = G where x > 0, else 0."""
     x = as_tensor(x, "relu")
-    xp = x._xp
+    xp = x.xp
     if not _dtypes.is_floating(x.array.dtype):  # torch keeps an integer input's dtype
         return make_result(xp.where(x.array > 0, x.array, xp.zeros_like(x.array)), xp, (), None, "relu")
     out = xp.maximum(x.array, 0.0)
@@ -29,7 +29,7 @@ def relu(x: Any) -> Tensor:
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """``x`` where x > 0, else ``negative_slope * x``.  dL/dx = G or G * negative_slope."""
     x = as_tensor(x, "leaky_relu")
-    xp = x._xp
+    xp = x.xp
     positive = x.array > 0
     out = xp.where(positive, x.array, x.array * negative_slope)
 
@@ -48,7 +48,7 @@ def sigmoid(x: Any) -> Tensor:
     without a bias), run through the same NumPy and CuPy siblings.
     """
     x = as_tensor(x, "sigmoid")
-    xp = x._xp
+    xp = x.xp
     # bias_act may overwrite its input: CuPy's kernel does, so it gets a copy; NumPy's sibling
     # and the generic twin compute the sigmoid into new arrays (a test holds them to it).
     a = floating_array(xp, x.array)  # an integer input: the default float dtype, as torch
@@ -69,7 +69,7 @@ def tanh(x: Any) -> Tensor:
             dtype, library and device.
     """
     x = as_tensor(x, "tanh")
-    xp = x._xp
+    xp = x.xp
     out = xp.tanh(floating_array(xp, x.array))
 
     def backward(g: Any) -> tuple[Any]:
@@ -92,7 +92,7 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
             dL/dx = G ((1 + t)/2 + x (1 - t**2) sqrt(2/pi) (1 + 3*0.044715 x**2) / 2)
     """
     x = as_tensor(x, "gelu")
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     # Beyond |x| = 10, tanh(u) = sign(x) and x phi(x) = 0 to double precision: the
     # powers of x are taken of ``vc`` so that they cannot overflow (a NumPy warning).
     vc = clamp(xp, v, -10.0, 10.0)
@@ -128,7 +128,7 @@ def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """
     x = as_tensor(x, "softmax")
     require_floating(x, "softmax")
-    xp = x._xp
+    xp = x.xp
     axis = axis if dim is None else dim  # torch's keyword
     e = xp.exp(x.array - xp.max(x.array, axis=axis, keepdims=True))
     out = e / xp.sum(e, axis=axis, keepdims=True)
@@ -151,7 +151,7 @@ def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """
     x = as_tensor(x, "log_softmax")
     require_floating(x, "log_softmax")
-    xp = x._xp
+    xp = x.xp
     axis = axis if dim is None else dim  # torch's keyword
     z = x.array - xp.max(x.array, axis=axis, keepdims=True)
     out = z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))

@@ -51,7 +51,7 @@ def selu(x: Any, inplace: bool = False) -> Tensor:
 
 
 def _elu(x: Tensor, alpha: float, scale: float, op: str) -> Tensor:
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     positive = v > 0
     # exp of the negative part only: exp of a large positive x would overflow (a warning)
     e = xp.exp(xp.where(positive, 0.0, v))
@@ -79,7 +79,7 @@ def silu(x: Any, inplace: bool = False) -> Tensor:
         inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     x = _input(x, "silu")
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     s, _ = _sigmoid_parts(xp, v)
     out = v * s
 
@@ -99,7 +99,7 @@ def mish(x: Any, inplace: bool = False) -> Tensor:
         inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     x = _input(x, "mish")
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     s, sp = _sigmoid_parts(xp, v)
     t = xp.tanh(sp)
     out = v * t
@@ -118,7 +118,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     x = _input(x, "softplus")
     beta = _number(beta, "beta", "softplus")
     threshold = _number(threshold, "threshold", "softplus")
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     z = v * beta
     linear = z > threshold
     s, sp = _sigmoid_parts(xp, z)
@@ -133,7 +133,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 def softsign(x: Any) -> Tensor:
     """``x / (1 + |x|)``.  dL/dx = G / (1 + |x|)**2."""
     x = _input(x, "softsign")
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     d = 1 + xp.abs(v)
     out = v / d
 
@@ -175,7 +175,7 @@ def relu6(x: Any, inplace: bool = False) -> Tensor:
 
 
 def _clip(x: Tensor, low: float, high: float, op: str) -> Tensor:
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     out = xp.clip(v, min=low, max=high)
     inside = (v > low) & (v < high)
 
@@ -195,7 +195,7 @@ def prelu(input: Any, weight: Any) -> Tensor:
     x = _input(input, "prelu")
     w = as_tensor(weight, "prelu")
     check_same_place(x, w, "prelu")
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     n = w.array.shape[0] if len(w.array.shape) == 1 else -1
     shape = tuple(v.shape)
     if n == 1 or len(w.array.shape) == 0:

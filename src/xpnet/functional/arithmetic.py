@@ -157,40 +157,40 @@ def neg(x: Any) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         return (-g,)
 
-    return make_result(-x.array, x._xp, (x,), backward, "neg", saves=False)
+    return make_result(-x.array, x.xp, (x,), backward, "neg", saves=False)
 
 
 def exp(x: Any) -> Tensor:
     """``e**x``.  dL/dx = G * e**x = G * out."""
     x = as_tensor(x, "exp")
-    out = x._xp.exp(_promote.floating_array(x._xp, x.array))
+    out = x.xp.exp(_promote.floating_array(x.xp, x.array))
 
     def backward(g: Any) -> tuple[Any]:
         return (g * out,)
 
-    return make_result(out, x._xp, (x,), backward, "exp")
+    return make_result(out, x.xp, (x,), backward, "exp")
 
 
 def log(x: Any) -> Tensor:
     """Natural logarithm.  dL/dx = G / x."""
     x = as_tensor(x, "log")
-    a = _promote.floating_array(x._xp, x.array)
+    a = _promote.floating_array(x.xp, x.array)
 
     def backward(g: Any) -> tuple[Any]:
         return (g / a,)
 
-    return make_result(x._xp.log(a), x._xp, (x,), backward, "log")
+    return make_result(x.xp.log(a), x.xp, (x,), backward, "log")
 
 
 def sqrt(x: Any) -> Tensor:
     """Square root.  dL/dx = G / (2 sqrt(x)) = G / (2 out)."""
     x = as_tensor(x, "sqrt")
-    out = x._xp.sqrt(_promote.floating_array(x._xp, x.array))
+    out = x.xp.sqrt(_promote.floating_array(x.xp, x.array))
 
     def backward(g: Any) -> tuple[Any]:
         return (g / (2 * out),)
 
-    return make_result(out, x._xp, (x,), backward, "sqrt")
+    return make_result(out, x.xp, (x,), backward, "sqrt")
 
 
 def abs(x: Any) -> Tensor:
@@ -198,15 +198,15 @@ def abs(x: Any) -> Tensor:
     x = as_tensor(x, "abs")
 
     def backward(g: Any) -> tuple[Any]:
-        return (g * sign(x._xp, x.array),)  # no mask: no GPU wait
+        return (g * sign(x.xp, x.array),)  # no mask: no GPU wait
 
-    return make_result(x._xp.abs(x.array), x._xp, (x,), backward, "abs")
+    return make_result(x.xp.abs(x.array), x.xp, (x,), backward, "abs")
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """``x`` limited to ``[min, max]``.  dL/dx = G where min <= x <= max, else 0."""
     x = as_tensor(x, "clip")
-    xp = x._xp
+    xp = x.xp
     out = clamp(xp, x.array, min, max)  # no mask: no GPU wait (NaN kept)
 
     def backward(g: Any) -> tuple[Any]:
@@ -238,7 +238,7 @@ def to(x: Any, device: Any = None, dtype: Any = None) -> Tensor:
     x = as_tensor(x, "to")
     if dtype is None and _dtypes.is_dtype(device):
         device, dtype = None, device
-    src_xp, src_dev, src_dtype = x._xp, _backend.device(x.array), x.array.dtype
+    src_xp, src_dev, src_dtype = x.xp, _backend.device(x.array), x.array.dtype
     xp, dev = _backend.resolve(device, like=(src_xp, src_dev))
     data = _backend.move(x.array, xp, dev)
     if dtype is not None:

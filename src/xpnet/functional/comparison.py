@@ -62,7 +62,7 @@ def _leaf(out: Any, xp: Any) -> Tensor:
 
 def _unary_test(input: Any, name: str) -> Tensor:
     x = as_tensor(input, name)
-    return _leaf(getattr(x._xp, name)(x.array), x._xp)
+    return _leaf(getattr(x.xp, name)(x.array), x.xp)
 
 
 def isnan(input: Any) -> Tensor:
@@ -134,7 +134,7 @@ def logical_xor(input: Any, other: Any) -> Tensor:
 def logical_not(input: Any) -> Tensor:
     """``not input`` elementwise (zero gives True); a bool tensor."""
     x = as_tensor(input, "logical_not")
-    return _leaf(x._xp.logical_not(_truth(x._xp, x.array)), x._xp)
+    return _leaf(x.xp.logical_not(_truth(x.xp, x.array)), x.xp)
 
 
 def _bitwise(input: Any, other: Any, name: str, op: Any) -> Tensor:
@@ -163,7 +163,7 @@ def bitwise_not(input: Any) -> Tensor:
     if _dtypes.is_floating(x.array.dtype):
         raise TypeError(f"~ (bitwise_not) is only for integer and bool tensors, got {x.dtype}; "
                         "for a mask from floats compare first, e.g. ~(x > 0)")
-    return _leaf(~x.array, x._xp)
+    return _leaf(~x.array, x.xp)
 
 
 def _dims(dim: Any) -> Any:
@@ -179,7 +179,7 @@ def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
         keepdim: keep the reduced axes with size 1.
     """
     x = as_tensor(input, "any")
-    return _leaf(x._xp.any(x.array, axis=_dims(dim), keepdims=keepdim), x._xp)
+    return _leaf(x.xp.any(x.array, axis=_dims(dim), keepdims=keepdim), x.xp)
 
 
 def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -191,7 +191,7 @@ def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
         keepdim: keep the reduced axes with size 1.
     """
     x = as_tensor(input, "all")
-    return _leaf(x._xp.all(x.array, axis=_dims(dim), keepdims=keepdim), x._xp)
+    return _leaf(x.xp.all(x.array, axis=_dims(dim), keepdims=keepdim), x.xp)
 
 
 def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
@@ -244,4 +244,4 @@ def equal(input: Any, other: Any) -> bool:
     a, b = as_tensor(input, "equal"), as_tensor(other, "equal")
     if a.shape != b.shape:
         return False
-    return bool(a._xp.all(a.array == b.array))
+    return bool(a.xp.all(a.array == b.array))

@@ -148,7 +148,7 @@ def expand(input: Any, *sizes_: Any) -> Tensor:
         raise RuntimeError(f"expand: the number of sizes provided ({len(target)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({x.ndim})")
     shape = tuple(x.shape[i - extra] if n == -1 and i >= extra else n for i, n in enumerate(target))
-    xp = x._xp
+    xp = x.xp
     try:
         out = xp.broadcast_to(x.array, shape)
     except (ValueError, RuntimeError):
@@ -173,7 +173,7 @@ def repeat(input: Any, *repeats: Any) -> Tensor:
     if len(reps) < x.ndim:
         raise RuntimeError(f"repeat: number of repeat dims ({len(reps)}) can not be smaller than "
                            f"number of dimensions of tensor ({x.ndim})")
-    xp = x._xp
+    xp = x.xp
     shape = (1,) * (len(reps) - x.ndim) + x.shape
     split = tuple(n for pair in zip(reps, shape) for n in pair)
     ones = tuple(n for s in shape for n in (1, s))
@@ -198,7 +198,7 @@ def tile(input: Any, dims: Any) -> Tensor:
 def flip(input: Any, dims: Any) -> Tensor:
     """``input`` reversed along ``dims``.  dL/dx = G reversed along the same axes."""
     x = as_tensor(input, "flip")
-    xp = x._xp
+    xp = x.xp
     axes = tuple(dim_index(d, x.ndim, "flip") for d in (dims if isinstance(dims, (tuple, list))
                                                           else (dims,)))
 
@@ -222,7 +222,7 @@ def narrow(input: Any, dim: int, start: int, length: int) -> Tensor:
     if not (0 <= start <= size and 0 <= length and start + length <= size):
         raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size "
                          f"({size}) of dim {dim} (shape {x.shape})")
-    xp = x._xp
+    xp = x.xp
     index = (slice(None),) * axis + (slice(start, start + length), Ellipsis)
     out = x.array[index]
     shape, dtype, device = x.shape, x.array.dtype, _backend.device(x.array)

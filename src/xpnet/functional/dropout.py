@@ -20,7 +20,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     x = as_tensor(x, "dropout")
     if not training or p == 0.0:
         return x
-    xp = x._xp
+    xp = x.xp
     if p == 1.0:
         mask = xp.zeros_like(x.array)
     else:

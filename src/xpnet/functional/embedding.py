@@ -45,7 +45,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     w = as_tensor(weight, "embedding")
     idx = as_tensor(input, "embedding")
     check_same_place(w, idx, "embedding")
-    xp = w._xp
+    xp = w.xp
     if len(w.array.shape) != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {tuple(w.array.shape)}")

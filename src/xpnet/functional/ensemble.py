@@ -51,7 +51,7 @@ def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | Non
     if bias is not None:
         bias = as_tensor(bias, name)
         check_same_place(weight, bias, name)
-    xp = weight._xp
+    xp = weight.xp
     z = xp.matmul(x.array, xp.matrix_transpose(weight.array))  # (K, N, out): one batched GEMM
     b = None if bias is None else xp.expand_dims(bias.array, axis=1)  # (K, 1, out)
     if activation is None:

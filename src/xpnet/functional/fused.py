@@ -128,7 +128,7 @@ def linear_node(x: Tensor, weight: Tensor, bias: Tensor | None, activation: str 
     Without an activation the bias is added in place to the fresh GEMM output and
     ``D = G``; with one, :func:`bias_act` adds it and ``D = G act'(Z)``.
     """
-    xp = weight._xp
+    xp = weight.xp
     lead = tuple(x.array.shape[:-1])
     rows = len(lead) == 1  # x is (N, in): no reshaping
     x2 = x.array if rows else xp.reshape(x.array, (-1, x.array.shape[-1]))

@@ -36,7 +36,7 @@ def _index(x: Tensor, index: Any, op: str) -> Any:
         raise RuntimeError(f"{op}(): Expected dtype int64 for index, got {name}: pass integer "
                            "indices (index.long())")
     a = t.array
-    return a if name == "int64" else x._xp.astype(a, x._xp.int64)
+    return a if name == "int64" else x.xp.astype(a, x.xp.int64)
 
 
 def _scatter_add(xp: Any, pos: Any, values: Any, size: int) -> Any:
@@ -94,7 +94,7 @@ def gather(input: Any, dim: int, index: Any, *, sparse_grad: bool = False) -> Te
         sparse_grad: accepted for torch's signature; the gradient is always dense.
     """
     x = as_tensor(input, "gather")
-    xp, shape = x._xp, tuple(x.array.shape)
+    xp, shape = x.xp, tuple(x.array.shape)
     dim = dim_index(dim, len(shape), "gather")
     idx = _index(x, index, "gather")
     pos = _positions(xp, idx, shape, dim, "gather")
@@ -118,7 +118,7 @@ def _source(x: Tensor, src: Any, value: Any, op: str) -> tuple[Tensor, bool]:
                                f"convert it (src.to({x.dtype}))")
         return s, False
     number: Any = value if value is not None else src
-    xp, dt = x._xp, x.array.dtype
+    xp, dt = x.xp, x.array.dtype
     if not _dtypes.is_floating(dt) and _dtypes.wrap(dt).name != "bool":
         number = int(number)
     full = xp.full((), number, dtype=dt, device=_backend.device(x.array))
@@ -127,7 +127,7 @@ def _source(x: Tensor, src: Any, value: Any, op: str) -> tuple[Tensor, bool]:
 
 def _write(input: Any, dim: int, index: Any, src: Any, value: Any, op: str, add: bool) -> Tensor:
     x = as_tensor(input, op)
-    xp, shape = x._xp, tuple(x.array.shape)
+    xp, shape = x.xp, tuple(x.array.shape)
     dim = dim_index(dim, len(shape), op)
     idx = _index(x, index, op)
     s, is_number = _source(x, src, value, op)
@@ -210,7 +210,7 @@ def index_select(input: Any, dim: int, index: Any) -> Tensor:
     dL/dinput = G summed back into the slices it came from.
     """
     x = as_tensor(input, "index_select")
-    xp, shape = x._xp, tuple(x.array.shape)
+    xp, shape = x.xp, tuple(x.array.shape)
     dim = dim_index(dim, len(shape), "index_select")
     idx = _index(x, index, "index_select")
     if idx.ndim > 1:
@@ -249,7 +249,7 @@ def masked_select(input: Any, mask: Any) -> Tensor:
     check_same_place(x, m, "masked_select")
     if _dtypes.wrap(m.array.dtype).name != "bool":
         raise RuntimeError(f"masked_select: expected a bool mask, got {m.dtype}")
-    xp = x._xp
+    xp = x.xp
     shape = tuple(xp.broadcast_arrays(x.array, m.array)[0].shape)
     xb = x if tuple(x.array.shape) == shape else expand(x, shape)
     mb = m.array if tuple(m.array.shape) == shape else xp.broadcast_to(m.array, shape)
@@ -264,7 +264,7 @@ def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
     values: on a GPU this waits for the device (a host read), as torch's does.
     """
     x = as_tensor(input, "nonzero")
-    xp, a = x._xp, x.array
+    xp, a = x.xp, x.array
     dev = _backend.device(a)
     if a.ndim == 0:  # torch: a 0-d input is treated as 1-D for as_tuple, as (n, 0) otherwise
         n = int(bool(a != 0))

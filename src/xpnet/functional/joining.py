@@ -48,7 +48,7 @@ def cat(tensors: Any, dim: int = 0) -> Tensor:
     dL/dx_k = the slice of G that x_k filled.
     """
     parts = _tensors(tensors, "cat")
-    xp = parts[0]._xp
+    xp = parts[0].xp
     ndim = parts[0].ndim
     if ndim == 0:
         raise RuntimeError("zero-dimensional tensor cannot be concatenated: use stack, or "

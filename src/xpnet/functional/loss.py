@@ -51,7 +51,7 @@ def loss_operands(input: Any, target: Any, name: str) -> tuple[Tensor, Tensor]:
     if y.array.dtype != x.array.dtype:
         if y.requires_grad:
             raise TypeError(f"{name}: target dtype {y.dtype} differs from input dtype {x.dtype}")
-        y = Tensor(x._xp.astype(y.array, x.array.dtype))
+        y = Tensor(x.xp.astype(y.array, x.array.dtype))
     return x, y
 
 
@@ -96,7 +96,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     if reduction not in _REDUCTIONS:
         _check_reduction(reduction, "mse_loss")
     x, y = loss_operands(input, target, "mse_loss")
-    xp = x._xp
+    xp = x.xp
     d = x.array - y.array
     squares = d * d
     scale = 2.0  # dL/dx = 2 d G, divided by the count for "mean"
@@ -197,7 +197,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     if y.requires_grad:
         raise ValueError("binary_cross_entropy: the target cannot require grad "
                          "(use binary_cross_entropy_with_logits)")
-    xp, pv, yv = p._xp, p.array, y.array
+    xp, pv, yv = p.xp, p.array, y.array
     readable = _backend.on_host(xp, _backend.device(p.array)) or anomaly.is_anomaly_enabled()
     if readable and bool(xp.any((pv < 0) | (pv > 1))):
         raise ValueError("binary_cross_entropy: input values must lie in [0, 1] "
@@ -240,7 +240,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     """
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x, y = loss_operands(input, target, "binary_cross_entropy_with_logits")
-    xp, xv, yv = x._xp, x.array, y.array
+    xp, xv, yv = x.xp, x.array, y.array
     e = xp.exp(-xp.abs(xv))
     out, share = _reduce(xp, xp.maximum(xv, 0.0) - xv * yv + xp.log1p(e), reduction)
 
@@ -298,7 +298,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, *, ignore_index: 
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     x, y, axis, classes = _class_operands(input, target, name)
-    xp = x._xp
+    xp = x.xp
     w = _class_weight(x, weight, axis, classes, name)
     e = label_smoothing
     logp = _stable_log_softmax(xp, x.array, axis)
@@ -363,7 +363,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, *, ignore_index: int =
     name = "nll_loss"
     _check_reduction(reduction, name)
     x, y, axis, classes = _class_operands(input, target, name)
-    xp = x._xp
+    xp = x.xp
     if _dtypes.is_floating(y.array.dtype):
         raise TypeError(f"{name}: target must hold integer class indices, got {y.dtype} (for "
                         f"class probabilities use cross_entropy on the scores)")
@@ -428,7 +428,7 @@ def _class_weight(x: Tensor, weight: Any, axis: int, classes: int, name: str) ->
     kind = _dtypes.wrap(w.array.dtype)
     if kind.name == "bool" or kind.name.startswith("complex"):
         raise TypeError(f"{name}: weight must be real numbers, got {kind}")
-    xp = x._xp
+    xp = x.xp
     data = w.array if w.array.dtype == x.array.dtype else xp.astype(w.array, x.array.dtype)
     shape = [1] * x.ndim
     shape[axis] = classes
@@ -450,7 +450,7 @@ def _probability_target(x: Tensor, y: Tensor, ignore_index: int, name: str) -> A
                            f"zero row or weight instead, or pass class indices")
     if y.requires_grad and y.array.dtype != x.array.dtype:
         raise TypeError(f"{name}: target dtype {y.dtype} differs from input dtype {x.dtype}")
-    return y.array if y.array.dtype == x.array.dtype else x._xp.astype(y.array, x.array.dtype)
+    return y.array if y.array.dtype == x.array.dtype else x.xp.astype(y.array, x.array.dtype)
 
 
 def _picked(xp: Any, hit: Any, v: Any, w: Any, poison: Any) -> Any:
@@ -479,7 +479,7 @@ def _class_targets(x: Tensor, y: Tensor, axis: int, classes: int, ignore_index: 
     that silently left them out; in anomaly mode (which reads values anyway) they
     raise the ValueError there too.
     """
-    xp = x._xp
+    xp = x.xp
     batch_shape = tuple(x.array.shape[:axis]) + tuple(x.array.shape[axis + 1:])
     if tuple(y.array.shape) != batch_shape:
         raise ValueError(

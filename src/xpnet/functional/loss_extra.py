@@ -40,7 +40,7 @@ def _operands(name: str, *values: Any) -> list[Tensor]:
             if t.requires_grad:
                 raise TypeError(f"{name}: dtypes {x.dtype} and {t.dtype} differ: convert one "
                                 f"with .to(dtype=...)")
-            t = Tensor(x._xp.astype(t.array, x.array.dtype))
+            t = Tensor(x.xp.astype(t.array, x.array.dtype))
         out.append(t)
     return out
 
@@ -85,7 +85,7 @@ def smooth_l1_loss(input: Any, target: Any, *, reduction: str = "mean", beta: fl
     if isinstance(beta, bool) or not isinstance(beta, (int, float)) or beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be a number >= 0, got {beta!r}")
     x, y = _operands("smooth_l1_loss", input, target)
-    xp = x._xp
+    xp = x.xp
     d = x.array - y.array
     a = xp.abs(d)
     small = a < beta
@@ -122,7 +122,7 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
     if reduction == "mean":
         warnings.warn(_KL_MEAN, UserWarning, stacklevel=2)
     x, y = _operands("kl_div", input, target)
-    xp, v, t = x._xp, x.array, y.array
+    xp, v, t = x.xp, x.array, y.array
     if log_target:
         p = xp.exp(t)
         loss = p * (t - v)
@@ -163,7 +163,7 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool
             or ``"none"`` (the elementwise losses, of the input's shape).
     """
     x, y = _operands("poisson_nll_loss", input, target)
-    xp, v, t = x._xp, x.array, y.array
+    xp, v, t = x.xp, x.array, y.array
     if log_input:
         e = xp.exp(v)
         loss = e - t * v
@@ -206,7 +206,7 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
             or ``"none"`` (the elementwise losses, of the input's shape).
     """
     a, b, y = _operands("margin_ranking_loss", input1, input2, target)
-    xp = a._xp
+    xp = a.xp
     diff = a.array - b.array
     z = -y.array * diff + margin
     active = z > 0

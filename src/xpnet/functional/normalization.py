@@ -55,7 +55,7 @@ def layer_norm(input: Any, normalized_shape: int | Sequence[int], weight: Any = 
     x = as_tensor(input, "layer_norm")
     require_floating(x, "layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     k = len(shape)
     if k == 0 or tuple(v.shape[len(v.shape) - k:]) != shape or len(v.shape) < k:
         raise ValueError(f"layer_norm: input of shape {tuple(v.shape)} must end with "
@@ -129,7 +129,7 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     """
     x = as_tensor(input, "batch_norm")
     require_floating(x, "batch_norm")
-    xp, v = x._xp, x.array
+    xp, v = x.xp, x.array
     shape = tuple(v.shape)
     if len(shape) < 2:
         raise ValueError(f"batch_norm: input must be (N, C) or (N, C, L), got shape {shape}")

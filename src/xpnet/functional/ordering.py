@@ -31,7 +31,7 @@ class topk_result(NamedTuple):
 
 
 def _order(x: Tensor, dim: int, descending: bool, stable: bool, name: str) -> tuple[Any, int]:
-    xp = x._xp
+    xp = x.xp
     if x.ndim == 0:
         return xp.zeros((), dtype=xp.int64, device=_backend.device(x.array)), 0
     axis = dim_index(dim, x.ndim, name)
@@ -56,7 +56,7 @@ def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = 
     """
     x = as_tensor(input, "argsort")
     order, _ = _order(x, dim, descending, stable, "argsort")
-    return make_result(order, x._xp, (), None, "")
+    return make_result(order, x.xp, (), None, "")
 
 
 def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> sort_result:
@@ -78,7 +78,7 @@ def sort(input: Any, dim: int = -1, descending: bool = False, stable: bool = Fal
         IndexError: ``dim`` is out of range.
     """
     x = as_tensor(input, "sort")
-    xp = x._xp
+    xp = x.xp
     order, axis = _order(x, dim, descending, stable, "sort")
     if x.ndim == 0:
         return sort_result(x, make_result(order, xp, (), None, ""))

@@ -27,7 +27,7 @@ def _unary(x: Any, name: str, forward: Callable[[Any, Any], Any],
            derivative: Callable[[Any, Any, Any, Any], Any]) -> Tensor:
     """``forward(xp, x)`` as a node whose backward is ``derivative(xp, x, out, G)``."""
     x = as_tensor(x, name)
-    xp = x._xp
+    xp = x.xp
     a = floating(xp, x.array)
     out = forward(xp, a)
 
@@ -64,7 +64,7 @@ def square(input: Any) -> Tensor:
     """
     x = as_tensor(input, "square")
     if not _dtypes.is_floating(x.array.dtype):  # torch keeps integers integer here
-        return make_result(x.array * x.array, x._xp, (), None, "square")
+        return make_result(x.array * x.array, x.xp, (), None, "square")
     return _unary(x, "square", lambda xp, a: a * a, lambda xp, a, o, g: 2 * g * a)
 
 
@@ -184,7 +184,7 @@ def log10(input: Any) -> Tensor:
 def _stepwise(x: Any, name: str, forward: Callable[[Any, Any], Any]) -> Tensor:
     """A piecewise-constant op: integer input passes through; dL/dx = 0."""
     x = as_tensor(x, name)
-    xp = x._xp
+    xp = x.xp
     if not _dtypes.is_floating(x.array.dtype) and name != "sign":
         return make_result(x.array, xp, (), None, name)
 
@@ -207,7 +207,7 @@ def sign(input: Any) -> Tensor:
     """
     x = as_tensor(input, "sign")
     if _dtypes.wrap(x.array.dtype).name == "bool":
-        return make_result(x.array, x._xp, (), None, "sign")
+        return make_result(x.array, x.xp, (), None, "sign")
     return _stepwise(x, "sign", lambda xp, a: xp.sign(a))
 
 
@@ -365,7 +365,7 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if not isinstance(min, Tensor) and not isinstance(max, Tensor) and not _is_array(min, max):
         return clip(x, min, max)  # numbers: the standard's clip, one node
-    xp = x._xp
+    xp = x.xp
     lo = None if min is None else operands(x, min, "clamp")[1]
     hi = None if max is None else operands(x, max, "clamp")[1]
     xv, lov, hiv = x.array, value(lo), value(hi)

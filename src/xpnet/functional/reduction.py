@@ -74,7 +74,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     axis, keepdims = axis_of(axis, dim, keepdims, keepdim, "sum")
     if dtype is not None:
         x = _promote.cast(x, _dtypes.resolve_name(dtype)) if x.dtype != dtype else x
-    xp = x._xp
+    xp = x.xp
     shape = tuple(x.array.shape)
     kept = keepdims_shape(shape, axis)
 
@@ -113,7 +113,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         x = _promote.cast(x, _dtypes.resolve_name(dtype)) if x.dtype != dtype else x
     require_floating(x, "mean")
     axis, keepdims = axis_of(axis, dim, keepdims, keepdim, "mean")
-    xp = x._xp
+    xp = x.xp
     shape = tuple(x.array.shape)
     kept = keepdims_shape(shape, axis)
     count = 1
@@ -130,7 +130,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
 
 def _amax(x: Tensor, axis: Any, keepdims: bool, name: str) -> Tensor:
     """The extremum over ``axis`` (all axes, or a tuple).  dL/dx = G shared among ties."""
-    xp = x._xp
+    xp = x.xp
     shape = tuple(x.array.shape)
     kept = keepdims_shape(shape, axis)
     out = getattr(xp, name)(x.array, axis=axis, keepdims=True)
@@ -146,7 +146,7 @@ def _amax(x: Tensor, axis: Any, keepdims: bool, name: str) -> Tensor:
 
 def _values_indices(x: Tensor, axis: int, keepdims: bool, name: str) -> ValuesIndices:
     """``(values, indices)`` of the extremum along one axis.  dL/dx = G at the index, else 0."""
-    xp = x._xp
+    xp = x.xp
     shape = tuple(x.array.shape)
     axis = dim_index(axis, len(shape), name)  # a 0-d tensor: torch allows dim 0 / -1
     if not shape:
@@ -237,7 +237,7 @@ def min(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
 def _arg(x: Any, axis: Any, keepdims: bool, dim: Any, keepdim: bool | None, name: str) -> Tensor:
     x = as_tensor(x, name)
     axis, keepdims = axis_of(axis, dim, keepdims, keepdim, name)
-    xp = x._xp
+    xp = x.xp
     if axis is None and keepdims:  # torch: the flat index, shaped (1, 1, ...)
         out = xp.reshape(getattr(xp, name)(x.array), (1,) * x.ndim)
     else:

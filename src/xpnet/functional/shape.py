@@ -15,7 +15,7 @@ from ._scatter import scatter_add
 def reshape(x: Any, shape: tuple[int, ...]) -> Tensor:
     """``x`` with a new shape (one entry may be -1).  dL/dx = G reshaped to x's shape."""
     x = as_tensor(x, "reshape")
-    xp = x._xp
+    xp = x.xp
     old = tuple(x.array.shape)
 
     def backward(g: Any) -> tuple[Any]:
@@ -31,7 +31,7 @@ def reshape(x: Any, shape: tuple[int, ...]) -> Tensor:
 def permute_dims(x: Any, axes: tuple[int, ...]) -> Tensor:
     """``x`` with its axes reordered.  dL/dx = G with the inverse order."""
     x = as_tensor(x, "permute_dims")
-    xp = x._xp
+    xp = x.xp
     axes = tuple(dim_index(a, x.ndim, "permute") for a in axes)
     inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
 
@@ -64,7 +64,7 @@ def getitem(x: Any, index: Any) -> Tensor:
     Integer arrays (Tensors, arrays or lists): see :func:`_take`.
     """
     x = as_tensor(x, "getitem")
-    xp = x._xp
+    xp = x.xp
     parts = index if isinstance(index, tuple) else (index,)
     parts = tuple(_list_as_array(x, part) for part in parts)
     if _has_integer_array(parts):
@@ -111,7 +111,7 @@ def _take(x: Tensor, arrays: tuple[Any, ...]) -> Tensor:
     Indices are checked where reading them is free (``_backend.on_host``); on GPUs
     an index out of range is not reported.
     """
-    xp, shape, dev = x._xp, tuple(x.array.shape), _backend.device(x.array)
+    xp, shape, dev = x.xp, tuple(x.array.shape), _backend.device(x.array)
     if len(arrays) > len(shape):
         raise IndexError(f"too many indices: {len(arrays)} for a tensor of shape {shape}")
     sizes, trailing = shape[:len(arrays)], shape[len(arrays):]
@@ -164,7 +164,7 @@ def _list_as_array(x: Tensor, part: Any) -> Any:
         check_same_place(x, part, "getitem")
         return part.array
     if isinstance(part, list):
-        xp = x._xp
+        xp = x.xp
         array = xp.asarray(part, device=_backend.device(x.array))
         kind = wrap(array.dtype)
         if not (kind.name == "bool" or "int" in kind.name):

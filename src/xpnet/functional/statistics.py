@@ -62,7 +62,7 @@ def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
         TypeError: both ``unbiased`` and ``correction`` are given.
     """
     x, dim, c, kept, denominator = _spread(input, dim, unbiased, correction, "var")
-    xp = x._xp
+    xp = x.xp
     out = xp.var(x.array, axis=dim, correction=c, keepdims=keepdim)
 
     def backward(g: Any) -> tuple[Any]:
@@ -101,7 +101,7 @@ def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False
         TypeError: both ``unbiased`` and ``correction`` are given.
     """
     x, dim, c, kept, denominator = _spread(input, dim, unbiased, correction, "std")
-    xp = x._xp
+    xp = x.xp
     out = xp.std(x.array, axis=dim, correction=c, keepdims=keepdim)
 
     def backward(g: Any) -> tuple[Any]:
@@ -141,7 +141,7 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dty
     if isinstance(p, str):
         raise NotImplementedError(f"norm: p={p!r} is not supported; use a number, inf, -inf or 'fro'")
     dim = _dims(dim)
-    xp, xv, kept = x._xp, x.array, keepdims_shape(tuple(x.array.shape), dim)
+    xp, xv, kept = x.xp, x.array, keepdims_shape(tuple(x.array.shape), dim)
     a = xp.abs(xv)
     if math.isinf(p):
         out = (xp.max if p > 0 else xp.min)(a, axis=dim, keepdims=True)
@@ -196,7 +196,7 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
             input keeps its dtype and integer or bool input gives int64.
     """
     x = as_tensor(input, "prod")
-    xp = x._xp
+    xp = x.xp
     target = _integer_sum_dtype(xp, x, dtype)
     xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
     out = xp.prod(xv, axis=dim, keepdims=True)
@@ -227,7 +227,7 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
             input keeps its dtype and integer or bool input gives int64.
     """
     x = as_tensor(input, "cumsum")
-    xp = x._xp
+    xp = x.xp
     target = _integer_sum_dtype(xp, x, dtype)
     xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
     axis = dim_index(dim, xv.ndim, "cumsum")
@@ -251,7 +251,7 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
         keepdim: keep the reduced axes with size 1.
     """
     x = as_tensor(input, "logsumexp")
-    xp, xv = x._xp, x.array
+    xp, xv = x.xp, x.array
     dim = _dims(dim)
     if not _dtypes.is_floating(xv.dtype):
         xv = xp.astype(xv, _dtypes.resolve(None, xp))  # the default float dtype
@@ -284,7 +284,7 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None) -> Tensor:
         IndexError: ``dim`` out of range.
     """
     x = as_tensor(input, "cumprod")
-    xp = x._xp
+    xp = x.xp
     target = _integer_sum_dtype(xp, x, dtype)
     xv = x.array if target is None or x.array.dtype == target else xp.astype(x.array, target)
     axis = dim_index(dim, xv.ndim, "cumprod")

@@ -45,7 +45,7 @@ def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
             f"input with x.to(dtype=xn.{like.dtype.name}), or the model with "
             f"model.to(dtype=xn.{t.dtype.name})"
         )
-    return Tensor(t._xp.astype(t.array, like.array.dtype))
+    return Tensor(t.xp.astype(t.array, like.array.dtype))
 
 
 def loss_input(x: Any, loss: str) -> Tensor:

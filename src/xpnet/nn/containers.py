@@ -358,4 +358,4 @@ def _describe(p: Parameter) -> str:
     from .. import _backend
 
     return (f"Parameter of shape {tuple(p.shape)}, {p.dtype}, on "
-            f"{_backend.describe(p._xp, _backend.device(p.array))}")
+            f"{_backend.describe(p.xp, _backend.device(p.array))}")

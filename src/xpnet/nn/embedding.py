@@ -78,7 +78,7 @@ class Embedding(Module):
     def _fill_padding_idx_with_zero(self) -> None:
         if self.padding_idx is not None:
             w = self.weight
-            xp = w._xp
+            xp = w.xp
             rows = xp.arange(self.num_embeddings, dtype=xp.int64, device=_backend.device(w.array))
             w.data = xp.where(xp.reshape(rows == self.padding_idx, (-1, 1)), 0.0, w.array)
 

@@ -160,7 +160,7 @@ class Ensemble(Sequential):
             if y.requires_grad:
                 raise ValueError(f"{name}: a target that requires grad must be given per member, "
                                  f"shape ({k}, ...)")
-            y = as_tensor(y._xp.broadcast_to(y.array, (k, *y.shape)), name)
+            y = as_tensor(y.xp.broadcast_to(y.array, (k, *y.shape)), name)
         elif y.ndim != member_ndim + 1 or y.shape[0] != k:
             raise ValueError(f"{name}: target of shape {tuple(y.shape)} fits neither one member's "
                              f"prediction {x.shape[1:]} (shared) nor ({k}, ...) (per member)")
@@ -189,7 +189,7 @@ def _class_weight_sums(loss_fn: Module, y: Tensor, k: int, dtype: Any) -> Any:
     weight, ignore = getattr(loss_fn, "weight", None), getattr(loss_fn, "ignore_index", None)
     if (weight is None and ignore is None) or _dtypes.is_floating(y.array.dtype):
         return None
-    xp, ids = y._xp, y.array
+    xp, ids = y.xp, y.array
     kept = ids != ignore if ignore is not None else ids == ids
     if weight is None:
         per_target = xp.astype(kept, dtype)
@@ -221,10 +221,10 @@ def _stack_layer(parts: list[Module], name: str) -> Module:
 
 def _stack_linear(parts: list[Linear]) -> EnsembleLinear:
     first = parts[0]
-    xp, dev, dtype = first.weight._xp, first.weight.device, first.weight.array.dtype
+    xp, dev, dtype = first.weight.xp, first.weight.device, first.weight.array.dtype
     for i, m in enumerate(parts):
         w = m.weight
-        if w._xp is not xp or w.array.dtype != dtype or str(w.device) != str(dev):
+        if w.xp is not xp or w.array.dtype != dtype or str(w.device) != str(dev):
             raise ValueError(f"Ensemble: model {i}'s {m._name()} is on {w.device} with {w.dtype}, "
                              f"model 0's on {dev} with {first.weight.dtype}: move them with "
                              f".to(...) first")
@@ -242,7 +242,7 @@ def _unstack_layer(m: Module, k: int) -> Module:
     w = m.weight
     layer = Linear(m.in_features, m.out_features, bias=m.bias is not None, device=w.device,
                    dtype=w.array.dtype)
-    layer.weight.array = w._xp.asarray(w.array[k, ...], copy=True)
+    layer.weight.array = w.xp.asarray(w.array[k, ...], copy=True)
     if m.bias is not None and layer.bias is not None:
-        layer.bias.array = w._xp.asarray(m.bias.array[k, ...], copy=True)
+        layer.bias.array = w.xp.asarray(m.bias.array[k, ...], copy=True)
     return layer

@@ -170,11 +170,11 @@ class _BackwardState:
             grads = tuple(g.by_position.get(k) for k in range(len(parents)))
             return self._fire(grads)
 
-        hub = make_result(first.array, first._xp, parents, hub_backward,
+        hub = make_result(first.array, first.xp, parents, hub_backward,
                           "BackwardHookFunctionBackward", saves=False)
         out = list(args)
         for k, i in enumerate(positions):
-            out[i] = make_result(args[i].array, args[i]._xp, (hub,), _route_to(k),
+            out[i] = make_result(args[i].array, args[i].xp, (hub,), _route_to(k),
                                  "BackwardHookFunctionBackward", saves=False)
         return tuple(out)
 
@@ -204,11 +204,11 @@ class _BackwardState:
             return tuple(_array(grad_output[i]) for i in positions)
 
         first = parents[0]
-        hub = make_result(first.array, first._xp, parents, hub_backward,
+        hub = make_result(first.array, first.xp, parents, hub_backward,
                           "BackwardHookFunctionBackward", saves=False)
         wrapped = list(outputs)
         for k, i in enumerate(positions):
-            wrapped[i] = make_result(outputs[i].array, outputs[i]._xp, (hub,), _route_to(k),
+            wrapped[i] = make_result(outputs[i].array, outputs[i].xp, (hub,), _route_to(k),
                                      "BackwardHookFunctionBackward", saves=False)
         if single:
             return wrapped[0]

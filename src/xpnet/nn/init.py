@@ -79,7 +79,7 @@ def _draw(t: Tensor, kind: str, name: str) -> Any:
     _tensor(t, name)
     if not _dtypes.is_floating(t.array.dtype):
         raise TypeError(f"nn.init.{name} needs a floating-point tensor, got {t.dtype}")
-    xp, dtype = t._xp, t.array.dtype
+    xp, dtype = t.xp, t.array.dtype
     draw = _backend.uniform if kind == "uniform" else _backend.normal
     out = draw(t.shape, xp=xp, device=_backend.device(t.array), dtype=dtype)
     return out if out.dtype == dtype else xp.astype(out, dtype)
@@ -89,7 +89,7 @@ def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of U(a, b)."""
     with no_grad():
         sample = _draw(t, "uniform", "uniform_")
-        with _backend.device_scope(t._xp, _backend.device(t.array)):  # CuPy runs ops on the current GPU: t's
+        with _backend.device_scope(t.xp, _backend.device(t.array)):  # CuPy runs ops on the current GPU: t's
             t.array = a + (b - a) * sample
     return t
 
@@ -98,7 +98,7 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill ``t`` with samples of N(mean, std**2)."""
     with no_grad():
         sample = _draw(t, "normal", "normal_")
-        with _backend.device_scope(t._xp, _backend.device(t.array)):  # CuPy runs ops on the current GPU: t's
+        with _backend.device_scope(t.xp, _backend.device(t.array)):  # CuPy runs ops on the current GPU: t's
             t.array = mean + std * sample
     return t
 
@@ -106,7 +106,7 @@ def normal_(t: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 def constant_(t: Tensor, val: float) -> Tensor:
     """Fill ``t`` with ``val``."""
     _tensor(t, "constant_")
-    t.array = t._xp.full(t.shape, val, dtype=t.array.dtype, device=_backend.device(t.array))
+    t.array = t.xp.full(t.shape, val, dtype=t.array.dtype, device=_backend.device(t.array))
     return t
 
 

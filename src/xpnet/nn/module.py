@@ -253,7 +253,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.array = p._xp.zeros_like(p.grad.array)
+                p.grad.array = p.xp.zeros_like(p.grad.array)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Freeze (False) or unfreeze every parameter; returns self."""
@@ -284,14 +284,14 @@ class Module:
             raise TypeError(f"Module.to only casts to floating dtypes, got {dtype}")
         plan = []  # everything is converted first, so a failure leaves the model as it was
         for p in self.parameters():
-            xp, dev = _backend.resolve(device, like=(p._xp, _backend.device(p.array)))
+            xp, dev = _backend.resolve(device, like=(p.xp, _backend.device(p.array)))
             cast = dtype is not None and _dtypes.is_floating(p.array.dtype)
             data = convert(p.array, xp, dev, dtype if cast else None)
             grad = None if p.grad is None else convert(p.grad.array, xp, dev, dtype if cast else None)
             plan.append((p, data, grad))
         moved = []
         for _, b in self.named_buffers():
-            xp, dev = _backend.resolve(device, like=(b._xp, _backend.device(b.array)))
+            xp, dev = _backend.resolve(device, like=(b.xp, _backend.device(b.array)))
             cast = dtype is not None and _dtypes.is_floating(b.array.dtype)
             moved.append((b, convert(b.array, xp, dev, dtype if cast else None)))
         for p, data, grad in plan:

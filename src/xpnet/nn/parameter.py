@@ -44,5 +44,5 @@ def rebind(p: Tensor, data: Any, grad: Any) -> None:
     rebinding ``.data``/``.grad`` (and the cached namespace) in place.
     """
     p.array = data
-    p._xp = _backend.namespace(data)
+    p.xp = _backend.namespace(data)
     p.grad = None if grad is None else Tensor(grad)

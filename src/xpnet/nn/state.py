@@ -61,7 +61,7 @@ def load(module: Any, state_dict: Mapping[str, Any], strict: bool) -> Incompatib
                "and unexpected keys)" if strict and (missing or unexpected)
                else "\n(nothing was changed)")
         )
-    converted = [(p, convert(v, p._xp, _backend.device(p.array), p.array.dtype, copy=True)) for p, v in plan]
+    converted = [(p, convert(v, p.xp, _backend.device(p.array), p.array.dtype, copy=True)) for p, v in plan]
     for p, data in converted:
         p.array = data
     return IncompatibleKeys(missing, unexpected)

@@ -114,7 +114,7 @@ def _zero_norm(params: list[Tensor]) -> Tensor:
         xp, dev = _backend.resolve(None)
         return Tensor(xp.asarray(0.0, dtype=xp.float32, device=dev))
     first = params[0]
-    return Tensor(first._xp.zeros((), dtype=first.array.dtype, device=_backend.device(first.array)))
+    return Tensor(first.xp.zeros((), dtype=first.array.dtype, device=_backend.device(first.array)))
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

@@ -114,7 +114,7 @@ class FlatGroup:
                     return None
         if self.grads is not None:
             return self.grads
-        return self.param._xp.concat(list(map(_GRAD, params)), axis=None)  # flattened, end to end
+        return self.param.xp.concat(list(map(_GRAD, params)), axis=None)  # flattened, end to end
 
 
 def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGroup | None:
@@ -126,13 +126,13 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
     if not params:
         return None
     first = params[0]
-    xp, dtype = first._xp, first.array.dtype
+    xp, dtype = first.xp, first.array.dtype
     if _backend.library(xp) not in _LIBRARIES or not _dtypes.is_floating(dtype):
         return None
     total = 0
     for p in params:
         data = p.array
-        if (p.grad is None or p._xp is not xp or data.dtype != dtype
+        if (p.grad is None or p.xp is not xp or data.dtype != dtype
                 or not _backend.same_device(xp, data, first.array) or not _backend.is_writeable(data)):
             return None
         total += _size(data.shape)
@@ -172,12 +172,12 @@ def step(group: FlatGroup, optimizer: Any, params: list[Tensor], options: dict[s
     if plan_options is not None:
         key = plan_options(options)
         if key != group.plan_key:  # first step, or an option changed (a schedule's lr)
-            group.plan = optimizer._flat_plan(group.param._xp, group.flat.dtype, key)
+            group.plan = optimizer._flat_plan(group.param.xp, group.flat.dtype, key)
             group.plan_key = key
         if group.plan is not None and group.plan(group.flat, g, group.state):
             return True  # in place: every view still stands
     param = group.param
-    xp = param._xp
+    xp = param.xp
     optimizer._update(param, g, group.state, options)
     if param.array is not group.flat:  # rebound rather than updated in place: view the new array
         group.flat = param.array

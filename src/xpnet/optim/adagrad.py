@@ -41,7 +41,7 @@ class Adagrad(Optimizer):
         check_nonnegative(group, "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = p._xp
+        xp = p.xp
         if not state:
             state["step"] = 0
             state["sum"] = xp.full_like(p.array, group["initial_accumulator_value"])

@@ -53,7 +53,7 @@ class Adam(Optimizer):
         check_nonnegative(group, "weight_decay")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = p._xp
+        xp = p.xp
         if not state:
             state["step"] = 0
             state["exp_avg"] = xp.zeros_like(p.array)

@@ -53,7 +53,7 @@ class NAdam(Optimizer):
         check_nonnegative(group, "weight_decay", "momentum_decay")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = p._xp
+        xp = p.xp
         if not state:
             state["step"] = 0
             state["mu_product"] = 1.0

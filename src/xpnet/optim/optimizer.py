@@ -2,7 +2,7 @@
 
 A subclass gives its default options, checks them in ``_validate`` and
 updates one parameter in ``_update(p, g, state, group)``, written with the
-parameter's namespace ``xp = p._xp`` only. SGD and Adam put that math in one
+parameter's namespace ``xp = p.xp`` only. SGD and Adam put that math in one
 module-level function of plain arrays (``sgd_step``, ``adam_step``) and call
 it through :func:`xpnet._backend.dispatch`, which runs its fused CuPy
 sibling (:mod:`xpnet.cuda`) instead on CuPy arrays. Updates change ``p.array`` and the
@@ -185,7 +185,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 elif p.grad is not None:
-                    p.grad.array = p._xp.zeros_like(p.array)
+                    p.grad.array = p.xp.zeros_like(p.array)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a ``.grad``; return ``closure()``'s loss if given.
@@ -237,7 +237,7 @@ class Optimizer:
             if not _backend.is_array(value):
                 continue
             xp = _backend.namespace(value)
-            if (xp is not p._xp or not _backend.same_device(xp, value, p.array)
+            if (xp is not p.xp or not _backend.same_device(xp, value, p.array)
                     or (value.dtype != p.array.dtype and _dtypes.is_floating(value.dtype))):
                 state[name] = _load_value(p, "", name, value)
 
@@ -328,11 +328,11 @@ def _load_value(p: Tensor, index: Any, name: str, value: Any) -> Any:
     if value.shape and tuple(value.shape) != p.shape:
         raise ValueError(f"loaded state '{name}' of parameter {index} has shape {tuple(value.shape)} "
                          f"but the parameter has shape {tuple(p.shape)}")
-    moved = _backend.move(value, p._xp, _backend.device(p.array))
+    moved = _backend.move(value, p.xp, _backend.device(p.array))
     floating = _dtypes.is_floating(moved.dtype)
     if floating and moved.dtype != p.array.dtype:
-        return p._xp.astype(moved, p.array.dtype)
+        return p.xp.astype(moved, p.array.dtype)
     # Always a copy: a move between libraries on the host (torch cpu <-> NumPy) shares memory,
     # and the state loaded must not train on in the dict it came from.
-    return p._xp.asarray(moved, copy=True)
+    return p.xp.asarray(moved, copy=True)
 

@@ -46,7 +46,7 @@ class RMSprop(Optimizer):
         check_nonnegative(group, "lr", "eps", "momentum", "weight_decay", "alpha")
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        xp = p._xp
+        xp = p.xp
         alpha, momentum, wd = group["alpha"], group["momentum"], group["weight_decay"]
         if not state:
             state["step"] = 0

@@ -55,7 +55,7 @@ class SGD(Optimizer):
         return None if make is None else make(dtype, *options)
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        p.array, buf = _backend.dispatch(sgd_step, p._xp, p.array, g, state.get("momentum_buffer"),
+        p.array, buf = _backend.dispatch(sgd_step, p.xp, p.array, g, state.get("momentum_buffer"),
                                  lr=group["lr"], momentum=group["momentum"],
                                  dampening=group["dampening"], weight_decay=group["weight_decay"],
                                  nesterov=group["nesterov"])

@@ -38,7 +38,7 @@ class Bucket:
     def __init__(self, params: list[Tensor]) -> None:
         self.params = params
         first = params[0].array
-        self.xp = params[0]._xp
+        self.xp = params[0].xp
         self.sizes = [math.prod(p.array.shape) for p in params]
         self.nbytes = sum(self.sizes) * int(getattr(first.dtype, "itemsize", 4))
         self.buffer = self.views = None
@@ -59,7 +59,7 @@ class Bucket:
         if self.buffer is not None:
             for p, view in zip(self.params, self.views):  # type: ignore[arg-type]
                 g = p._grad
-                if p._xp is not xp:
+                if p.xp is not xp:
                     raise RuntimeError(_MOVED)
                 if g is None:
                     view[...] = 0
@@ -88,7 +88,7 @@ def buckets(params: list[Tensor], cap_bytes: int) -> list[Bucket]:
     nbytes = 0
     for p in reversed(params):
         array = p.array
-        k = (id(p._xp), str(_backend.device(array)), str(array.dtype))
+        k = (id(p.xp), str(_backend.device(array)), str(array.dtype))
         size = math.prod(array.shape) * int(getattr(array.dtype, "itemsize", 4))
         if current and (k != key or nbytes + size > cap_bytes):
             out.append(Bucket(current))
@@ -155,7 +155,7 @@ class Reducer:
                 self.reduce()
             return (None,)
 
-        return make_result(out.array, out._xp, (out,), reduce_after, "ddp_reduce", saves=False)
+        return make_result(out.array, out.xp, (out,), reduce_after, "ddp_reduce", saves=False)
 
 
 def _tensors(obj: Any, found: list[Tensor]) -> None:

@@ -134,7 +134,7 @@ class DataLoader:
 
     def _whole_arrays(self, data: Any, rows: Any) -> Iterator[list[Any]]:
         """Batches of a TensorDataset: one gather of rows per tensor, on the data's device."""
-        xp, device, tensors = data._xp, data._device, data.tensors
+        xp, device, tensors = data.xp, data._device, data.tensors
         batches = self.batch_sampler
         sampler: Any = getattr(batches, "sampler", None)
         if type(batches) is BatchSampler and type(sampler) in (SequentialSampler, RandomSampler):

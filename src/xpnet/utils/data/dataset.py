@@ -48,7 +48,7 @@ class TensorDataset(Dataset):
     """
 
     def __init__(self, *tensors: Any) -> None:
-        _, items, self._xp, self._device, self._n = columns(list(tensors), "TensorDataset")
+        _, items, self.xp, self._device, self._n = columns(list(tensors), "TensorDataset")
         self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in items)
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
@@ -146,7 +146,7 @@ def row_source(dataset: Any) -> tuple[TensorDataset, Any] | None:
         dataset = dataset.dataset
     if not isinstance(dataset, TensorDataset):
         return None
-    xp, device = dataset._xp, dataset._device
+    xp, device = dataset.xp, dataset._device
     rows = None
     for indices in reversed(chain):  # innermost Subset first
         idx = xp.asarray(list(indices), dtype=xp.int64, device=device)
