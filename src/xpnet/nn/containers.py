@@ -183,8 +183,8 @@ class Sequential(_Sequence):
             elif spec is not None:
                 x = call(x, *spec)
             else:  # fused_as from a property, or a negative_slope: read now
-                spec = fusion.spec(act)
-                x = act(call(x)) if spec is None else call(x, *spec)
+                name = act.fused_as
+                x = act(call(x)) if name is None else call(x, name, getattr(act, "negative_slope", 0.01))
         return x
 
 

@@ -20,7 +20,7 @@ with a ``forward`` set on the instance, runs by itself.
 
 :func:`plan` decides once, for the layers as they are; ``Sequential`` keeps the
 plan until its layers change or a hook is added or removed. A ``fused_as`` given
-by a property, and a ``negative_slope``, are read again at each call (:func:`spec`).
+by a property, and a ``negative_slope``, are read again at each call.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 from ..functional.fused import ACTIVATIONS
 from .module import Module
 
-Step = tuple[Any, Module | None, tuple[Any, ...] | None]
+Step = tuple[Any, Any, tuple[Any, ...] | None]  # (call, the fused activation layer or None, spec)
 
 
 def declared(layer: Module, name: str) -> bool:
@@ -45,13 +45,6 @@ def declared(layer: Module, name: str) -> bool:
                                      for runs in ("forward", "__call__"))
 
 
-def spec(act: Module) -> tuple[str, float] | None:
-    """``(activation, negative_slope)`` for ``forward(x, ...)`` of the layer before ``act``,
-    read now; None when ``act`` does not fuse as it stands. ``act`` must be declared."""
-    name = act.fused_as  # type: ignore[attr-defined]
-    return None if name is None else (name, getattr(act, "negative_slope", 0.01))
-
-
 def plan(modules: tuple[Module, ...]) -> tuple[Step, ...]:
     """The steps of ``modules`` in order, each ``(call, act, spec)``:
 
@@ -59,7 +52,8 @@ def plan(modules: tuple[Module, ...]) -> tuple[Step, ...]:
     - ``(linear.forward, None, None)``: a linear layer without a fused activation;
     - ``(linear.forward, act, (name,))``: ``x = linear.forward(x, name)``, ``act`` fused
       (its ``fused_as`` a plain attribute and no options: read once, here);
-    - ``(linear.forward, act, None)``: ``act``'s :func:`spec` is read at each call.
+    - ``(linear.forward, act, None)``: ``act.fused_as`` and its ``negative_slope`` (if it
+      has one) are read at each call; ``fused_as`` None runs ``act(linear.forward(x))``.
 
     Raises:
         ValueError: a layer's ``fused_as`` is a name the fused op does not know.
@@ -67,31 +61,31 @@ def plan(modules: tuple[Module, ...]) -> tuple[Step, ...]:
     steps: list[Step] = []
     i = 0
     while i < len(modules):
-        m = modules[i]
-        if m._hooked or not declared(m, "absorbs_activation") or not m.absorbs_activation:  # type: ignore[attr-defined]
+        m, act = modules[i], modules[i + 1] if i + 1 < len(modules) else None
+        i += 1
+        if m._hooked or not (declared(m, "absorbs_activation") and m.absorbs_activation):  # type: ignore[attr-defined]
             steps.append((m, None, None))
-            i += 1
             continue
-        act = modules[i + 1] if i + 1 < len(modules) else None
-        if act is None or act._hooked or not declared(act, "fused_as"):
-            steps.append((m.forward, None, None))
-            i += 1
-            continue
+        fused = act is not None and not act._hooked and declared(act, "fused_as")
+        name = _checked(act) if fused else None
         # a plain attribute and no options: read once, here (a property is read at each call)
-        fixed = isinstance(_owned(act, "fused_as"), (str, type(None))) \
+        fixed = fused and isinstance(_owned(act, "fused_as"), (str, type(None))) \
             and not hasattr(act, "negative_slope")
-        name = act.fused_as  # type: ignore[attr-defined]
-        if name is not None and name not in ACTIVATIONS:
-            raise ValueError(f"{type(act).__name__}.fused_as is {name!r}: the fused op knows "
-                             f"{', '.join(map(repr, ACTIVATIONS))}; set fused_as = None to run "
-                             f"the layer by itself")
-        if fixed and name is None:
+        if not fused or (fixed and name is None):
             steps.append((m.forward, None, None))
+        else:
+            steps.append((m.forward, act, (name,) if fixed else None))
             i += 1
-            continue
-        steps.append((m.forward, act, (name,) if fixed else None))
-        i += 2
     return tuple(steps)
+
+
+def _checked(act: Any) -> str | None:
+    name = act.fused_as
+    if name is not None and name not in ACTIVATIONS:
+        raise ValueError(f"{type(act).__name__}.fused_as is {name!r}: the fused op knows "
+                         f"{', '.join(map(repr, ACTIVATIONS))}; set fused_as = None to run "
+                         f"the layer by itself")
+    return name
 
 
 def _owner(cls: type, name: str) -> type | None:
@@ -99,7 +93,7 @@ def _owner(cls: type, name: str) -> type | None:
     return next((c for c in cls.__mro__ if name in vars(c)), None)
 
 
-def _owned(layer: Module, name: str) -> Any:
+def _owned(layer: Any, name: str) -> Any:
     """``name`` as stored (a property stays a property), instance first."""
     if name in vars(layer):
         return vars(layer)[name]
