@@ -139,6 +139,9 @@ class CupyBackend(Backend):
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.get()
 
+    def host_memory(self, array: Any) -> str:
+        return "fresh"  # .get() copies to a new host array
+
     def from_numpy(self, host: np.ndarray, dev: Any) -> Any:
         with dev:
             return self.namespace.asarray(host)

@@ -138,6 +138,9 @@ class NumpyBackend(Backend):
     def to_numpy(self, array: Any) -> np.ndarray:
         return array if isinstance(array, np.ndarray) else np.asarray(array)
 
+    def host_memory(self, array: Any) -> str:
+        return "shared"
+
     def from_numpy(self, host: np.ndarray, dev: Any) -> Any:
         return host
 
