@@ -1,9 +1,10 @@
-"""Making tensors: from data (``tensor``, ``asarray``) and from scratch (``zeros``, ``randn``...).
+"""Making tensors: from data (``tensor``, ``asarray``) and from scratch (``zeros``, ``arange``...).
 
 Every creation passes ``dtype=`` and ``device=`` explicitly to the backend.
 ``device`` picks the library too: ``"cpu"`` is NumPy, ``"cuda"``/``"cuda:N"``
 CuPy, and a device object (``torch.device``, ``array_api_strict.Device``)
-that library. The default dtype is float32 on every backend.
+that library. The default dtype is float32 on every backend. The random draws
+(``rand``, ``randn``, ...) build on the helpers here, in :mod:`xpnet.sampling`.
 """
 
 from __future__ import annotations
@@ -490,11 +491,7 @@ def manual_seed(seed: int) -> None:
     _backend.manual_seed(seed)
 
 
-# The random draws (rand, randn, randint, ...) build on the helpers above.
-from .sampling import normal, rand, rand_like, randint, randn, randn_like, randperm  # noqa: E402
-
 __all__ = [
     "arange", "as_tensor", "asarray", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
-    "linspace", "manual_seed", "normal", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
+    "linspace", "manual_seed", "ones", "ones_like", "tensor", "zeros", "zeros_like",
 ]

@@ -21,9 +21,16 @@ from ._device import device as _device_type
 from ._size import Size
 from ._tensor_convert import ConversionMethods
 from ._tensor_inplace import InPlaceMethods
-from ._tensor_methods import TensorMethods
+from ._tensor_methods import LateFunctional, TensorMethods
 from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
+
+if TYPE_CHECKING:
+    from . import functional as F
+else:
+    # xpnet.functional imports this module (its ops build Tensors), so this one reads it late:
+    # the first F.<op> call puts the module itself here (no cost per call after that).
+    F = LateFunctional(globals())
 
 Backward = Callable[[Any], tuple[Any, ...]]
 # Numbers tensors in the order they are made: a topological order of any graph
@@ -260,8 +267,9 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     # -- operators: each is an op of xpnet.functional --------------------------------------
     # ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a @ b``, ``a ** b``, ``-a`` and ``a[i]``
-    # are the functional ops themselves, set below once xpnet.functional exists (a method
-    # calling them would cost one call more on every operator).
+    # are the functional ops themselves, bound at the end of ``functional/__init__.py``
+    # (a method calling them would cost one call more on every operator; binding them here
+    # would make this module import functional, which imports this one: an import cycle).
     if TYPE_CHECKING:
         def __add__(self, other: Any) -> Tensor: ...
         def __sub__(self, other: Any) -> Tensor: ...
@@ -466,16 +474,3 @@ def next_seq() -> int:
 
 # A stand-in input for Python scalars in binary ops: never needs a gradient.
 CONSTANT = _make(None, None)
-
-
-from . import functional as F  # noqa: E402  (functional builds on Tensor)
-
-# The operators declared in the class body (see there).
-Tensor.__add__ = F.add  # type: ignore[method-assign]
-Tensor.__sub__ = F.sub  # type: ignore[method-assign]
-Tensor.__mul__ = F.mul  # type: ignore[method-assign]
-Tensor.__truediv__ = F.div  # type: ignore[method-assign]
-Tensor.__matmul__ = F.matmul  # type: ignore[method-assign]
-Tensor.__pow__ = F.pow  # type: ignore[method-assign]
-Tensor.__neg__ = F.neg  # type: ignore[method-assign]
-Tensor.__getitem__ = F.getitem  # type: ignore[method-assign]
