@@ -12,6 +12,7 @@ beside this file: in-place methods (``_tensor_inplace``), conversions
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from sys import getrefcount
 from typing import TYPE_CHECKING, Any
@@ -93,7 +94,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         ``w.data -= lr * w.grad.data`` updates ``w`` without recording the update;
         the native array itself is :attr:`array`.
         """
-        return _make(self.array, self.xp)
+        return leaf(self.array, self.xp)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -127,7 +128,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
             if not _backend.is_array(value):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got "
                                 f"{type(value).__name__}")
-            value = _make(value, _backend.namespace(value))
+            value = leaf(value, _backend.namespace(value))
         if tuple(value.array.shape) != tuple(self.array.shape):
             raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} for a "
                                f"tensor of shape {tuple(self.shape)}")
@@ -176,7 +177,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     def numel(self) -> int:
         """The number of elements."""
-        return autograd._size(self.array.shape)
+        return math.prod(self.array.shape)
 
     nelement = numel
 
@@ -203,7 +204,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     def detach(self) -> Tensor:
         """The same data (no copy), cut from the graph."""
-        return _make(self.array, self.xp)
+        return leaf(self.array, self.xp)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad:
@@ -427,12 +428,18 @@ def _require_floating(t: Tensor) -> None:
         )
 
 
-def _make(data: Any, xp: Any) -> Tensor:
-    """A new leaf tensor around ``data`` with namespace ``xp`` (no lookup)."""
+def leaf(data: Any, xp: Any) -> Tensor:
+    """A new leaf Tensor around the native array ``data`` of namespace ``xp``.
+
+    No copy, no namespace lookup and no check: for arrays the library made itself (an
+    op's result, a creation); ``xn.asarray`` and ``functional``'s ``as_tensor`` check
+    what users give. The Tensor does not require grad.
+    """
     return make_result(data, xp, (), None, "")
 
 
-autograd.wrap = _make
+_make = leaf  # the old name, still imported by optim/_flat.py: remove when it imports leaf
+autograd.wrap = leaf
 
 
 def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward | None,
@@ -473,4 +480,4 @@ def next_seq() -> int:
 
 
 # A stand-in input for Python scalars in binary ops: never needs a gradient.
-CONSTANT = _make(None, None)
+CONSTANT = leaf(None, None)

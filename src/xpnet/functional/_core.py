@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..tensor import CONSTANT, Tensor, _make, make_result
+from ..tensor import CONSTANT, Tensor, leaf, make_result
 from . import _promote
 
 __all__ = ["CONSTANT", "SCALARS", "Tensor", "as_tensor", "check_same_place", "make_result",
@@ -24,7 +24,7 @@ def as_tensor(obj: Any, op: str = "op") -> Tensor:
         return obj
     if _backend.is_array(obj):
         _dtypes.check_supported(obj.dtype, op)
-        return _make(obj, _backend.namespace(obj))
+        return leaf(obj, _backend.namespace(obj))
     raise TypeError(
         f"{op} expects a Tensor or an array of an Array API library, got {type(obj).__name__}"
         + ("; build one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else "")

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _dtypes
-from ..creation import _python_dtype, tensor
+from ..creation import python_dtype, tensor
 from ..functional._core import as_tensor, check_same_place
 from ..tensor import Tensor
 
@@ -58,6 +58,6 @@ def loss_target(target: Any, input: Tensor, loss: str) -> Any:
     ``input``'s library and device (floats with its dtype, ints as int64 class indices)."""
     if isinstance(target, Tensor) or not isinstance(target, (list, tuple, int, float)):
         return target
-    kind = _python_dtype(target)
+    kind = python_dtype(target)
     dtype = input.array.dtype if kind == "float32" else kind
     return tensor(target, dtype=dtype, device=input.device)
