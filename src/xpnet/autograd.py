@@ -38,6 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
            "grad", "gradcheck", "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
            "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
+__all__ += ["history"]  # xpnet's own: the graph as data (xpnet.viz draws it)
 
 
 class _GradMode(threading.local):
