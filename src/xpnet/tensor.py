@@ -442,6 +442,44 @@ _make = leaf  # the old name, still imported by optim/_flat.py: remove when it i
 autograd.wrap = leaf
 
 
+def as_tensor(obj: Any, op: str = "op") -> Tensor:
+    """``obj`` as a Tensor: Tensors pass through, arrays are wrapped (never copied).
+
+    The input check of every op and layer (not torch's ``xn.as_tensor``, which also takes
+    Python data): anything else is a TypeError naming ``op``.
+    """
+    if isinstance(obj, Tensor):
+        return obj
+    if _backend.is_array(obj):
+        _dtypes.check_supported(obj.dtype, op)
+        return leaf(obj, _backend.namespace(obj))
+    raise TypeError(
+        f"{op} expects a Tensor or an array of an Array API library, got {type(obj).__name__}"
+        + ("; build one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else "")
+    )
+
+
+def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
+    """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices.
+
+    ``op`` names the operation in the message; a callable is called only to report an
+    error (a layer's name is formatted from its sizes, which costs time on every call).
+    """
+    xp = a.xp
+    if xp is b.xp and (xp is _backend.numpy_xp or _backend.same_device(xp, a.array, b.array)):
+        return
+    if not isinstance(op, str):
+        op = op()
+    where_a = _backend.describe(a.xp, _backend.device(a.array))
+    where_b = _backend.describe(b.xp, _backend.device(b.array))
+    kind = "devices" if a.xp is b.xp else "array libraries"
+    raise RuntimeError(
+        f"{op}: tensors on different {kind} ({where_a} and {where_b}): move one to the "
+        f"other's with .to(...), e.g. b = b.to(a.device) (xpnet never copies between "
+        f"devices behind your back)"
+    )
+
+
 def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward | None,
                 op: str, saves: bool = True) -> Tensor:
     """The output of an op: recorded in the graph when grad mode is on and an input needs grad.

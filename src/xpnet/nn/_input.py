@@ -21,8 +21,7 @@ from typing import Any
 
 from .. import _dtypes
 from ..creation import python_dtype, tensor
-from ..functional._core import as_tensor, check_same_place
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor, check_same_place
 
 
 def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
