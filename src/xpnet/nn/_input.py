@@ -11,7 +11,7 @@ The dtype rule of layers (``Linear``): data is cast, parameters' rivals are not.
 
 So a layer's output always has the layer's dtype. An input of another
 library or device is never moved: it is the ``RuntimeError`` of
-:func:`xpnet.functional._core.check_same_place`, which says how to move it.
+:func:`xpnet.tensor.check_same_place`, which says how to move it.
 """
 
 from __future__ import annotations
