@@ -4,8 +4,10 @@ A tensor holds its native array in ``.array`` (a NumPy, CuPy, torch or
 array-api-strict array), the array's namespace ``xp`` (resolved once), and,
 when it was computed from tensors that require grad, the op's inputs and the
 closure that sends the gradient back to them. The ops themselves live in
-:mod:`xpnet.functional`; the operators here only call them. Method groups live
-beside this file: in-place methods (``_tensor_inplace``), conversions
+:mod:`xpnet.functional`, which imports this module and not the reverse (no import
+cycle): ``a + b`` is ``functional.add`` itself, bound to the class at the end of
+``functional/__init__.py``; the methods here read ``functional`` late (``F``). Method
+groups live beside this file: in-place methods (``_tensor_inplace``), conversions
 (``_tensor_convert``), printing (``_tensor_format``).
 """
 
