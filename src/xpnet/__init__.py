@@ -61,8 +61,6 @@ from .creation import (
     manual_seed,
     ones,
     ones_like,
-    rand,
-    randn,
     tensor,
     zeros,
     zeros_like,
@@ -181,7 +179,7 @@ from .functional.einsum import einsum
 from .functional.gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
 from .functional.statistics import cumprod
 from .nn import functional as _nn_functional  # noqa: F401  (binds xpnet.nn.functional, as torch does)
-from .sampling import multinomial, normal, rand_like, randint, randn_like, randperm
+from .sampling import multinomial, normal, rand, rand_like, randint, randn, randn_like, randperm
 from .tensor import Tensor
 
 __version__ = "0.1.0"

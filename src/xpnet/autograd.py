@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import threading
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -37,6 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
            "grad", "gradcheck", "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
            "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
+__all__ += ["history"]  # xpnet's own: the graph as data (xpnet.viz draws it)
 
 
 class _GradMode(threading.local):
@@ -151,7 +153,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
     data = root.array
     stored: set[int] = set()  # arrays the caller or a .grad keeps: never adopt them as a .grad
     if gradient is None:
-        if data.shape and _size(data.shape) != 1:
+        if data.shape and math.prod(data.shape) != 1:
             raise RuntimeError(
                 f"backward() on a non-scalar tensor of shape {tuple(data.shape)} needs "
                 "gradient=... of the same shape; or reduce it first, e.g. loss.sum().backward()"
@@ -286,6 +288,27 @@ def _backward_into(root: Tensor, gradient: Any, retain_graph: bool | None, input
             t._retains_grad = False
 
 
+def history(root: Tensor) -> list[tuple[Tensor, str, tuple[Tensor, ...]]]:
+    """The graph that made ``root``, for drawing it (:func:`xpnet.viz.graph`) or reading it.
+
+    Every tensor ``root`` was computed from, and ``root`` itself, inputs first (creation
+    order), each as ``(tensor, op, inputs)``: the name of the op that made it and the
+    tensors it read (``""`` and ``()`` for a leaf; Python numbers are not listed). A graph
+    that ``backward()`` freed shows its ops' outputs as leaves.
+    """
+    seen: dict[int, Tensor] = {}
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or t.array is None:  # no array: the stand-in for a Python number
+            continue
+        seen[id(t)] = t
+        stack.extend(t._parents)
+    nodes = sorted(seen.values(), key=lambda t: t._seq)
+    return [(t, t._op if t._parents else "", tuple(p for p in t._parents if p.array is not None))
+            for t in nodes]
+
+
 # In-place changes are stamped with a clock: ``bump(t)`` sets ``t._version`` to the next
 # tick, and an op whose backward reads values notes the time (``_saved``). A value
 # stamped after that time was changed since. ``CLOCK[0]`` is the latest tick handed out.
@@ -385,11 +408,6 @@ def _gradient_array(root: Tensor, gradient: Any) -> Any:
     return data
 
 
-def _size(shape: tuple[int, ...]) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 # torch's autograd API built on Tensor (Function, grad, gradcheck, ...) lives in

@@ -4,14 +4,17 @@ A tensor holds its native array in ``.array`` (a NumPy, CuPy, torch or
 array-api-strict array), the array's namespace ``xp`` (resolved once), and,
 when it was computed from tensors that require grad, the op's inputs and the
 closure that sends the gradient back to them. The ops themselves live in
-:mod:`xpnet.functional`; the operators here only call them. Method groups live
-beside this file: in-place methods (``_tensor_inplace``), conversions
+:mod:`xpnet.functional`, which imports this module and not the reverse (no import
+cycle): ``a + b`` is ``functional.add`` itself, bound to the class at the end of
+``functional/__init__.py``; the methods here read ``functional`` late (``F``). Method
+groups live beside this file: in-place methods (``_tensor_inplace``), conversions
 (``_tensor_convert``), printing (``_tensor_format``).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from sys import getrefcount
 from typing import TYPE_CHECKING, Any
@@ -21,9 +24,16 @@ from ._device import device as _device_type
 from ._size import Size
 from ._tensor_convert import ConversionMethods
 from ._tensor_inplace import InPlaceMethods
-from ._tensor_methods import TensorMethods
+from ._tensor_methods import LateFunctional, TensorMethods
 from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
+
+if TYPE_CHECKING:
+    from . import functional as F
+else:
+    # xpnet.functional imports this module (its ops build Tensors), so this one reads it late:
+    # the first F.<op> call puts the module itself here (no cost per call after that).
+    F = LateFunctional(globals())
 
 Backward = Callable[[Any], tuple[Any, ...]]
 # Numbers tensors in the order they are made: a topological order of any graph
@@ -86,7 +96,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         ``w.data -= lr * w.grad.data`` updates ``w`` without recording the update;
         the native array itself is :attr:`array`.
         """
-        return _make(self.array, self.xp)
+        return leaf(self.array, self.xp)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -120,7 +130,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
             if not _backend.is_array(value):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got "
                                 f"{type(value).__name__}")
-            value = _make(value, _backend.namespace(value))
+            value = leaf(value, _backend.namespace(value))
         if tuple(value.array.shape) != tuple(self.array.shape):
             raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} for a "
                                f"tensor of shape {tuple(self.shape)}")
@@ -169,7 +179,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     def numel(self) -> int:
         """The number of elements."""
-        return autograd._size(self.array.shape)
+        return math.prod(self.array.shape)
 
     nelement = numel
 
@@ -196,7 +206,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     def detach(self) -> Tensor:
         """The same data (no copy), cut from the graph."""
-        return _make(self.array, self.xp)
+        return leaf(self.array, self.xp)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad:
@@ -260,8 +270,9 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     # -- operators: each is an op of xpnet.functional --------------------------------------
     # ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a @ b``, ``a ** b``, ``-a`` and ``a[i]``
-    # are the functional ops themselves, set below once xpnet.functional exists (a method
-    # calling them would cost one call more on every operator).
+    # are the functional ops themselves, bound at the end of ``functional/__init__.py``
+    # (a method calling them would cost one call more on every operator; binding them here
+    # would make this module import functional, which imports this one: an import cycle).
     if TYPE_CHECKING:
         def __add__(self, other: Any) -> Tensor: ...
         def __sub__(self, other: Any) -> Tensor: ...
@@ -419,12 +430,55 @@ def _require_floating(t: Tensor) -> None:
         )
 
 
-def _make(data: Any, xp: Any) -> Tensor:
-    """A new leaf tensor around ``data`` with namespace ``xp`` (no lookup)."""
+def leaf(data: Any, xp: Any) -> Tensor:
+    """A new leaf Tensor around the native array ``data`` of namespace ``xp``.
+
+    No copy, no namespace lookup and no check: for arrays the library made itself (an
+    op's result, a creation); ``xn.asarray`` and ``functional``'s ``as_tensor`` check
+    what users give. The Tensor does not require grad.
+    """
     return make_result(data, xp, (), None, "")
 
 
-autograd.wrap = _make
+autograd.wrap = leaf
+
+
+def as_tensor(obj: Any, op: str = "op") -> Tensor:
+    """``obj`` as a Tensor: Tensors pass through, arrays are wrapped (never copied).
+
+    The input check of every op and layer (not torch's ``xn.as_tensor``, which also takes
+    Python data): anything else is a TypeError naming ``op``.
+    """
+    if isinstance(obj, Tensor):
+        return obj
+    if _backend.is_array(obj):
+        _dtypes.check_supported(obj.dtype, op)
+        return leaf(obj, _backend.namespace(obj))
+    raise TypeError(
+        f"{op} expects a Tensor or an array of an Array API library, got {type(obj).__name__}"
+        + ("; build one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else "")
+    )
+
+
+def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
+    """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices.
+
+    ``op`` names the operation in the message; a callable is called only to report an
+    error (a layer's name is formatted from its sizes, which costs time on every call).
+    """
+    xp = a.xp
+    if xp is b.xp and (xp.one_device or xp.same_device(a.array, b.array)):
+        return
+    if not isinstance(op, str):
+        op = op()
+    where_a = _backend.describe(a.xp, _backend.device(a.array))
+    where_b = _backend.describe(b.xp, _backend.device(b.array))
+    kind = "devices" if a.xp is b.xp else "array libraries"
+    raise RuntimeError(
+        f"{op}: tensors on different {kind} ({where_a} and {where_b}): move one to the "
+        f"other's with .to(...), e.g. b = b.to(a.device) (xpnet never copies between "
+        f"devices behind your back)"
+    )
 
 
 def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward | None,
@@ -465,17 +519,4 @@ def next_seq() -> int:
 
 
 # A stand-in input for Python scalars in binary ops: never needs a gradient.
-CONSTANT = _make(None, None)
-
-
-from . import functional as F  # noqa: E402  (functional builds on Tensor)
-
-# The operators declared in the class body (see there).
-Tensor.__add__ = F.add  # type: ignore[method-assign]
-Tensor.__sub__ = F.sub  # type: ignore[method-assign]
-Tensor.__mul__ = F.mul  # type: ignore[method-assign]
-Tensor.__truediv__ = F.div  # type: ignore[method-assign]
-Tensor.__matmul__ = F.matmul  # type: ignore[method-assign]
-Tensor.__pow__ = F.pow  # type: ignore[method-assign]
-Tensor.__neg__ = F.neg  # type: ignore[method-assign]
-Tensor.__getitem__ = F.getitem  # type: ignore[method-assign]
+CONSTANT = leaf(None, None)

@@ -6,6 +6,7 @@ gradient rule sits right under its forward, with the formula in the
 docstring; the ops are written only with the namespace ``xp`` of their input.
 """
 
+from ..tensor import Tensor
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .activation_smooth import elu, hardtanh, mish, prelu, relu6, selu, silu, softplus, softsign
 from .arithmetic import (
@@ -139,3 +140,15 @@ __all__ = [
 __all__ += ["ValuesIndices", "argmax", "argmin"]
 __all__ += ["cumprod", "einsum", "gather", "index_select", "masked_select", "nonzero", "scatter",
             "scatter_add"]
+
+# Tensor's operators are these ops themselves: ``a + b`` calls ``add`` with no method frame
+# in between (the hottest call of a training step). tensor.py declares them; they are bound
+# here, where both exist, so that tensor.py need not import this package (no import cycle).
+Tensor.__add__ = add  # type: ignore[method-assign]
+Tensor.__sub__ = sub  # type: ignore[method-assign]
+Tensor.__mul__ = mul  # type: ignore[method-assign]
+Tensor.__truediv__ = div  # type: ignore[method-assign]
+Tensor.__matmul__ = matmul  # type: ignore[method-assign]
+Tensor.__pow__ = pow  # type: ignore[method-assign]
+Tensor.__neg__ = neg  # type: ignore[method-assign]
+Tensor.__getitem__ = getitem  # type: ignore[method-assign]
