@@ -35,8 +35,8 @@ class EmulatedCupy(CupyBackend):
     """CuPy's backend over NumPy arrays: its kernels (compiled as C++) and its choices;
     creation without GPU placement (there is no GPU)."""
 
-    def _placed(self, name: str, args: Any, kwargs: Any, device: Any) -> Any:
-        return getattr(self.namespace, name)(*args, **kwargs)
+    def _on(self, device: Any, make: Any, args: Any, kwargs: Any) -> Any:
+        return make(*args, **kwargs)
 
 
 @dataclass
