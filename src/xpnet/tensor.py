@@ -7,8 +7,9 @@ closure that sends the gradient back to them. The ops themselves live in
 :mod:`xpnet.functional`, which imports this module and not the reverse (no import
 cycle): ``a + b`` is ``functional.add`` itself, bound to the class at the end of
 ``functional/__init__.py``; the methods here read ``functional`` late (``F``). Method
-groups live beside this file: in-place methods (``_tensor_inplace``), conversions
-(``_tensor_convert``), printing (``_tensor_format``).
+groups live beside this file: reflected operators, comparisons and the common math
+methods (``_tensor_operators``), torch's other methods (``_tensor_methods``), in-place
+methods (``_tensor_inplace``), conversions (``_tensor_convert``), printing (``_tensor_format``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ._size import Size
 from ._tensor_convert import ConversionMethods
 from ._tensor_inplace import InPlaceMethods
 from ._tensor_methods import LateFunctional, TensorMethods
+from ._tensor_operators import OperatorMethods
 from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
 
@@ -43,7 +45,7 @@ _SCALARS = (int, float, bool)
 _new = object.__new__
 
 
-class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
+class Tensor(OperatorMethods, TensorMethods, InPlaceMethods, ConversionMethods):
     """An n-dimensional array that records the ops applied to it for ``backward()``.
 
     ``Tensor(data, requires_grad=False)`` wraps the array ``data`` without
@@ -282,131 +284,6 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         def __pow__(self, other: Any) -> Tensor: ...
         def __neg__(self) -> Tensor: ...
         def __getitem__(self, index: Any) -> Tensor: ...
-
-    def __radd__(self, other: Any) -> Tensor:
-        return F.add(other, self)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return F.sub(other, self)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return F.mul(other, self)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return F.div(other, self)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return F.pow(other, self)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return F.matmul(other, self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return F.abs(self)
-
-    # Comparisons give boolean tensors outside the graph, as in PyTorch.
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.compare(self, other, "__eq__")
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.compare(self, other, "__ne__")
-
-    def __lt__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__lt__")
-
-    def __le__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__le__")
-
-    def __gt__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__gt__")
-
-    def __ge__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__ge__")
-
-    # -- methods ------------------------------------------------------------------------
-    @property
-    def T(self) -> Tensor:
-        """The axes reversed (the transpose of a matrix)."""
-        return F.permute_dims(self, tuple(range(self.ndim - 1, -1, -1)))
-
-    @property
-    def mT(self) -> Tensor:
-        """The last two axes swapped (a batch of transposed matrices)."""
-        return F.matrix_transpose(self)
-
-    # Reductions take torch's dim=/keepdim= beside axis=/keepdims= (see functional.reduction).
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None, dtype: Any = None) -> Tensor:
-        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
-
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-             keepdim: bool | None = None, dtype: Any = None) -> Tensor:
-        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
-
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None) -> Any:
-        """The largest element, or ``(values, indices)`` along ``dim`` (see :func:`xpnet.max`)."""
-        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None) -> Any:
-        """The smallest element, or ``(values, indices)`` along ``dim`` (see :func:`xpnet.min`)."""
-        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-               keepdim: bool | None = None) -> Tensor:
-        return F.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-               keepdim: bool | None = None) -> Tensor:
-        return F.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return F.reshape(self, shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        return self.reshape(*shape)
-
-    def permute(self, *axes: Any) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return F.permute_dims(self, axes)
-
-    def matmul(self, other: Any) -> Tensor:
-        return F.matmul(self, other)
-
-    def exp(self) -> Tensor:
-        return F.exp(self)
-
-    def log(self) -> Tensor:
-        return F.log(self)
-
-    def sqrt(self) -> Tensor:
-        return F.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return F.abs(self)
-
-    def relu(self) -> Tensor:
-        return F.relu(self)
-
-    def sigmoid(self) -> Tensor:
-        return F.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return F.tanh(self)
-
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return F.softmax(self, axis, dim=dim)
-
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return F.log_softmax(self, axis, dim=dim)
-
 
     __hash__ = object.__hash__
 
