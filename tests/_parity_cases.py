@@ -97,6 +97,21 @@ both("div divide true_divide", lambda lib, a, b: lib.div(a, b) + a.divide(b) + l
 both("div rounding_mode=trunc", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc") + a,
      A(uniform(6, low=-3, high=3)), A(away(6, margin=0.7, high=1.5), grad=False))
 
+# inverse trigonometric, hyperbolic and special functions (transcendental.py)
+for name in ("asin", "acos", "atan", "sinh", "cosh", "asinh", "atanh", "exp2", "erf", "erfc"):
+    both(f"{name}", lambda lib, x, n=name: getattr(lib, n)(x), A(uniform(2, 3, low=-0.9, high=0.9)))
+    both(f"{name} method", lambda lib, x, n=name: getattr(x, n)(), A(uniform(4, low=-0.9, high=0.9)))
+both("erf wide", lambda lib, x: lib.erf(x), A(uniform(7, low=-5, high=5)))
+both("acosh", lambda lib, x: lib.acosh(x), A(uniform(2, 3, low=1.2, high=4.0)))
+both("arcsin arctanh spellings", lambda lib, x: lib.arcsin(x) + x.arctanh(),
+     A(uniform(5, low=-0.8, high=0.8)))
+both("logit", lambda lib, x: lib.logit(x), A(uniform(2, 3, low=0.05, high=0.95)))
+both("logit eps clamps and zeroes the gradient", lambda lib, x: x.logit(eps=0.2),
+     A([0.05, 0.3, 0.5, 0.7, 0.93]), fd=False)
+both("atan2", lambda lib, y, x: lib.atan2(y, x), A(randn(2, 3)), A(away(3, margin=0.3)))
+both("atan2 method and arctan2", lambda lib, y, x: y.atan2(x) + lib.arctan2(x, y),
+     A(away(4, margin=0.3)), A(randn(2, 1)))
+
 # -- sorting --------------------------------------------------------------------------
 both("sort", lambda lib, x: lib.sort(x).values, A(randn(3, 4)))
 both("sort method dim=0 descending", lambda lib, x: x.sort(dim=0, descending=True)[0], A(randn(3, 4)))

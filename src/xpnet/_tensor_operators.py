@@ -147,3 +147,45 @@ class OperatorMethods:
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         return F.log_softmax(self, axis, dim=dim)
+
+    def asin(self) -> Tensor:
+        return F.asin(self)
+
+    def acos(self) -> Tensor:
+        return F.acos(self)
+
+    def atan(self) -> Tensor:
+        return F.atan(self)
+
+    def sinh(self) -> Tensor:
+        return F.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return F.cosh(self)
+
+    def asinh(self) -> Tensor:
+        return F.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return F.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return F.atanh(self)
+
+    def exp2(self) -> Tensor:
+        return F.exp2(self)
+
+    def erf(self) -> Tensor:
+        return F.erf(self)
+
+    def erfc(self) -> Tensor:
+        return F.erfc(self)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        return F.logit(self, eps)
+
+    def atan2(self, other: Any) -> Tensor:
+        return F.atan2(self, other)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh

@@ -115,6 +115,28 @@ from .products import bmm, dot, mm, mv, outer
 from .reduction import ValuesIndices, argmax, argmin, max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
 from .statistics import cumprod, cumsum, logsumexp, norm, prod, std, var
+from .transcendental import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cosh,
+    erf,
+    erfc,
+    exp2,
+    logit,
+    sinh,
+)
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -138,6 +160,8 @@ __all__ = [
     "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]
+__all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
+            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "exp2", "logit", "sinh"]
 __all__ += ["cumprod", "einsum", "gather", "index_select", "masked_select", "nonzero", "scatter",
             "scatter_add"]
 
