@@ -235,6 +235,18 @@ both("index_select", lambda lib, x, i: lib.index_select(x, 1, i), A(randn(2, 4))
      A(np.array([3, 0, 3], dtype=np.int64)))
 both("index_select method dim=0", lambda lib, x, i: x.index_select(0, i), A(randn(3, 2, 2)),
      A(np.array([2, 2, 0, 1], dtype=np.int64)))
+both("take_along_dim", lambda lib, x, i: lib.take_along_dim(x, i, dim=1), A(randn(2, 4)),
+     A(_GATHER_INDEX))
+both("take_along_dim broadcast", lambda lib, x, i: x.take_along_dim(i, 0), A(randn(3, 1)),
+     A(np.array([[2, 0, 2], [1, 1, 0]], dtype=np.int64)))
+both("take_along_dim flat", lambda lib, x, i: lib.take_along_dim(x, i), A(randn(2, 3)),
+     A(np.array([5, 0, 0, 3], dtype=np.int64)))
+both("index_add", lambda lib, x, i, s: lib.index_add(x, 1, i, s, alpha=0.5), A(randn(2, 4)),
+     A(np.array([3, 0, 3], dtype=np.int64)), A(randn(2, 3)))
+both("index_add method dim=0", lambda lib, x, i, s: x.index_add(0, i, s), A(randn(3, 2)),
+     A(np.array([2, 2, 0, 1], dtype=np.int64)), A(randn(4, 2)))
+both("index_add_ in place", lambda lib, x, i, s: (x * 1).index_add_(0, i, s) * 2, A(randn(3, 2)),
+     A(np.array([1, 1], dtype=np.int64)), A(randn(2, 2)))
 both("masked_select", lambda lib, x, m: lib.masked_select(x, m), A(randn(3, 4)),
      A(np.array([[True, False, True, True], [False, False, True, False], [True, True, True, False]])))
 both("masked_select broadcast", lambda lib, x, m: x.masked_select(m), A(randn(1, 4)),

@@ -417,3 +417,26 @@ def test_einsum_keeps_place_and_dtype(xp):
     out = xn.einsum("ij,kj->ik", a, a)
     expected = torch.einsum("ij,kj->ik", *[torch.arange(6, dtype=torch.float32).reshape(2, 3)] * 2)
     _same(out, expected, xp)
+
+
+INDEXING_ERRORS = [
+    ("index_add out of range", lambda lib, z, t: z(3).index_add(0, t([5]), z(1))),
+    ("index_add dtypes", lambda lib, z, t: z(3).index_add(0, t([1]), z(1).double())),
+    ("index_add float index", lambda lib, z, t: z(3).index_add(0, t([1.0]), z(1))),
+    ("index_add source shape", lambda lib, z, t: z(3, 2).index_add(0, t([1]), z(2, 2))),
+    ("take_along_dim dims", lambda lib, z, t: lib.take_along_dim(z(3, 2), t([0, 1]), 0)),
+    ("take_along_dim float", lambda lib, z, t: lib.take_along_dim(z(3, 2), z(1, 2), 0)),
+]
+
+
+@pytest.mark.parametrize("call", [c for _, c in INDEXING_ERRORS], ids=[n for n, _ in INDEXING_ERRORS])
+def test_index_add_and_take_along_dim_refuse_as_torch(xp, torch, call):
+    """Bad indices, dtypes and shapes raise torch's error type, on every backend (the range
+    check only where reading the index is free)."""
+    with pytest.raises(Exception) as theirs:
+        call(torch, torch.zeros, torch.tensor)
+    if xp.name in ("cupy", "cupy-double") and "range" in str(theirs.value):
+        pytest.skip(f"{xp.name}: index ranges are not read on a GPU (no host wait)")
+    with pytest.raises(type(theirs.value)):
+        call(xn, lambda *shape: xn.zeros(*shape, device=xp.device),
+             lambda values: xn.tensor(values, device=xp.device))

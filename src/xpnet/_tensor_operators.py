@@ -189,3 +189,14 @@ class OperatorMethods:
 
     arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        return F.take_along_dim(self, indices, dim)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        return F.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        """:meth:`index_add` in place (recorded in the graph as torch's)."""
+        return F.gathering.written_in_place(
+            self, "index_add_", lambda t: F.index_add(t, dim, index, source, alpha=alpha), source)

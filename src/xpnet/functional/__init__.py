@@ -74,6 +74,7 @@ from .einsum import einsum
 from .embedding import embedding
 from .ensemble import ensemble_linear
 from .gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
+from .indexing_more import index_add, take_along_dim
 from .joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
 from .linalg import linear, matmul
 from .loss import (
@@ -160,6 +161,7 @@ __all__ = [
     "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]
+__all__ += ["index_add", "take_along_dim"]
 __all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
             "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "exp2", "logit", "sinh"]
 __all__ += ["cumprod", "einsum", "gather", "index_select", "masked_select", "nonzero", "scatter",
