@@ -199,7 +199,7 @@ class Tensor(OperatorMethods, TensorMethods, InPlaceMethods, ConversionMethods):
     # -- autograd -----------------------------------------------------------------------
     # ``t.backward(gradient=None)``: the sweep itself, with no method frame in between
     # (a small network's step is mostly such frames).
-    backward = autograd.backward
+    backward = autograd.tensor_backward
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
