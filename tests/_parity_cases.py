@@ -262,7 +262,11 @@ for _eq, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3
                      ("ijk,ik->ij", [(2, 3, 4), (2, 4)]), ("ij,kl->ijkl", [(2, 1), (3, 2)]),
                      ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij,jk", [(2, 3), (3, 2)]),
                      ("bhqd,bhkd->bhqk", [(1, 2, 3, 2), (1, 2, 4, 2)]), ("ij,j->i", [(3, 2), (2,)]),
-                     ("ab,cb,c->a", [(2, 3), (4, 3), (4,)])]:
+                     ("ab,cb,c->a", [(2, 3), (4, 3), (4,)]),
+                     ("...ij,...jk->...ik", [(2, 3, 4), (4, 2)]), ("...i,...i", [(2, 3), (3,)]),
+                     ("b...,b...->b", [(2, 1, 3), (2, 4, 3)]), ("i...->...", [(3, 2, 2)]),
+                     ("ii->", [(3, 3)]), ("ii->i", [(3, 3)]), ("bii,bj->bij", [(2, 3, 3), (2, 2)]),
+                     ("iji->j", [(2, 3, 2)]), ("bij,bjk", [(1, 2, 3), (3, 3, 2)])]:
     both(f"einsum {_eq}", lambda lib, *xs, eq=_eq: lib.einsum(eq, *xs), *[A(randn(*s)) for s in _shapes])
 both("einsum list of operands", lambda lib, a, b: lib.einsum("ij,jk->ki", [a, b]), A(randn(2, 3)),
      A(randn(3, 2)))
