@@ -197,6 +197,7 @@ from .functional.transcendental import (
     cosh,
     erf,
     erfc,
+    erfinv,
     exp2,
     logit,
     sinh,
@@ -239,7 +240,8 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
     "numel",
 ]
 __all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
-            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "exp2", "logit", "sinh"]
+            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "erfinv", "exp2", "logit",
+            "sinh"]
 __all__ += ["index_add", "take_along_dim"]
 __all__ += ["Generator", "cumprod", "einsum", "gather", "index_select", "masked_select", "multinomial",
             "nonzero", "scatter", "scatter_add"]
