@@ -116,7 +116,9 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
             activations, losses...) drops them and its inputs, so their memory is freed
             and a second ``backward()`` through it raises RuntimeError. Ops that keep
             nothing (add, sub, neg, sum, mean, reshape, indexing) stay usable, as in torch.
-        create_graph: higher-order gradients; not supported yet (NotImplementedError).
+        create_graph: record the gradients' own graph, so that they can be differentiated
+            again (second and higher derivatives); the ``.grad`` set are Tensors with a
+            graph, and the graph is kept. Ops not yet converted raise NotImplementedError.
         inputs: a Tensor or a sequence of Tensors: accumulate into their ``.grad`` only
             (leaves or not); other leaves are left untouched.
 
@@ -137,11 +139,8 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
     run (any other consumer would be waiting too), so it runs next directly.
     """
     if create_graph or inputs is not None:
-        if create_graph:
-            raise NotImplementedError(
-                "backward(create_graph=True): higher-order gradients are not supported yet; "
-                "compute second derivatives by finite differences of first ones, or use torch"
-            )
+        if create_graph:  # gradients that carry a graph: xpnet._autograd_api.higher_order
+            return _backward_graph(root, gradient, inputs)
         return _backward_into(root, gradient, retain_graph, inputs)
     if not root.requires_grad:
         raise RuntimeError(
@@ -227,6 +226,23 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
             f"Specify retain_graph=True if you need to backward through the graph a second "
             f"time, or compute the forward pass again"
         ) from None
+
+
+def _backward_graph(root: Tensor, gradient: Any, inputs: Any) -> None:
+    """``backward(create_graph=True)``: the checks of :func:`backward`, then the sweep on Tensors."""
+    from ._autograd_api.higher_order import backward_graph
+
+    if not root.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad: none of the tensors "
+                           "it was computed from has requires_grad=True (or it was computed under "
+                           "no_grad())")
+    if gradient is None and root.array.shape and _size(root.array.shape) != 1:
+        raise RuntimeError(f"backward() on a non-scalar tensor of shape {tuple(root.array.shape)} "
+                           "needs gradient=... of the same shape; or reduce it first")
+    if gradient is not None and not (isinstance(gradient, type(root))
+                                     and gradient.array.shape == root.array.shape):
+        gradient = _gradient_array(root, gradient)
+    backward_graph(root, gradient, inputs)
 
 
 class _GraphFreed(Exception):

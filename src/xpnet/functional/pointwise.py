@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
+from .._double_backward import double_backward_ready
 from ._core import Tensor, as_tensor, make_result, needs_grad, node, operands, unbroadcast, value
 from ._promote import floating_array as floating
 from .arithmetic import clip, where
@@ -453,3 +454,7 @@ def remainder(input: Any, other: Any) -> Tensor:
         return ga, gb
 
     return make_result(av % bv, xp, (node(a), node(b)), backward, "remainder")
+
+
+# maximum's and minimum's rule reads only xp and the operands: it runs on Tensors too.
+double_backward_ready(_extreme)
