@@ -32,6 +32,7 @@ Rule = Callable[[Tensor], tuple[Any, ...]]
 # A captured function that the namespace made for the forward (``mm = xp.matmul_2d(...)``):
 # the name it is captured under, and the Tensor namespace's function that replaces it.
 _FUNCTIONS = {"mm": "matmul"}
+_PLAIN = (bool, int, float, str)  # exactly these types (not NumPy's scalars): constants
 
 
 def unsupported(node: Tensor, why: str) -> NotImplementedError:
@@ -79,16 +80,16 @@ def captured(rule: Any) -> dict[str, Any]:
 
 def _tensor_value(node: Tensor, name: str, value: Any) -> Any:
     """What the rule of ``node`` reads under ``name`` when it runs on Tensors (see :func:`lift`)."""
-    if value is None or isinstance(value, (Tensor, bool, int, float, str)):
+    for t in (node, *node._parents):  # first: NumPy's 0-d results are float subclasses
+        if t.array is value and value is not None:
+            return t
+    if value is None or isinstance(value, Tensor) or type(value) in _PLAIN:
         return value
     if isinstance(value, tuple) and all(v is None or isinstance(v, (int, tuple)) for v in value):
         return value  # a shape or axes
     if isinstance(value, _backend.Backend):
         return tensor_namespace(value)
     if _backend.is_array(value):
-        for t in (node, *node._parents):
-            if t.array is value:
-                return t
         if not _dtypes.is_floating(value.dtype):
             return value  # a mask or indices: a constant of the rule
         raise unsupported(node, f"its rule keeps a computed array '{name}'")
