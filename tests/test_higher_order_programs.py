@@ -47,7 +47,8 @@ def test_mlp_loss_hessian_vector_product_matches_torch(xp, torch, act):
         grads = lib.autograd.grad(loss, params, create_graph=True)
         return lib.autograd.grad(sum((g * v).sum() for g, v in zip(grads, vs)), params)
 
-    ours = hvp(xn, model, xp.array(x, "float64"), xp.array(y, "float64"), [xp.array(v, "float64") for v in vs])
+    ours = hvp(xn, model, xp.array(x, "float64"), xp.array(y, "float64"),
+               [xp.array(v, "float64") for v in vs])
     theirs = hvp(torch, ref, torch.from_numpy(x), torch.from_numpy(y), [torch.from_numpy(v) for v in vs])
     for a, b in zip(ours, theirs):
         assert xp.same_place(a)
