@@ -26,7 +26,7 @@ from .anomaly import set_detect_anomaly as set_detect_anomaly
 if TYPE_CHECKING:
     from ._autograd_api.function import Function, FunctionCtx
     from ._autograd_api.grad import grad
-    from ._autograd_api.gradcheck import GradcheckError, gradcheck
+    from ._autograd_api.gradcheck import GradcheckError, gradcheck, gradgradcheck
     from ._autograd_api.mode import inference_mode, set_grad_enabled
     from .tensor import Tensor
 
@@ -35,8 +35,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # The public names (the API reference shows these): bump, wrap, first_grad... are the
 # library's own. Function, grad, gradcheck... are reached through __getattr__ below.
 __all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
-           "grad", "gradcheck", "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
-           "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
+           "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_check_nan_enabled",
+           "is_anomaly_enabled", "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
 
 
 class _GradMode(threading.local):
@@ -410,8 +410,8 @@ def _size(shape: tuple[int, ...]) -> int:
 
 # torch's autograd API built on Tensor (Function, grad, gradcheck, ...) lives in
 # xpnet._autograd_api, imported on first use: this module is imported before Tensor exists.
-_API = ("Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "inference_mode",
-        "set_grad_enabled")
+_API = ("Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "gradgradcheck",
+        "inference_mode", "set_grad_enabled")
 
 
 def __getattr__(name: str) -> Any:
@@ -419,4 +419,8 @@ def __getattr__(name: str) -> Any:
         from . import _autograd_api
 
         return getattr(_autograd_api, name)
+    if name == "functional":  # torch.autograd.functional: jacobian, hessian, hvp, ...
+        from ._autograd_api import functional
+
+        return functional
     raise AttributeError(f"module 'xpnet.autograd' has no attribute {name!r}")
