@@ -132,7 +132,10 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
         grad_outputs: the vectors ``v``, or None.
         eps, atol, rtol, raise_exception: as :func:`gradcheck`.
 
-    The other keywords are accepted for torch's signature; they change nothing.
+    ``gen_non_contig_grad_outputs``, ``nondet_tol``, ``check_undefined_grad``,
+    ``check_grad_dtypes``, ``check_batched_grad``, ``check_fwd_over_rev``,
+    ``check_rev_over_rev``, ``fast_mode``, ``masked``: accepted for torch's signature; they
+    change nothing.
     Returns True when every Jacobian matches; raises :class:`GradcheckError` (or returns
     False) otherwise.
     """
