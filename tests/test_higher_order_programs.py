@@ -1,6 +1,7 @@
 """Worked programs that need second derivatives, each against torch on the same initial weights.
 
 * A Hessian-vector product of an MLP's loss (fused Linear+activation layers, mse_loss).
+* A WGAN-GP critic step (the penalty is the norm of an input gradient).
 * A physics-informed network: fit u''(x) = -pi^2 sin(pi x) on [0, 1], u(0) = u(1) = 0,
   where the loss contains the second derivative of the network with respect to its input.
 """
@@ -83,3 +84,31 @@ def test_physics_informed_mlp_trains_as_torch(xp, torch):
     assert ours[-1] < ours[0]
     for p, q in zip(model.parameters(), ref.parameters()):
         np.testing.assert_allclose(xp.numpy(p), q.detach().numpy(), rtol=1e-8, atol=1e-10)
+
+
+def gradient_penalty_step(lib, critic, real, fake, alpha, opt, weight=10.0):
+    """One WGAN-GP critic step: E[D(fake)] - E[D(real)] + weight E[(|grad_x D(x_hat)| - 1)^2]."""
+    x_hat = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(True)
+    (g,) = lib.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    penalty = ((g.norm(2, dim=1) - 1) ** 2).mean()
+    loss = critic(fake).mean() - critic(real).mean() + weight * penalty
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def test_wgan_gp_critic_steps_match_torch(xp, torch):
+    critic, ref = _mlp_pair(torch, (2, 16, 16, 1), "Tanh")
+    critic.to(xp.device)
+    rng = np.random.default_rng(3)
+    real, fake, alpha = rng.standard_normal((8, 2)) + 2.0, rng.standard_normal((8, 2)), rng.random((8, 1))
+    opt = xn.optim.SGD(critic.parameters(), lr=1e-2, momentum=0.9)
+    ref_opt = torch.optim.SGD(ref.parameters(), lr=1e-2, momentum=0.9)
+    ours = [gradient_penalty_step(xn, critic, *(xp.tensor(a, "float64") for a in (real, fake, alpha)), opt)
+            for _ in range(4)]
+    theirs = [gradient_penalty_step(torch, ref, *(torch.from_numpy(a) for a in (real, fake, alpha)), ref_opt)
+              for _ in range(4)]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+    for p, q in zip(critic.parameters(), ref.parameters()):
+        np.testing.assert_allclose(xp.numpy(p), q.detach().numpy(), rtol=1e-9, atol=1e-12)

@@ -4,7 +4,7 @@ A fused node's rule keeps what only its fast first-order path needs (the activat
 derivative as a closure of the backend, the 2-D product function, ``x - y`` of a loss).
 Under ``create_graph=True`` such a node is differentiated as the op written with
 primitives (whose rules run on Tensors): ``linear+tanh`` as ``tanh(x @ W^T + b)``,
-``mse_loss`` as ``sum((x - y)**2) * scale / 2``; an activation node through the
+``mse_loss`` as ``sum((x - y)**2) * scale / 2``, ``norm`` as ``sqrt(sum(x * x))``; an activation node through the
 derivative formula of :mod:`xpnet._backend._ops` evaluated on Tensors. The formulas
 stay written once: these are the forward definitions, not second copies of the rules.
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
-from ..functional import activation, dims, fused, loss, shape
+from ..functional import activation, dims, fused, loss, shape, statistics
 from ..tensor import CONSTANT, Tensor
 from .higher_order import Rule, through, unsupported
 from .tensor_namespace import tensor_namespace
@@ -70,6 +70,23 @@ def _mse_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return through(composite, node)
 
 
+def _norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """norm with p = 2: differentiate ``sqrt(sum(x * x))`` over the same axes. Its derivative
+    is undefined where the norm is 0 (the first-order rule says 0 there): refused."""
+    if captured["p"] != 2:
+        raise unsupported(node, "only p=2 is converted")
+    out, xp = captured["out"], node.xp
+    if bool(xp.any(out == 0)):
+        raise unsupported(node, "a norm is 0, where its second derivative is undefined")
+    dim = captured["dim"]
+
+    def composite(x: Tensor) -> Tensor:
+        return F.reshape(F.sqrt(F.sum(x * x, dim, True)), tuple(node.shape))
+
+    return through(composite, node)
+
+
 double_backward_by(activation._activation, _activation_rule)
+double_backward_by(statistics.norm, _norm_rule)
 double_backward_by(fused.linear_node, _linear_rule)
 double_backward_by(loss.mse_loss, _mse_rule)
