@@ -4,8 +4,9 @@ A fused node's rule keeps what only its fast first-order path needs (the activat
 derivative as a closure of the backend, the 2-D product function, ``x - y`` of a loss).
 Under ``create_graph=True`` such a node is differentiated as the op written with
 primitives (whose rules run on Tensors): ``linear+tanh`` as ``tanh(x @ W^T + b)``,
-``mse_loss`` as ``sum((x - y)**2) * scale / 2``, ``norm`` as ``sqrt(sum(x * x))``; an activation node through the
-derivative formula of :mod:`xpnet._backend._ops` evaluated on Tensors. The formulas
+``mse_loss`` as ``sum((x - y)**2) * scale / 2``, ``norm`` as ``sqrt(sum(x * x))``; an
+activation node through the derivative formula of :mod:`xpnet._backend._ops` evaluated on
+Tensors. The formulas
 stay written once: these are the forward definitions, not second copies of the rules.
 
 Also declared here (to keep this branch's edits out of those files): the rules of
