@@ -84,6 +84,24 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "norm dim": (lambda a: a.norm(dim=1), lambda t: lambda a: a.norm(dim=1), [((3, 4), "any")]),
     "norm dim keepdim": (lambda a: xn.norm(a, 2, 0, True), lambda t: lambda a: t.norm(a, 2, 0, True),
                          [((3, 4), "any")]),
+    "softmax": (lambda a: xn.softmax(a, 1), lambda t: lambda a: t.softmax(a, 1), [((3, 4), "any")]),
+    "log_softmax": (lambda a: xn.log_softmax(a, 0), lambda t: lambda a: t.log_softmax(a, 0),
+                    [((3, 4), "any")]),
+    "cross_entropy": (lambda a: F.cross_entropy(a, _classes(a)),
+                      lambda t: lambda a: _tf(t).cross_entropy(a, _classes(a)), [((5, 4), "any")]),
+    "cross_entropy sum weighted": (
+        lambda a: F.cross_entropy(a, _classes(a), _like(a, [1.0, 2.0, 0.5, 1.5]), reduction="sum"),
+        lambda t: lambda a: _tf(t).cross_entropy(a, _classes(a), _like(a, [1.0, 2.0, 0.5, 1.5]),
+                                                 reduction="sum"), [((5, 4), "any")]),
+    "cross_entropy none smoothed": (
+        lambda a: F.cross_entropy(a, _classes(a), reduction="none", label_smoothing=0.1),
+        lambda t: lambda a: _tf(t).cross_entropy(a, _classes(a), reduction="none", label_smoothing=0.1),
+        [((5, 4), "any")]),
+    "cross_entropy probabilities": (
+        lambda a: F.cross_entropy(a, xn.softmax(a.detach() * 0.5, 1)),
+        lambda t: lambda a: _tf(t).cross_entropy(a, t.softmax(a.detach() * 0.5, 1)), [((5, 4), "any")]),
+    "nll_loss": (lambda a: F.nll_loss(xn.log_softmax(a, 1), _classes(a)),
+                 lambda t: lambda a: _tf(t).nll_loss(t.log_softmax(a, 1), _classes(a)), [((5, 4), "any")]),
     "mse_loss": (F.mse_loss, lambda t: _tf(t).mse_loss, [((5, 2), "any"), ((5, 2), "any")]),
     "mse_loss sum": (lambda x, y: F.mse_loss(x, y, reduction="sum"),
                      lambda t: lambda x, y: _tf(t).mse_loss(x, y, reduction="sum"),
@@ -92,6 +110,25 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
                       lambda t: lambda x, y: _tf(t).mse_loss(x, y, reduction="none"),
                       [((5, 2), "any"), ((5, 2), "any")]),
 }
+
+
+def _classes(a: Any) -> Any:
+    """Class indices 0..3 for the rows of ``a``, in ``a``'s library and device (int64)."""
+    rows = [k % 4 for k in range(a.shape[0])]
+    if isinstance(a, xn.Tensor):
+        return xn.tensor(rows, dtype=xn.int64, device=a.device)
+    import torch
+
+    return torch.tensor(rows)
+
+
+def _like(a: Any, values: list[float]) -> Any:
+    """``values`` as a tensor of ``a``'s kind, dtype and device."""
+    if isinstance(a, xn.Tensor):
+        return xn.tensor(values, dtype=a.dtype, device=a.device)
+    import torch
+
+    return torch.tensor(values, dtype=a.dtype)
 
 
 def _values(name: str, specs: list[tuple[tuple[int, ...], str]]) -> list[np.ndarray]:
@@ -184,8 +221,8 @@ def test_backward_create_graph_inputs_only(xp, torch):
 def test_unconverted_op_refuses_and_changes_no_grad(xp):
     x = xp.tensor([1.0, 2.0, 3.0], "float64", requires_grad=True)
     w = xp.tensor([0.5, 0.5, 0.5], "float64", requires_grad=True)
-    loss = (xn.softmax(x * w, 0) * w).sum()
-    with pytest.raises(NotImplementedError, match="double backward of 'softmax' is not supported yet"):
+    loss = (_unconverted(x * w) * w).sum()
+    with pytest.raises(NotImplementedError, match="double backward of 'twice' is not supported yet"):
         loss.backward(create_graph=True)
     assert x.grad is None and w.grad is None
     loss.backward()  # the first-order path is unaffected
@@ -206,3 +243,32 @@ def test_first_order_gradients_have_no_graph(xp):
     assert not g.requires_grad and g.is_leaf
     (g,) = xn.autograd.grad((x * x).sum(), [x], create_graph=True)
     assert g.requires_grad and not g.is_leaf
+
+
+def _unconverted(x):
+    """``2 x`` as an op whose rule is declared nowhere (so its double backward is refused)."""
+    from xpnet.tensor import make_result
+
+    def backward(g):
+        return (g * 2,)
+
+    return make_result(x.array * 2, x.xp, (x,), backward, "twice")
+
+
+def test_create_graph_after_a_freeing_backward_raises_as_torch(xp, torch):
+    for lib, x in ((xn, xp.tensor([1.0, 2.0], "float64", requires_grad=True)),
+                   (torch, torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True))):
+        loss = (lib.exp(x) * x).sum()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            lib.autograd.grad(loss, [x], create_graph=True)
+
+
+def test_create_graph_refuses_values_changed_in_place(xp):
+    x = xp.tensor([1.0, 2.0], "float64", requires_grad=True)
+    w = xp.tensor([0.5, 3.0], "float64", requires_grad=True)
+    loss = (x * w).sum()
+    with xn.no_grad():
+        w *= 2
+    with pytest.raises(RuntimeError, match="modified in place"):
+        xn.autograd.grad(loss, [x], create_graph=True)

@@ -21,11 +21,13 @@ from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
 from ..functional import activation, dims, fused, loss, shape, statistics
 from ..tensor import CONSTANT, Tensor
-from .higher_order import Rule, through, unsupported
+from .higher_order import Rule, lift_with, through, unsupported
 from .tensor_namespace import tensor_namespace
 
-# Reshape, permute and expand read only xp and shapes.
-double_backward_ready(shape.reshape, shape.permute_dims, dims.expand)
+# Reshape, permute and expand read only xp and shapes; softmax and log_softmax xp, the axis
+# and their output.
+double_backward_ready(shape.reshape, shape.permute_dims, dims.expand, activation.softmax,
+                      activation.log_softmax)
 
 # The activations whose derivative the generic formulas give from the output (Ops.activation).
 _FROM_FORMULA = ("relu", "sigmoid", "tanh")
@@ -87,7 +89,22 @@ def _norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return through(composite, node)
 
 
+def _class_loss_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """cross_entropy and nll_loss: their own rule, with the log-probabilities ``logp`` (of
+    cross_entropy) recomputed as ``log_softmax(x)`` on Tensors; the target weights ``q``, the
+    reduction's ``share`` and ``per_sample`` (read for its shape) do not depend on ``x``."""
+    x, y = node._parents
+    if y.requires_grad:
+        raise unsupported(node, "probability targets that require grad")
+    given = {name: captured[name] for name in ("q", "share", "per_sample", "w") if name in captured}
+    if "logp" in captured:
+        given["logp"] = activation.log_softmax(x, captured["axis"])
+    return lift_with(node, **given)
+
+
 double_backward_by(activation._activation, _activation_rule)
+double_backward_by(loss.cross_entropy, _class_loss_rule)
+double_backward_by(loss.nll_loss, _class_loss_rule)
 double_backward_by(statistics.norm, _norm_rule)
 double_backward_by(fused.linear_node, _linear_rule)
 double_backward_by(loss.mse_loss, _mse_rule)

@@ -26,7 +26,7 @@ from ..autograd import CLOCK, _freed, check_saved, enable_grad
 from ..tensor import CONSTANT, Tensor, make_result
 from .tensor_namespace import tensor_namespace
 
-__all__ = ["backward_graph", "grad_graph", "lift", "through"]
+__all__ = ["backward_graph", "grad_graph", "lift", "lift_with", "through"]
 
 Rule = Callable[[Tensor], tuple[Any, ...]]
 # A captured function that the namespace made for the forward (``mm = xp.matmul_2d(...)``):
@@ -63,6 +63,17 @@ def lift(node: Tensor) -> Rule:
     if not code.co_freevars:
         return rule
     cells = tuple(CellType(_tensor_value(node, name, value))
+                  for name, value in captured(rule).items())
+    return FunctionType(code, rule.__globals__, code.co_name, rule.__defaults__, cells)
+
+
+def lift_with(node: Tensor, **values: Any) -> Rule:
+    """``node``'s own rule on Tensors, with the captured values named in ``values`` given by a
+    hook (a derived array recomputed as a Tensor, or a constant of the inputs not differentiated)
+    and every other captured value lifted as :func:`lift` does."""
+    rule: Any = node._backward
+    code = rule.__code__
+    cells = tuple(CellType(values[name] if name in values else _tensor_value(node, name, value))
                   for name, value in captured(rule).items())
     return FunctionType(code, rule.__globals__, code.co_name, rule.__defaults__, cells)
 
