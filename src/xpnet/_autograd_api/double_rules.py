@@ -96,7 +96,8 @@ def _class_loss_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     x, y = node._parents
     if y.requires_grad:
         raise unsupported(node, "probability targets that require grad")
-    given = {name: captured[name] for name in ("q", "share", "per_sample", "w") if name in captured}
+    given: dict[str, Any] = {name: captured[name] for name in ("q", "share", "per_sample", "w")
+                             if name in captured}
     if "logp" in captured:
         given["logp"] = activation.log_softmax(x, captured["axis"])
     return lift_with(node, **given)
