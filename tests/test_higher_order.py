@@ -52,6 +52,16 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "log": (xn.log, lambda t: t.log, [((3, 4), "pos")]),
     "sqrt": (xn.sqrt, lambda t: t.sqrt, [((3, 4), "pos")]),
     "tanh": (xn.tanh, lambda t: t.tanh, [((3, 4), "any")]),
+    "sin": (xn.sin, lambda t: t.sin, [((3, 4), "any")]),
+    "cos": (xn.cos, lambda t: t.cos, [((3, 4), "any")]),
+    "tan": (xn.tan, lambda t: t.tan, [((3, 4), "any")]),
+    "rsqrt": (xn.rsqrt, lambda t: t.rsqrt, [((3, 4), "pos")]),
+    "square": (xn.square, lambda t: t.square, [((3, 4), "any")]),
+    "reciprocal": (xn.reciprocal, lambda t: t.reciprocal, [((3, 4), "pos")]),
+    "log1p": (xn.log1p, lambda t: t.log1p, [((3, 4), "pos")]),
+    "expm1": (xn.expm1, lambda t: t.expm1, [((3, 4), "any")]),
+    "log2": (xn.log2, lambda t: t.log2, [((3, 4), "pos")]),
+    "log10": (xn.log10, lambda t: t.log10, [((3, 4), "pos")]),
     "sigmoid": (xn.sigmoid, lambda t: t.sigmoid, [((3, 4), "any")]),
     "relu": (xn.relu, lambda t: t.relu, [((3, 4), "any")]),
     "maximum": (xn.maximum, lambda t: t.maximum, [((3, 4), "any"), ((3, 4), "any")]),
@@ -172,7 +182,7 @@ def test_second_derivatives_match_torch(xp, torch, name):
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
-                                  "rdiv scalar"])
+                                  "rdiv scalar", "sin", "tan", "log1p"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)

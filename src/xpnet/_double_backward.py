@@ -11,8 +11,9 @@ nothing else, so a module says which of its rules do, after review:
 
     double_backward_ready(add, sub, mul, ...)
 
-registers the rules (nested functions named ``backward...``) of each op, and the op's
-own code (a module-level rule such as ``_route``). A rule whose node keeps values that
+registers the rules (nested functions named ``backward...``) of each op, the op's own
+code (a module-level rule such as ``_route``), and its lambdas: a derivative formula
+``lambda xp, a, out, g: g * xp.cos(a)`` that a shared rule calls with its values. A rule whose node keeps values that
 are not its inputs or output (a fused node's activation derivative) registers a
 *composite* instead: ``double_backward_by(op, hook)``; the hook returns the rule to run
 on Tensors (usually: differentiate the op's composition of primitives).
@@ -32,10 +33,11 @@ COMPOSITE: dict[CodeType, Callable[..., Any]] = {}  # rule -> hook(node, capture
 
 
 def _rules_of(function: Any) -> list[CodeType]:
-    """``function``'s own code and the code of each rule it defines (``backward...``)."""
+    """``function``'s own code, the code of each rule it defines (``backward...``) and of its
+    lambdas (derivative formulas handed to a shared rule, such as ``pointwise._unary``'s)."""
     code = function.__code__
-    return [code] + [c for c in code.co_consts
-                     if isinstance(c, CodeType) and c.co_name.startswith("backward")]
+    return [code] + [c for c in code.co_consts if isinstance(c, CodeType)
+                     and (c.co_name.startswith("backward") or c.co_name == "<lambda>")]
 
 
 def double_backward_ready(*functions: Any) -> None:

@@ -59,6 +59,8 @@ class TensorBackend(_backend.Backend):
     log = staticmethod(F.log)
     sqrt = staticmethod(F.sqrt)
     tanh = staticmethod(F.tanh)
+    sin = staticmethod(F.sin)
+    cos = staticmethod(F.cos)
     abs = staticmethod(F.abs)
     maximum = staticmethod(F.maximum)
     minimum = staticmethod(F.minimum)

@@ -456,5 +456,7 @@ def remainder(input: Any, other: Any) -> Tensor:
     return make_result(av % bv, xp, (node(a), node(b)), backward, "remainder")
 
 
-# maximum's and minimum's rule reads only xp and the operands: it runs on Tensors too.
-double_backward_ready(_extreme)
+# These rules read only xp, the operands and the output (and _unary's derivative formulas,
+# functions of their arguments only): they run on Tensors too (see xpnet._double_backward).
+double_backward_ready(_extreme, _unary, rsqrt, square, reciprocal, sin, cos, tan, log1p, expm1,
+                      log2, log10)
