@@ -15,8 +15,9 @@ registers the rules (nested functions named ``backward...``) of each op, the op'
 code (a module-level rule such as ``_route``), and its lambdas: a derivative formula
 ``lambda xp, a, out, g: g * xp.cos(a)`` that a shared rule calls with its values. A rule
 whose node keeps values that are not its inputs or output (a fused node's activation
-derivative) registers a *composite* instead: ``double_backward_by(op, hook)``; the hook returns the rule to run
-on Tensors (usually: differentiate the op's composition of primitives).
+derivative) registers a *composite* instead: ``double_backward_by(op, hook)``; the hook
+returns the rule to run on Tensors (usually: differentiate the op's composition of
+primitives).
 
 Nothing here runs on the first-order path: the registry is read only by the
 ``create_graph`` sweep, and an unregistered rule there raises NotImplementedError.
