@@ -282,3 +282,14 @@ def test_create_graph_refuses_values_changed_in_place(xp):
         w *= 2
     with pytest.raises(RuntimeError, match="modified in place"):
         xn.autograd.grad(loss, [x], create_graph=True)
+
+
+def test_create_graph_records_even_under_no_grad_as_torch(xp, torch):
+    for lib, x in ((xn, xp.tensor([1.0, 2.0], "float64", requires_grad=True)),
+                   (torch, torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True))):
+        y = (x ** 3).sum()
+        with lib.no_grad():
+            (g,) = lib.autograd.grad(y, x, create_graph=True)
+        assert g.requires_grad
+        (h,) = lib.autograd.grad(g.sum(), x)
+        assert h.tolist() == [6.0, 12.0]
