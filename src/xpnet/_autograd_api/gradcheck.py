@@ -130,7 +130,10 @@ def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = Non
         func: takes ``*inputs`` and returns a Tensor or a tuple of Tensors.
         inputs: a Tensor or a tuple of arguments (float64 Tensors with ``requires_grad=True``).
         grad_outputs: the vectors ``v``, or None.
-        eps, atol, rtol, raise_exception: as :func:`gradcheck`.
+        eps: the finite-difference step, as :func:`gradcheck`.
+        atol: the absolute tolerance, as :func:`gradcheck`.
+        rtol: the relative tolerance, as :func:`gradcheck`.
+        raise_exception: raise on a mismatch (else return False), as :func:`gradcheck`.
 
     ``gen_non_contig_grad_outputs``, ``nondet_tol``, ``check_undefined_grad``,
     ``check_grad_dtypes``, ``check_batched_grad``, ``check_fwd_over_rev``,
