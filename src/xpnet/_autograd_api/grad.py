@@ -85,11 +85,7 @@ def _sweep(grads: dict[Tensor, Any], pending: list[tuple[int, Tensor]], wanted: 
                 continue
             if parent._backward is None and id(parent) not in wanted:
                 continue  # a leaf nobody asked for
-            if parent in grads:
-                grads[parent] = grads[parent] + pg
-            else:
-                grads[parent] = pg
-                heappush(pending, (-parent._seq, parent))
+            higher_order.send(grads, pending, parent, pg)
     return found
 
 

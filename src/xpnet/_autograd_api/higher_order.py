@@ -43,6 +43,17 @@ def unsupported(node: Tensor, why: str) -> NotImplementedError:
         f"part without create_graph, or use torch")
 
 
+def send(grads: dict[Tensor, Any], pending: list[tuple[int, Tensor]], parent: Tensor, g: Any) -> None:
+    """A share ``g`` of ``parent``'s gradient: added to what it has, or its first (then the
+    node waits in ``pending``, newest first) -- the step of :func:`xpnet.autograd.grad`'s and
+    :func:`backward_graph`'s sweeps."""
+    if parent in grads:
+        grads[parent] = grads[parent] + g
+    else:
+        grads[parent] = g
+        heappush(pending, (-parent._seq, parent))
+
+
 def lift(node: Tensor) -> Rule:
     """``node``'s backward rule as a rule on Tensors: ``G`` (a Tensor) -> input gradients."""
     rule = node._backward
@@ -168,11 +179,7 @@ def sweep(seeds: dict[Tensor, Tensor], wanted: Iterable[Tensor], *, stop: bool =
                     raise AssertionError(f"the lifted rule of '{node._op}' gave a {type(pg).__name__}")
                 if parent._backward is None and not into_grad and id(parent) not in wanted_ids:
                     continue  # a leaf nobody asked for
-                if parent in grads:
-                    grads[parent] = grads[parent] + pg
-                else:
-                    grads[parent] = pg
-                    heappush(pending, (-parent._seq, parent))
+                send(grads, pending, parent, pg)
     for t in kept:  # only once every rule ran: an error above leaves every .grad as it was
         g = found[id(t)]
         t._grad = g if t._grad is None else t._grad + g
