@@ -357,3 +357,41 @@ def _unconverted(x):
         return (g * 2,)
 
     return make_result(x.array * 2, x.xp, (x,), backward, "twice")
+
+
+def test_torchs_autograd_submodules_import_renamed(xp, torch):
+    """``from torch.autograd.functional import jacobian`` and ``from torch.autograd.function import
+    once_differentiable``, renamed, import and behave as torch's."""
+    from torch.autograd.function import once_differentiable as torch_once
+    from torch.autograd.functional import jacobian as torch_jacobian
+
+    from xpnet.autograd.function import Function, once_differentiable
+    from xpnet.autograd.functional import jacobian
+
+    assert xn.autograd.functional.jacobian is jacobian
+    assert xn.autograd.function.Function is xn.autograd.Function
+
+    def make(lib, decorate):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                return a ** 3
+
+            @staticmethod
+            @decorate
+            def backward(ctx, g):
+                (a,) = ctx.saved_tensors
+                return 3 * a * a * g
+        return Cube
+
+    values = [0.5, -2.0, 1.5]
+    ours = xp.tensor(values, "float64", requires_grad=True)
+    theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    make(xn, once_differentiable).apply(ours).sum().backward()
+    make(torch, torch_once).apply(theirs).sum().backward()
+    np.testing.assert_allclose(xp.numpy(ours.grad), theirs.grad.numpy(), rtol=1e-12)
+    assert issubclass(make(xn, once_differentiable), Function)
+    j = jacobian(lambda t: t.exp() * t, xp.tensor(values, "float64"))
+    tj = torch_jacobian(lambda t: t.exp() * t, torch.tensor(values, dtype=torch.float64))
+    np.testing.assert_allclose(xp.numpy(j), tj.numpy(), rtol=1e-12)

@@ -18,18 +18,18 @@ from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import _backend
-from .anomaly import detect_anomaly as detect_anomaly
-from .anomaly import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled
-from .anomaly import is_anomaly_enabled as is_anomaly_enabled
-from .anomaly import set_detect_anomaly as set_detect_anomaly
+from .. import _backend
+from ..anomaly import detect_anomaly as detect_anomaly
+from ..anomaly import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled
+from ..anomaly import is_anomaly_enabled as is_anomaly_enabled
+from ..anomaly import set_detect_anomaly as set_detect_anomaly
 
 if TYPE_CHECKING:
-    from ._autograd_api.function import Function, FunctionCtx
-    from ._autograd_api.grad import grad
-    from ._autograd_api.gradcheck import GradcheckError, gradcheck, gradgradcheck
-    from ._autograd_api.mode import inference_mode, set_grad_enabled
-    from .tensor import Tensor
+    from .._autograd_api.function import Function, FunctionCtx
+    from .._autograd_api.grad import grad
+    from .._autograd_api.gradcheck import GradcheckError, gradcheck, gradgradcheck
+    from .._autograd_api.mode import inference_mode, set_grad_enabled
+    from ..tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -283,7 +283,7 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
 
 def _backward_graph(root: Tensor, gradient: Any, inputs: Any) -> None:
     """``backward(create_graph=True)``: the checks of :func:`backward`, then the sweep on Tensors."""
-    from ._autograd_api.higher_order import backward_graph
+    from .._autograd_api.higher_order import backward_graph
 
     if not root.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad: none of the tensors "
@@ -313,7 +313,7 @@ def _backward_into(root: Tensor, gradient: Any, retain_graph: bool | None, input
     The other leaves that require grad are set aside (requires_grad off) for the sweep,
     and inner tensors among ``inputs`` retain their gradient, then both are restored.
     """
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
     targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if not targets:
@@ -459,7 +459,7 @@ def first_grad(node: Tensor, g: Any, stored: set[int]) -> Tensor:
 
 
 def _gradient_array(root: Tensor, gradient: Any) -> Any:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
     data = gradient.array if isinstance(gradient, Tensor) else gradient
     if not _backend.is_array(data) or _backend.namespace(data) is not root.xp:
@@ -485,11 +485,11 @@ _API = ("Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "gradg
 
 def __getattr__(name: str) -> Any:
     if name in _API:
-        from . import _autograd_api
+        from .. import _autograd_api
 
         return getattr(_autograd_api, name)
-    if name == "functional":  # torch.autograd.functional: jacobian, hessian, hvp, ...
-        from ._autograd_api import functional
+    if name in ("functional", "function"):  # torch's submodules (importable too)
+        import importlib
 
-        return functional
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'xpnet.autograd' has no attribute {name!r}")
