@@ -254,6 +254,21 @@ both("index_add method dim=0", lambda lib, x, i, s: x.index_add(0, i, s), A(rand
      A(np.array([2, 2, 0, 1], dtype=np.int64)), A(randn(4, 2)))
 both("index_add_ in place", lambda lib, x, i, s: (x * 1).index_add_(0, i, s) * 2, A(randn(3, 2)),
      A(np.array([1, 1], dtype=np.int64)), A(randn(2, 2)))
+_REDUCE_INDEX = np.array([[0, 1, 2], [0, 0, 2], [3, 1, 2], [0, 1, 0], [3, 3, 3]], dtype=np.int64)
+for _red in ("sum", "mean", "prod", "amax", "amin"):
+    for _inc in (True, False):
+        both(f"scatter_reduce {_red} include_self={_inc}",
+             lambda lib, x, i, s, r=_red, inc=_inc: lib.scatter_reduce(x, 0, i, s, r, include_self=inc),
+             A(randn(4, 3)), A(_REDUCE_INDEX), A(randn(5, 3)), fd=_red not in ("amax", "amin"))
+both("scatter_reduce amax ties (torch's shares)",
+     lambda lib, x, i, s: x.scatter_reduce(0, i, s, "amax", include_self=False),
+     A([[5.0, 1.0], [0.5, 2.0]]), A(np.array([[0, 1], [0, 1]], dtype=np.int64)),
+     A([[5.0, 2.0], [5.0, -1.0]]), fd=False)
+both("scatter_reduce prod with zeros", lambda lib, x, i, s: x.scatter_reduce(1, i, s, "prod"),
+     A(randn(2, 3)), A(np.array([[0, 0, 2], [1, 1, 1]], dtype=np.int64)),
+     A([[0.0, 1.5, 0.0], [0.0, -2.0, 0.7]]), fd=False)
+both("scatter_reduce_ in place", lambda lib, x, i, s: (x * 1).scatter_reduce_(0, i, s, "amin") * 2,
+     A(randn(4, 3)), A(_REDUCE_INDEX), A(randn(5, 3)), fd=False)
 both("masked_select", lambda lib, x, m: lib.masked_select(x, m), A(randn(3, 4)),
      A(np.array([[True, False, True, True], [False, False, True, False], [True, True, True, False]])))
 both("masked_select broadcast", lambda lib, x, m: x.masked_select(m), A(randn(1, 4)),

@@ -422,11 +422,14 @@ INDEXING_ERRORS = [
     ("index_add source shape", lambda lib, z, t: z(3, 2).index_add(0, t([1]), z(2, 2))),
     ("take_along_dim dims", lambda lib, z, t: lib.take_along_dim(z(3, 2), t([0, 1]), 0)),
     ("take_along_dim float", lambda lib, z, t: lib.take_along_dim(z(3, 2), z(1, 2), 0)),
+    ("scatter_reduce unknown", lambda lib, z, t: z(3).scatter_reduce(0, t([1]), z(1), "foo")),
+    ("scatter_reduce dtypes", lambda lib, z, t: z(3).scatter_reduce(0, t([1]), z(1).double(), "sum")),
+    ("scatter_reduce float index", lambda lib, z, t: z(3).scatter_reduce(0, t([1.0]), z(1), "sum")),
 ]
 
 
 @pytest.mark.parametrize("call", [c for _, c in INDEXING_ERRORS], ids=[n for n, _ in INDEXING_ERRORS])
-def test_index_add_and_take_along_dim_refuse_as_torch(xp, torch, call):
+def test_indexing_ops_refuse_as_torch(xp, torch, call):
     """Bad indices, dtypes and shapes raise torch's error type, on every backend (the range
     check only where reading the index is free)."""
     with pytest.raises(Exception) as theirs:
@@ -447,3 +450,14 @@ def test_erfinv_and_erfc_in_the_far_tails_match_torch_in_float64(xp, torch):
     z = np.array([-3.0, 0.5, 5.0, 12.0, 25.0])
     np.testing.assert_allclose(xp.numpy(xn.erfc(xp.tensor(z, "float64"))),
                                torch.from_numpy(z).erfc().numpy(), rtol=1e-13)
+
+
+def test_scatter_reduce_takes_torchs_max_and_min_names(xp, torch):
+    """torch's forward also takes "max"/"min" (its backward refuses them; ours differentiates)."""
+    x, s = np.array([1.0, 5.0, 3.0]), np.array([4.0, 2.0, 1.0])
+    index = np.array([0, 0, 2])
+    for name in ("max", "min"):
+        theirs = torch.from_numpy(x).scatter_reduce(0, torch.from_numpy(index), torch.from_numpy(s), name)
+        ours = xp.tensor(x, "float64").scatter_reduce(0, xn.tensor(index, device=xp.device),
+                                                      xp.tensor(s, "float64"), name)
+        np.testing.assert_array_equal(xp.numpy(ours), theirs.numpy())

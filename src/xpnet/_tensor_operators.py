@@ -208,3 +208,15 @@ class OperatorMethods:
         """:meth:`index_add` in place (recorded in the graph as torch's)."""
         return F.gathering.written_in_place(
             self, "index_add_", lambda t: F.index_add(t, dim, index, source, alpha=alpha), source)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *,
+                       include_self: bool = True) -> Tensor:
+        return F.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self: Any, dim: int, index: Any, src: Any, reduce: str, *,
+                        include_self: bool = True) -> Tensor:
+        """:meth:`scatter_reduce` in place (recorded in the graph as torch's; the op reads
+        the old values, so it runs on a copy of them)."""
+        return F.gathering.written_in_place(
+            self, "scatter_reduce_",
+            lambda t: F.scatter_reduce(t.clone(), dim, index, src, reduce, include_self=include_self), src)

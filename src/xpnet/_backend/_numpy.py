@@ -27,7 +27,9 @@ from . import _numpy_namespace as fast
 from ._base import Backend
 from ._numpy_activation import CONSTANTS, KINDS
 from ._numpy_optim import in_place, sgd_plan
+from ._ops import reduce_identity
 
+_SCATTER_UFUNCS = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
 SMALL_GEMM = 1 << 20  # m * k * n multiply-adds: below this NumPy's dot beats its matmul here
 
 
@@ -67,6 +69,13 @@ class NumpyBackend(Backend):
         (the generic one-hot product sums the same rows; last bits may differ)."""
         out = np.zeros((size, values.shape[1]), dtype=values.dtype)
         np.add.at(out, index, values)
+        return out
+
+    def scatter_reduce(self, index: Any, values: Any, size: int, reduce: str) -> Any:
+        """``np.multiply.at`` / ``np.maximum.at`` / ``np.minimum.at``: ``O(M)``, not the one-hot
+        chunks (the same results: each slot combines the same values)."""
+        out = np.full((size,), reduce_identity(self, values.dtype, reduce), dtype=values.dtype)
+        _SCATTER_UFUNCS[reduce].at(out, index, values)
         return out
 
     # -- activations ----------------------------------------------------------------------------

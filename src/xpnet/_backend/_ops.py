@@ -96,6 +96,36 @@ class Ops:
             out = out + xp.matmul(xp.matrix_transpose(onehot), values[start:stop, ...])  # (size, R)
         return out
 
+    def scatter_reduce(self, index: Any, values: Any, size: int, reduce: str) -> Any:
+        """``values`` (M,) combined into ``size`` slots by ``index`` (M,): ``reduce`` is ``"prod"``,
+        ``"amax"`` or ``"amin"``; a slot nothing goes to holds the identity (1, the dtype's
+        lowest, its highest). NaN propagates through amax/amin.
+
+        Generic: each chunk of at most :data:`ONEHOT_ELEMENTS` (M, size) cells takes the values
+        where the one-hot matrix is set and the identity elsewhere, reduced over M.
+        """
+        xp: Any = self
+        dtype, dev = values.dtype, values.device
+        identity = reduce_identity(xp, dtype, reduce)
+        out = xp.full((size,), identity, dtype=dtype, device=dev)
+        m = values.shape[0]
+        if m == 0 or size == 0:
+            return out
+        targets = xp.reshape(xp.arange(size, dtype=index.dtype, device=dev), (1, size))
+        step = max(1, ONEHOT_ELEMENTS // size)
+        for start in range(0, m, step):
+            stop = min(start + step, m)
+            hit = xp.reshape(index[start:stop], (-1, 1)) == targets  # (chunk, size)
+            picked = xp.where(hit, xp.reshape(values[start:stop], (-1, 1)),
+                              xp.full((1, 1), identity, dtype=dtype, device=dev))
+            if reduce == "prod":
+                out = out * xp.prod(picked, axis=0)
+            elif reduce == "amax":
+                out = xp.maximum(out, xp.max(picked, axis=0))
+            else:
+                out = xp.minimum(out, xp.min(picked, axis=0))
+        return out
+
     # -- activations ----------------------------------------------------------------------------
     def bias_act(self, z: Any, bias: Any, activation: str, negative_slope: float = 0.01
                  ) -> tuple[Any, ActGrad]:
@@ -181,6 +211,18 @@ class Ops:
         step_size = lr / (1 - beta1**step)
         denom = self.sqrt(v_hat) / (1 - beta2**step) ** 0.5 + eps
         return self.apply_(param, "-", step_size * (m / denom)), m, v, max_exp_avg_sq
+
+
+def reduce_identity(xp: Any, dtype: Any, reduce: str) -> Any:
+    """The value a slot of ``scatter_reduce`` starts from: 1 for a product, the dtype's lowest
+    (highest) value for a maximum (minimum)."""
+    if reduce == "prod":
+        return 1
+    floating = xp.isdtype(dtype, "real floating")
+    info = xp.finfo(dtype) if floating else xp.iinfo(dtype)
+    if reduce == "amax":
+        return -math.inf if floating else info.min
+    return math.inf if floating else info.max
 
 
 # -- the activations, generic -------------------------------------------------------------------

@@ -114,6 +114,7 @@ from .pointwise import (
 )
 from .products import bmm, dot, mm, mv, outer
 from .reduction import ValuesIndices, argmax, argmin, max, mean, min, sum
+from .scatter_reduce import scatter_reduce
 from .shape import getitem, matrix_transpose, permute_dims, reshape
 from .statistics import cumprod, cumsum, logsumexp, norm, prod, std, var
 from .transcendental import (
@@ -162,7 +163,7 @@ __all__ = [
     "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]
-__all__ += ["index_add", "take_along_dim"]
+__all__ += ["index_add", "scatter_reduce", "take_along_dim"]
 __all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
             "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "erfinv", "exp2", "logit",
             "sinh"]
