@@ -156,3 +156,23 @@ def test_small_sgd_in_place_is_bit_identical_to_the_generic_code(xp, options, dt
     read_only.flags.writeable = False
     out = xp.ns.sgd_step(read_only, g, b.copy(), **options)  # the generic code rebinds it
     assert out[0] is not read_only and np.array_equal(read_only, p)
+
+
+@pytest.mark.parametrize("reduce", ["prod", "amax", "amin"])
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_scatter_reduce_override_equals_the_generic_code(monkeypatch, reduce, dtype):
+    """``np.<ufunc>.at`` against the generic one-hot chunks (chunked small here), empty slots
+    holding the identity; NaN propagates through the extremes."""
+    from xpnet._backend import _ops
+
+    monkeypatch.setattr(_ops, "ONEHOT_ELEMENTS", 12)
+    rng = np.random.default_rng(4)
+    index = rng.integers(0, 6, 20)
+    values = (rng.integers(-3, 4, 20) if dtype == "int64" else rng.standard_normal(20)).astype(dtype)
+    if dtype == "float64" and reduce != "prod":
+        values[3] = np.nan
+    fast = _backend.numpy_xp.scatter_reduce(index, values, 8, reduce)
+    generic = GENERIC.scatter_reduce(index, values, 8, reduce)
+    np.testing.assert_allclose(fast, generic, rtol=1e-12)
+    assert fast.dtype == generic.dtype == values.dtype
+    assert fast[7] == {"prod": 1, "amax": generic[7], "amin": generic[7]}[reduce]  # an empty slot
