@@ -75,7 +75,8 @@ class NumpyBackend(Backend):
         """``np.multiply.at`` / ``np.maximum.at`` / ``np.minimum.at``: ``O(M)``, not the one-hot
         chunks (the same results: each slot combines the same values)."""
         out = np.full((size,), reduce_identity(self, values.dtype, reduce), dtype=values.dtype)
-        _SCATTER_UFUNCS[reduce].at(out, index, values)
+        with np.errstate(invalid="ignore"):  # NaN propagates through the extremes, as intended
+            _SCATTER_UFUNCS[reduce].at(out, index, values)
         return out
 
     # -- activations ----------------------------------------------------------------------------
