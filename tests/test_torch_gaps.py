@@ -461,3 +461,19 @@ def test_scatter_reduce_takes_torchs_max_and_min_names(xp, torch):
         ours = xp.tensor(x, "float64").scatter_reduce(0, xn.tensor(index, device=xp.device),
                                                       xp.tensor(s, "float64"), name)
         np.testing.assert_array_equal(xp.numpy(ours), theirs.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int16", "uint8", "float32"])
+def test_view_dtype_reads_the_bytes_as_torch(xp, torch, dtype):
+    """``x.view(torch.int32)``: the same bytes as another dtype, cut from the graph; libraries
+    without a bitcast (the Array API has none) refuse with the fix."""
+    values = np.array([[1.0, -2.5], [0.1, 3.0]], dtype=np.float32)
+    theirs = torch.from_numpy(values).view(getattr(torch, dtype))
+    t = xp.tensor(values, requires_grad=True)
+    if xp.name.startswith("array_api_strict"):
+        with pytest.raises(TypeError, match=r"\.to\(dtype\)"):
+            t.view(getattr(xn, dtype))
+        return
+    ours = t.view(getattr(xn, dtype))
+    assert ours.dtype == getattr(xn, dtype) and not ours.requires_grad and xp.same_place(ours)
+    np.testing.assert_array_equal(xp.numpy(ours), theirs.numpy())

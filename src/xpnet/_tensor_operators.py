@@ -110,7 +110,16 @@ class OperatorMethods:
             shape = tuple(shape[0])
         return F.reshape(self, shape)
 
-    def view(self, *shape: Any) -> Tensor:
+    def view(self: Any, *shape: Any) -> Tensor:
+        """``reshape`` (xpnet never refuses non-contiguous data); ``view(dtype)``: the same bytes
+        read as another dtype (torch's; the last dimension scales by the sizes' ratio), cut
+        from the graph as torch's is."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+            from . import _dtypes
+            from .tensor import leaf
+
+            native = _dtypes.resolve(shape[0], self.xp, default=None)
+            return leaf(self.xp.bitcast(self.array, native), self.xp)
         return self.reshape(*shape)
 
     def permute(self, *axes: Any) -> Tensor:

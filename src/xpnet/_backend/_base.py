@@ -140,6 +140,13 @@ class Backend(Ops):
 
         return array_api_compat.to_device(array, dev)
 
+    def bitcast(self, array: Any, dtype: Any) -> Any:
+        """The bytes of ``array`` read as ``dtype`` (``view(dtype)``); the standard has no
+        such function: NumPy, CuPy and torch give their arrays' ``view``."""
+        raise TypeError(f"view(dtype) reads an array's bytes as another dtype, which {self.library} "
+                        "arrays cannot do (the Array API has no bitcast): convert the values with "
+                        ".to(dtype) instead")
+
     # -- random numbers ---------------------------------------------------------------------------
     def generator(self, dev: Any, seed: int) -> Any:
         """A native random generator for draws on ``dev``: NumPy's, whose host draws are

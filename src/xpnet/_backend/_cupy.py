@@ -126,6 +126,9 @@ class CupyBackend(Backend):
     def is_writeable(self, array: Any) -> bool:
         return True
 
+    def bitcast(self, array: Any, dtype: Any) -> Any:
+        return array.view(dtype)
+
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.get()
 

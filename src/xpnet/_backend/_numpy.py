@@ -144,6 +144,9 @@ class NumpyBackend(Backend):
             return bool(flags.owndata and flags.writeable)
         return False  # a NumPy scalar (np.float32): immutable
 
+    def bitcast(self, array: Any, dtype: Any) -> Any:
+        return array.view(dtype)
+
     def to_numpy(self, array: Any) -> np.ndarray:
         return array if isinstance(array, np.ndarray) else np.asarray(array)
 

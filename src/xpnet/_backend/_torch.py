@@ -42,6 +42,9 @@ class TorchBackend(Backend):
     def owns_memory(self, array: Any) -> bool:
         return not array._is_view()
 
+    def bitcast(self, array: Any, dtype: Any) -> Any:
+        return array.view(dtype)
+
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.detach().cpu().numpy()
 
