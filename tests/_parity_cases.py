@@ -28,6 +28,7 @@ TESTED_ELSEWHERE = {
     "less", "less_equal", "logical_and", "logical_not", "logical_or", "logical_xor", "lt", "ne",
     "not_equal", "floor_divide", "argsort",
     "nonzero",  # integer indices: tests/test_torch_gaps.py
+    "one_hot",  # integer indicators: tests/test_torch_gaps.py
 }
 
 
@@ -269,6 +270,12 @@ both("scatter_reduce prod with zeros", lambda lib, x, i, s: x.scatter_reduce(1, 
      A([[0.0, 1.5, 0.0], [0.0, -2.0, 0.7]]), fd=False)
 both("scatter_reduce_ in place", lambda lib, x, i, s: (x * 1).scatter_reduce_(0, i, s, "amin") * 2,
      A(randn(4, 3)), A(_REDUCE_INDEX), A(randn(5, 3)), fd=False)
+for _p in (2.0, 1.0, 3.0, 0.5, float("inf")):
+    both(f"cdist p={_p}", lambda lib, a, b, p=_p: lib.cdist(a, b, p=p), A(randn(3, 4)), A(randn(2, 4)),
+         fd=_p != float("inf"))
+both("cdist batched broadcast", lambda lib, a, b: lib.cdist(a, b), A(randn(2, 3, 2)), A(randn(1, 4, 2)))
+both("cdist zero distance", lambda lib, a, b: lib.cdist(a, b), A([[1.0, 2.0], [0.0, 0.5]]),
+     A([[1.0, 2.0]]), fd=False)
 both("masked_select", lambda lib, x, m: lib.masked_select(x, m), A(randn(3, 4)),
      A(np.array([[True, False, True, True], [False, False, True, False], [True, True, True, False]])))
 both("masked_select broadcast", lambda lib, x, m: x.masked_select(m), A(randn(1, 4)),

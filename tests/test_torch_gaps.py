@@ -477,3 +477,31 @@ def test_view_dtype_reads_the_bytes_as_torch(xp, torch, dtype):
     ours = t.view(getattr(xn, dtype))
     assert ours.dtype == getattr(xn, dtype) and not ours.requires_grad and xp.same_place(ours)
     np.testing.assert_array_equal(xp.numpy(ours), theirs.numpy())
+
+
+@pytest.mark.parametrize("num_classes", [-1, 5])
+def test_one_hot_matches_torch(xp, torch, num_classes):
+    import torch.nn.functional as TF
+
+    import xpnet.nn.functional as F
+
+    labels = np.array([[0, 3], [2, 2], [1, 0]])
+    theirs = TF.one_hot(torch.from_numpy(labels), num_classes)
+    ours = F.one_hot(xn.tensor(labels, device=xp.device), num_classes)
+    assert ours.dtype == xn.int64 and xp.same_place(ours) and ours.shape == tuple(theirs.shape)
+    np.testing.assert_array_equal(xp.numpy(ours), theirs.numpy())
+
+
+def test_one_hot_refuses_as_torch(xp, torch):
+    import torch.nn.functional as TF
+
+    import xpnet.nn.functional as F
+
+    cases = [(np.array([1.0, 2.0]), 3), (np.array([0, 3]), 3), (np.array([], dtype=np.int64), -1)]
+    for bad, classes in cases:
+        with pytest.raises(RuntimeError):
+            TF.one_hot(torch.from_numpy(bad), classes)
+        if xp.name.startswith("cupy") and classes != -1 and bad.dtype.kind == "i":
+            continue  # an index out of range is not read on a GPU (no host wait)
+        with pytest.raises(RuntimeError):
+            F.one_hot(xn.tensor(bad, device=xp.device), classes)

@@ -176,6 +176,7 @@ from .functional import transpose as swapaxes
 from .functional import transpose as swapdims
 from .functional.arith_keywords import add, div, divide, mul, multiply, sub, subtract, true_divide
 from .functional.einsum import einsum
+from .functional.encoding import cdist
 from .functional.gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
 from .functional.indexing_more import index_add, take_along_dim
 from .functional.scatter_reduce import scatter_reduce
@@ -243,7 +244,7 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
 __all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
             "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "erfinv", "exp2", "logit",
             "sinh"]
-__all__ += ["index_add", "scatter_reduce", "take_along_dim"]
+__all__ += ["cdist", "index_add", "scatter_reduce", "take_along_dim"]
 __all__ += ["get_rng_state", "set_rng_state"]
 __all__ += ["Generator", "cumprod", "einsum", "gather", "index_select", "masked_select", "multinomial",
             "nonzero", "scatter", "scatter_add"]

@@ -72,6 +72,7 @@ from .dims import (
 from .dropout import dropout
 from .einsum import einsum
 from .embedding import embedding
+from .encoding import cdist, one_hot
 from .ensemble import ensemble_linear
 from .gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
 from .indexing_more import index_add, take_along_dim
@@ -163,7 +164,7 @@ __all__ = [
     "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]
-__all__ += ["index_add", "scatter_reduce", "take_along_dim"]
+__all__ += ["cdist", "index_add", "one_hot", "scatter_reduce", "take_along_dim"]
 __all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
             "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "erfinv", "exp2", "logit",
             "sinh"]
