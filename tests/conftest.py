@@ -2,7 +2,8 @@
 
 Backends: numpy, array_api_strict (its CPU device and its fake ``device1``,
 which proves no hidden NumPy call and no silent device change), torch (CPU,
-and CUDA when present), cupy (when a GPU is present). A backend that is not
+and CUDA when present), cupy (when a GPU is present), jax (its CPU device, with
+``jax_enable_x64`` on so that float64 exists: immutable arrays, the Tensor rebinds). A backend that is not
 installed, or has no device, is skipped with the reason shown in the summary.
 
 Pick backends with ``--backend numpy,torch`` or ``XPNET_TEST_BACKENDS``.
@@ -21,7 +22,7 @@ import pytest
 import xpnet as xn
 
 ALL_BACKENDS = ("numpy", "array_api_strict", "array_api_strict-device1", "torch", "torch-cuda",
-                "cupy")
+                "cupy", "jax")
 # Run only when named (--backend cupy-double): xpnet's CuPy path on the CuPy double of
 # tests/_cupy_double.py (the real array-api-compat CuPy layer over NumPy memory; no GPU).
 OPT_IN_BACKENDS = ("cupy-double",)
@@ -111,6 +112,14 @@ def _make_backend(name: str) -> Backend:
         from xpnet import _backend
 
         return Backend(name, _backend.resolve("cuda")[0], "cuda")  # xpnet's CuPy namespace
+    if name == "jax":
+        jax = pytest.importorskip("jax")
+        # float64 on JAX needs x64 mode, which JAX leaves off (float64 would silently become
+        # float32); xpnet refuses float64 until it is on (docs/backends.md), torch users expect it.
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        return Backend(name, jnp, jax.devices("cpu")[0])
     raise ValueError(name)
 
 
