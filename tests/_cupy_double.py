@@ -368,8 +368,7 @@ def installed(double: Double) -> Iterator[Any]:
     """``cupy`` is the double, and ``array_api_compat.cupy`` is built on it; yields that namespace."""
     import array_api_compat
 
-    from xpnet._backend import _devices, _random, _siblings
-    from xpnet.cuda import _kernel
+    from xpnet._backend import _cuda_kernel, _devices, _random
 
     compat_names = [n for n in sys.modules if n.startswith("array_api_compat.cupy")]
     saved = {n: sys.modules[n] for n in [*double.state.modules, *compat_names, "cupyx"] if n in sys.modules}
@@ -378,10 +377,10 @@ def installed(double: Double) -> Iterator[Any]:
         del sys.modules[n]
     sys.modules.update(double.state.modules)
     sys.modules["cupyx"] = None  # type: ignore[assignment]  # the real cupyx cannot run on the double
-    caches = (_devices._NAMESPACES, _siblings._MODULES, _siblings._CHOSEN, _random._generators)
+    caches = (_devices._NAMESPACES, _devices._BY_NAMESPACE, _random._generators)
     before = [dict(c) for c in caches]
     _clear_compat_caches()
-    _kernel._compiled.cache_clear()
+    _cuda_kernel._compiled.cache_clear()
     try:
         xp = importlib.import_module("array_api_compat.cupy")
         yield xp
@@ -399,6 +398,6 @@ def installed(double: Double) -> Iterator[Any]:
             c.clear()
             c.update(b)
         _clear_compat_caches()
-        _kernel._compiled.cache_clear()
+        _cuda_kernel._compiled.cache_clear()
         double.state.current = 0
         double.state.no_host_read = False

@@ -33,7 +33,7 @@ class Backend:
     """A backend under test: its namespace, the device to create on, and converters."""
 
     name: str
-    ns: Any  # the Array API namespace of arrays on this backend
+    ns: Any  # xpnet's backend object of this library: its Array API namespace, and xpnet's ops
     device: Any  # what to pass as device= to xpnet (and to ns.asarray)
 
     def array(self, values: Any, dtype: str = "float32") -> Any:
@@ -81,6 +81,12 @@ class Backend:
         return self.name
 
 
+def _backend_for(namespace: Any) -> Any:
+    from xpnet import _backend
+
+    return _backend.backend_for(namespace)
+
+
 def _make_backend(name: str) -> Backend:
     """Build a backend, or skip the test with the reason it is unavailable."""
     if name == "numpy":
@@ -90,7 +96,7 @@ def _make_backend(name: str) -> Backend:
     if name.startswith("array_api_strict"):
         strict = pytest.importorskip("array_api_strict")
         dev = strict.Device("device1" if name.endswith("device1") else "CPU_DEVICE")
-        return Backend(name, strict, dev)
+        return Backend(name, _backend_for(strict), dev)
     if name.startswith("torch"):
         torch = pytest.importorskip("torch")
         import array_api_compat.torch as torch_xp
@@ -100,8 +106,8 @@ def _make_backend(name: str) -> Backend:
                 pytest.skip("torch-cuda: no CUDA device")
             torch.backends.cuda.matmul.allow_tf32 = False
             torch.backends.cudnn.allow_tf32 = False
-            return Backend(name, torch_xp, torch.device("cuda"))
-        return Backend(name, torch_xp, torch.device("cpu"))
+            return Backend(name, _backend_for(torch_xp), torch.device("cuda"))
+        return Backend(name, _backend_for(torch_xp), torch.device("cpu"))
     if name == "cupy":
         try:
             importlib.import_module("cupy")

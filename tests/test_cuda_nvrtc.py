@@ -1,7 +1,7 @@
 """Every CuPy kernel of xpnet compiles for the GPU, without a GPU: CuPy's own code, NVRTC (or nvcc).
 
-Each ``ElementwiseKernel`` of :mod:`xpnet.cuda` (every activation and optimizer
-variant, float32 and float64) is rendered by CuPy's own code generator, with
+Each ``ElementwiseKernel`` CuPy's backend launches (``_cupy.all_kernels()``: every
+activation and optimizer variant, float32 and float64) is rendered by CuPy's own code generator, with
 CuPy's headers, and compiled for ``compute_90`` by NVRTC with the kernel's
 options, as CuPy does on its first launch; the compiler's log must be empty.
 NVRTC is found by CuPy (the ``nvidia-cuda-nvrtc-cu12`` wheel of the test extra,
@@ -12,7 +12,6 @@ without either the test is skipped, saying so.
 from __future__ import annotations
 
 import io
-import itertools
 import shutil
 import subprocess
 
@@ -21,18 +20,10 @@ import pytest
 
 cupy = pytest.importorskip("cupy", reason="cupy not installed (it imports without a GPU)")
 
-from xpnet.cuda import activation, optim  # noqa: E402
+from xpnet._backend import _cuda_kernel, _cupy  # noqa: E402
 
 ARCH = "90"  # H100/H200
 ARRAY_INPUTS = {"b", "g", "y", "z", "grad"}  # the other inputs are Python numbers at every call
-
-
-def all_kernels() -> list:
-    kernels = [*activation.FORWARD.values(), *activation.BACKWARD.values(), activation.GELU_FORWARD,
-               activation.GELU_BACKWARD, optim.sgd_kernel(False, False, False)]
-    kernels += [optim.sgd_kernel(True, n, f) for n, f in itertools.product((False, True), repeat=2)]
-    kernels += [optim.adam_kernel(d, a) for d, a in itertools.product((False, True), repeat=2)]
-    return kernels
 
 
 def render(kernel, dtype: str) -> str:
@@ -58,9 +49,7 @@ def _options() -> tuple[str, ...]:
 
     from cupy._core import core
 
-    from xpnet.cuda import _kernel as ours
-
-    assert 'options=("--fmad=false",)' in inspect.getsource(ours._compiled)
+    assert 'options=("--fmad=false",)' in inspect.getsource(_cuda_kernel._compiled)
     headers = (f"-I{core._get_header_dir_path()}", *core._get_cccl_include_options())
     return ("--fmad=false", "-ftz=true", *headers)
 
@@ -98,7 +87,7 @@ def _nvrtc_available() -> bool:
 def test_every_kernel_compiles_with_cupys_code_generator(dtype, tmp_path):
     from cupy._core import core
 
-    kernels = all_kernels()
+    kernels = _cupy.all_kernels()
     assert len({k.name for k in kernels}) == len(kernels)  # one compiled variant each
     header = "".join(f"#include <{h}>\n" for h in core._cupy_header_list)
     source = header + "\n".join(render(k, dtype) for k in kernels)
@@ -112,3 +101,18 @@ def test_every_kernel_compiles_with_cupys_code_generator(dtype, tmp_path):
         pytest.skip("neither NVRTC (pip install nvidia-cuda-nvrtc-cu12) nor nvcc found")
     for k in kernels:
         assert f".entry {k.name}(" in ptx, k.name
+
+
+def test_all_kernels_lists_every_kernel_defined():
+    """A kernel added to the activation tables, or an optimizer variant, cannot miss the test."""
+    from xpnet._backend import _cuda_activation, _cuda_optim
+
+    listed = _cupy.all_kernels()
+    defined = [v for v in vars(_cuda_activation).values() if isinstance(v, _cuda_kernel.Kernel)]
+    defined += [k for table in (_cuda_activation.FORWARD, _cuda_activation.BACKWARD) for k in table.values()]
+    assert all(k in listed for k in defined)
+    flags = (False, True)
+    variants = {_cuda_optim.sgd_kernel(m, n, f) for m in flags for n in flags for f in flags
+                if m or not (n or f)}
+    variants |= {_cuda_optim.adam_kernel(d, a) for d in flags for a in flags}
+    assert variants <= set(listed) and len(set(k.name for k in listed)) == len(listed)

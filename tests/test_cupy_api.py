@@ -23,7 +23,8 @@ import xpnet.cuda as xcuda
 from _cuda_on_cpu import CXX
 from _cupy_double import installed, session_double
 from xpnet import _backend, nn, optim
-from xpnet._backend import _siblings
+from xpnet._backend import Backend
+from xpnet._backend._cupy import CupyBackend
 from xpnet.bench import timing
 from xpnet.data import DataLoader
 
@@ -106,7 +107,7 @@ def test_kernels_launch_on_their_arrays_gpu(gpu):
     with dev:
         z = xp.asarray(np.linspace(-2, 2, 8).reshape(2, 4))
         b = xp.asarray(np.ones(4))
-    y, grad = xcuda.bias_act(xp, z, b, "relu")  # GPU 0 is current here
+    y, grad = xp.bias_act(z, b, "relu")  # GPU 0 is current here
     assert y.device.id == 1 and grad(y).device.id == 1
 
 
@@ -229,11 +230,15 @@ def test_clip_sign_and_erf_keep_nan_without_waiting(gpu):
 @needs_cxx
 @pytest.mark.parametrize("act", [nn.ReLU, nn.Sigmoid, nn.Tanh, lambda: nn.GELU("tanh")])
 def test_float64_gradient_into_a_float32_fused_layer(gpu, monkeypatch, act):
-    """``(model(x32) * t64).sum().backward()``: the kernels promote, as their twin does."""
-    def grads(with_siblings: bool):
-        xp = _backend.resolve("cuda")[0]
-        monkeypatch.setitem(_siblings._MODULES, xp, xcuda if with_siblings else None)
-        monkeypatch.setattr(_siblings, "_CHOSEN", {})
+    """``(model(x32) * t64).sum().backward()``: the kernels promote, as the generic code does."""
+    def grads(with_kernels: bool):
+        with monkeypatch.context() as patch:
+            if not with_kernels:
+                for name in ("bias_act", "activation"):
+                    patch.setattr(CupyBackend, name, getattr(Backend, name))
+            return run()
+
+    def run():
         xn.manual_seed(0)
         model = nn.Sequential(nn.Linear(3, 4), act()).to("cuda")
         x = xn.randn(5, 3, device="cuda")

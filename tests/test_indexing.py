@@ -1,10 +1,10 @@
 """Integer-array indexing: ``x[idx]`` and ``x[rows, cols]`` are differentiable on every backend.
 
-The gradient is a scatter-add (rows read twice get both gradients). Its generic
-twin (``functional._scatter``, a one-hot matmul) and NumPy's sibling
-(``cpu.scatter``, ``np.add.at``) must agree. Forward and backward against finite
+The gradient is a scatter-add (rows read twice get both gradients), the backend's
+``xp.scatter_add``: the generic code (``Backend.scatter_add``, a one-hot matmul) and
+NumPy's override (``np.add.at``) must agree. Forward and backward against finite
 differences and torch are in ``test_gradcheck.py``; here: the PyTorch patterns
-(NLL by hand, embedding lookup), the twin and the sibling, errors.
+(NLL by hand, embedding lookup), the generic scatter-add and NumPy's, errors.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 import xpnet as xn
 from xpnet import _backend
 from xpnet import functional as F
-from xpnet.functional import _scatter
+from xpnet._backend import Backend, _ops
 
 DTYPES = ["float32", "float64"]
 
@@ -91,10 +91,10 @@ def _scatter_inputs(values_kind, m=300, size=17, r=5):
 @pytest.mark.parametrize("onehot_elements", [1 << 22, 64], ids=["one-chunk", "chunks"])
 @pytest.mark.parametrize("values_kind", ["random", "integer-valued"])
 def test_twin_scatter_add_on_every_backend(xp, monkeypatch, onehot_elements, values_kind):
-    monkeypatch.setattr(_scatter, "ONEHOT_ELEMENTS", onehot_elements)  # 64 // 17: chunks of 3
+    monkeypatch.setattr(_ops, "ONEHOT_ELEMENTS", onehot_elements)  # 64 // 17: chunks of 3
     index, values, size, expected = _scatter_inputs(values_kind)
     for dtype in DTYPES:
-        got = _scatter.scatter_add(xp.ns, xp.array(index, "int64"), xp.array(values, dtype), size)
+        got = Backend.scatter_add(xp.ns, xp.array(index, "int64"), xp.array(values, dtype), size)
         assert xp.same_place(got) and got.dtype == getattr(xp.ns, dtype)
         assert tuple(got.shape) == expected.shape
         if values_kind == "integer-valued":  # small integers: every order of sums is exact
@@ -105,16 +105,14 @@ def test_twin_scatter_add_on_every_backend(xp, monkeypatch, onehot_elements, val
 
 
 @pytest.mark.parametrize("values_kind", ["random", "integer-valued"])
-def test_numpy_sibling_equals_the_twin(values_kind):
-    import xpnet.cpu as cpu
-
+def test_numpy_override_equals_the_generic_code(values_kind):
     xp = _backend.numpy_xp
-    assert _backend.sibling(xp, "scatter_add") is cpu.scatter_add
+    assert type(xp).scatter_add is not Backend.scatter_add  # NumPy's own: np.add.at
     index, values, size, _ = _scatter_inputs(values_kind)
     for dtype in DTYPES:
         v = values.astype(dtype)
-        twin = _scatter.scatter_add(xp, index, v, size)
-        fast = _backend.dispatch(_scatter.scatter_add, xp, index, v, size)
+        twin = Backend.scatter_add(xp, index, v, size)
+        fast = xp.scatter_add(index, v, size)
         assert fast.dtype == twin.dtype and fast.shape == twin.shape
         if values_kind == "integer-valued":
             np.testing.assert_array_equal(fast, twin)
@@ -127,7 +125,7 @@ def test_numpy_sibling_equals_the_twin(values_kind):
 def test_scatter_add_of_nothing_is_zeros(xp, shape):
     values = xp.array(np.zeros(shape), "float64")
     index = xp.array(np.zeros(shape[0]), "int64")
-    got = _scatter.scatter_add(xp.ns, index, values, 5)
+    got = Backend.scatter_add(xp.ns, index, values, 5)
     assert tuple(got.shape) == (5, shape[1]) and xp.same_place(got)
     assert not xp.numpy(got).any()
 

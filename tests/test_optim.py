@@ -120,18 +120,15 @@ def test_trajectory_matches_torch(xp, torch, case):
 def test_rebinds_when_arrays_are_not_writeable(xp, torch, monkeypatch):
     """Where arrays are immutable (JAX), updates rebind ``p.array``: the same trajectory.
 
-    On CuPy that is the generic twins' path (``apply_``): CuPy's kernels update in place, CuPy
-    arrays being always writeable, so on CuPy the test runs the twins instead.
+    That is the generic ``adam_step`` (``apply_`` rebinding what is not writeable): CuPy's
+    kernel updates in place, CuPy arrays being always writeable, so the test runs the generic
+    update on every backend.
     """
-    dispatch = _backend.dispatch
-
-    def twins_on_cupy(generic, ns, *args, **kwargs):
-        if _backend.library(ns) == "cupy":
-            return generic(ns, *args, **kwargs)
-        return dispatch(generic, ns, *args, **kwargs)
+    from xpnet._backend import Backend
 
     monkeypatch.setattr(_backend, "is_writeable", lambda array: False)
-    monkeypatch.setattr(_backend, "dispatch", twins_on_cupy)
+    monkeypatch.setattr(type(xp.ns), "is_writeable", lambda self, array: False)
+    monkeypatch.setattr(type(xp.ns), "adam_step", Backend.adam_step)
     x, y, params = _ours(xp)
     tx, ty, tparams = _theirs(torch)
     opt = optim.Adam(params, lr=0.05, amsgrad=True)

@@ -87,17 +87,7 @@ class device:
 
 def _name(xp: Any, native: Any) -> tuple[str, int | None]:
     """torch's ``(type, index)`` of a native device of namespace ``xp``."""
-    lib = _backend.library(xp)
-    if lib == "cupy":
-        return "cuda", int(native.id)
-    if lib == "torch":
-        return str(native.type), native.index
-    if lib == "array_api_strict":
-        name = str(getattr(native, "_device", native))
-        return ("cpu" if name == "CPU_DEVICE" else name), None
-    text = str(native).lower()
-    kind, _, number = text.partition(":")
-    return kind, (int(number) if number.isdigit() else None)
+    return xp.device_name(native)
 
 
 def set_default_device(spec: Any) -> None:

@@ -62,7 +62,7 @@ if [ "$DRY" = 1 ]; then
 else
     SITE=/tmp/site MPI_PREFIX=/tmp/mpich TEST_BACKENDS=cupy,torch-cuda
 fi
-CUDA_FILES=(tests/test_cuda_siblings.py tests/test_cupy_api.py tests/test_fused.py tests/test_ensemble.py
+CUDA_FILES=(tests/test_cupy_kernels.py tests/test_cupy_api.py tests/test_fused.py tests/test_ensemble.py
             tests/test_optim.py)
 PYTEST=("$PYTHON" -m pytest -p no:cacheprovider -q -rfE)
 # pytest-timeout is on the GPU machine: no single test may eat the budget there.

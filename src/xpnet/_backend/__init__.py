@@ -1,9 +1,16 @@
-"""The backend layer: namespaces, devices, transfers and random numbers.
+"""The backend layer: one backend object per array library, and where arrays live.
 
-Only this package imports array libraries; everything else receives ``xp``.
+Only this package imports array libraries; everything else receives ``xp``, the
+backend object of its arrays (``t.xp``): the library's Array API namespace plus
+xpnet's own operations (``xp.bias_act``, ``xp.sgd_step``, ``xp.describe``, ...).
+:class:`Backend` is the generic code; NumPy, CuPy, torch and array-api-strict
+subclass it (``_numpy.py``, ``_cupy.py``, ``_torch.py``, ``_strict.py``) and
+:func:`backend_for` is where one is chosen per library.
 """
 
+from ._base import Backend
 from ._devices import (
+    backend_for,
     cuda_available,
     cuda_device,
     cuda_device_count,
@@ -20,17 +27,15 @@ from ._devices import (
     scalar_value,
     set_default_device,
 )
-from ._fast_numpy import SUM_AXIS, matmul_2d
+from ._ops import ACTIVATIONS
 from ._random import Generator, manual_seed, normal, permutation, uniform
-from ._siblings import dispatch, sibling
 from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
-    "Generator",
-    "cuda_available", "cuda_device", "cuda_device_count", "describe", "device", "device_scope", "dispatch",
-    "is_array", "is_writeable", "library",
-    "SUM_AXIS", "matmul_2d",
+    "ACTIVATIONS", "Backend", "Generator",
+    "backend_for", "cuda_available", "cuda_device", "cuda_device_count", "describe", "device",
+    "device_scope", "is_array", "is_writeable", "library",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",
-    "resolve", "same_device", "scalar_value", "set_default_device", "sibling", "to_numpy", "uniform",
+    "resolve", "same_device", "scalar_value", "set_default_device", "to_numpy", "uniform",
 ]

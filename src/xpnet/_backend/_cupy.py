@@ -1,72 +1,174 @@
-"""CuPy's namespace with ``device=`` honoured: array-api-compat's, creation run on the asked GPU.
+"""CuPy's backend object: the generic code, with fused ``ElementwiseKernel``s and GPU placement.
 
-CuPy allocates and launches on the *current* GPU. array-api-compat's CuPy
-``zeros``/``ones``/``full``/``arange``/``empty``/``eye``/``linspace`` accept
-``device=`` and ignore it, and its ``*_like`` follow the current GPU, not the
-array's. This namespace is array-api-compat's, with those functions run under
-``with device:`` (``*_like``: the array's device unless ``device=`` says
-otherwise), so a tensor made for ``"cuda:1"`` lives on GPU 1 whichever GPU is
-current. Everything else is array-api-compat's own function, unchanged.
+What it overrides:
 
-Operators and other ops run on the current GPU, as in CuPy itself: work on
-``cuda:N`` for ``N != 0`` under ``with xpnet.cuda.device(N):`` (or after
-``xpnet.cuda.set_device(N)``), as with ``torch.cuda.device``; xpnet's fused
-kernels and random draws follow their arrays' device on their own.
+* creation functions run on the asked GPU: CuPy allocates and launches on the
+  *current* GPU, and array-api-compat's ``zeros``/``ones``/``full``/``arange``/
+  ``empty``/``eye``/``linspace``/``asarray`` accept ``device=`` and ignore it, its
+  ``*_like`` follow the current GPU, not the array's. Here they run under
+  ``with device:`` (``*_like``: the array's device unless ``device=`` says otherwise),
+  so a tensor made for ``"cuda:1"`` lives on GPU 1 whichever GPU is current;
+* ``bias_act``/``activation``: bias + activation in one kernel, its derivative in one
+  (:mod:`._cuda_activation`); ``sgd_step``/``adam_step``: a whole update in one kernel
+  (:mod:`._cuda_optim`). Kernels cover float32 or float64 arrays of one dtype; anything
+  else goes to the generic code (``super()``). They are compiled with ``--fmad=false``,
+  so products and sums round as in the generic code's separate CuPy ops;
+* devices (``cupy.cuda.Device``), ``device_scope`` (CuPy runs ops on the current GPU),
+  host reads (never free: a value check would wait for the GPU), moves and random draws.
+
+Other ops run on the current GPU, as in CuPy itself: work on ``cuda:N`` for ``N != 0``
+under ``with xpnet.cuda.device(N):`` (or after ``xpnet.cuda.set_device(N)``), as with
+``torch.cuda.device``; the kernels and random draws follow their arrays' device on their own.
 """
 
 from __future__ import annotations
 
-import functools
-import types
 from typing import Any
 
-_CREATION = ("arange", "asarray", "empty", "eye", "full", "linspace", "ones", "zeros")
-_LIKE = ("empty_like", "full_like", "ones_like", "zeros_like")
+import numpy as np
+
+from ._base import Backend
+from ._cuda_activation import BACKWARD, FORWARD, GELU_BACKWARD, GELU_FORWARD, launch_bias_act
+from ._cuda_kernel import Kernel, covers
+from ._cuda_optim import adam_kernel, launch_adam, launch_sgd, sgd_kernel
+
+_ACTIVATIONS = (*FORWARD, "gelu_tanh")  # what the kernels cover
 
 
-class CupyNamespace(types.ModuleType):
-    """array-api-compat's CuPy namespace; creation functions place arrays on their ``device``."""
+class CupyBackend(Backend):
+    """CuPy (``device="cuda"``, ``"cuda:N"``), through ``array_api_compat.cupy``."""
 
-    def __init__(self, compat_cupy: Any, device_class: Any) -> None:
-        super().__init__("xpnet._backend.cupy", __doc__)
-        self.__dict__.update({k: v for k, v in vars(compat_cupy).items() if not k.startswith("__")})
-        self.__array_api_version__ = compat_cupy.__array_api_version__
-        self.compat = compat_cupy
-        for name in _CREATION:
-            setattr(self, name, _placed(getattr(compat_cupy, name), device_class))
-        for name in _LIKE:
-            setattr(self, name, _placed_like(getattr(compat_cupy, name), device_class))
+    library = "cupy"
+    has_views = True
+    device_modules = ("cupy",)
+    namespace_module = "array_api_compat.cupy"
 
-
-def _placed(create: Any, device_class: Any) -> Any:
-    @functools.wraps(create)
-    def placed(*args: Any, device: Any = None, **kwargs: Any) -> Any:
+    # -- creation on the asked GPU --------------------------------------------------------------
+    def _placed(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], device: Any) -> Any:
+        create = getattr(self.namespace, name)
         if device is None:
             return create(*args, **kwargs)
-        with device_class(device):
-            return create(*args, **kwargs)
-
-    return placed
-
-
-def _placed_like(create: Any, device_class: Any) -> Any:
-    @functools.wraps(create)
-    def placed_like(x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        with device_class(x.device if device is None else device):
-            return create(x, *args, **kwargs)
-
-    return placed_like
-
-
-_NAMESPACES: dict[Any, CupyNamespace] = {}  # array-api-compat's CuPy module -> ours
-
-
-def cupy_namespace(compat_cupy: Any) -> CupyNamespace:
-    """Our namespace over ``compat_cupy`` (array-api-compat's CuPy), made once per module object."""
-    try:
-        return _NAMESPACES[compat_cupy]
-    except KeyError:
         import cupy
 
-        ns = _NAMESPACES[compat_cupy] = CupyNamespace(compat_cupy, cupy.cuda.Device)
-        return ns
+        with cupy.cuda.Device(device):
+            return create(*args, **kwargs)
+
+    def arange(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("arange", args, kwargs, device)
+
+    def asarray(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("asarray", args, kwargs, device)
+
+    def empty(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("empty", args, kwargs, device)
+
+    def eye(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("eye", args, kwargs, device)
+
+    def full(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("full", args, kwargs, device)
+
+    def linspace(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("linspace", args, kwargs, device)
+
+    def ones(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("ones", args, kwargs, device)
+
+    def zeros(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("zeros", args, kwargs, device)
+
+    def empty_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("empty_like", (x, *args), kwargs, x.device if device is None else device)
+
+    def full_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("full_like", (x, *args), kwargs, x.device if device is None else device)
+
+    def ones_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("ones_like", (x, *args), kwargs, x.device if device is None else device)
+
+    def zeros_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        return self._placed("zeros_like", (x, *args), kwargs, x.device if device is None else device)
+
+    # -- fused kernels ----------------------------------------------------------------------------
+    def bias_act(self, z: Any, bias: Any, activation: str, negative_slope: float = 0.01) -> Any:
+        if (activation in _ACTIVATIONS and covers(z) and (bias is None or covers(z, bias))
+                and not (activation == "leaky_relu" and negative_slope < 0)):
+            return launch_bias_act(self, z, bias, activation, negative_slope)
+        return super().bias_act(z, bias, activation, negative_slope)
+
+    def activation(self, z: Any, activation: str, negative_slope: float = 0.01, *,
+                   overwrite: bool = False) -> Any:
+        if (activation in _ACTIVATIONS and covers(z)
+                and not (activation == "leaky_relu" and negative_slope < 0)):
+            if not overwrite:
+                z = z.copy()  # the kernel writes its result into z
+            return launch_bias_act(self, z, None, activation, negative_slope)
+        return super().activation(z, activation, negative_slope, overwrite=overwrite)
+
+    def sgd_step(self, param: Any, grad: Any, buf: Any, **options: Any) -> tuple[Any, Any]:
+        if covers(param, grad) and (buf is None or covers(param, buf)):
+            return launch_sgd(self, param, grad, buf, **options)
+        return super().sgd_step(param, grad, buf, **options)
+
+    def adam_step(self, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, max_exp_avg_sq: Any,
+                  **options: Any) -> tuple[Any, Any, Any, Any]:
+        buffers = [exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
+        if covers(param, grad, *buffers):
+            return launch_adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, **options)
+        return super().adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, **options)
+
+    # -- devices, memory, moves -----------------------------------------------------------------
+    def describe(self, dev: Any) -> str:
+        return f"cupy cuda:{dev.id}"
+
+    def device_name(self, dev: Any) -> tuple[str, int | None]:
+        return "cuda", int(dev.id)
+
+    def device_scope(self, dev: Any) -> Any:
+        return dev  # a cupy.cuda.Device is the context manager making it current
+
+    def on_host(self, dev: Any) -> bool:
+        return False
+
+    def owns_memory(self, array: Any) -> bool:
+        return bool(array.flags.owndata)
+
+    def is_writeable(self, array: Any) -> bool:
+        return True
+
+    def to_numpy(self, array: Any) -> np.ndarray:
+        return array.get()
+
+    def from_numpy(self, host: np.ndarray, dev: Any) -> Any:
+        with dev:
+            return self.namespace.asarray(host)
+
+    # -- random numbers ---------------------------------------------------------------------------
+    def generator(self, dev: Any, seed: int) -> Any:
+        import cupy
+
+        with dev:
+            return cupy.random.default_rng(seed)
+
+    def draw(self, gen: Any, kind: str, shape: tuple[int, ...], dev: Any, dtype: Any) -> Any:
+        method = "random" if kind == "uniform" else "standard_normal"
+        with dev:  # CuPy's generator draws float32/float64 only: cast float16 on the GPU
+            if dtype == self.float32 or dtype == self.float64:
+                return getattr(gen, method)(shape, dtype=dtype)
+            return getattr(gen, method)(shape, dtype=self.float32).astype(dtype)
+
+    def draw_permutation(self, gen: Any, n: int, dev: Any) -> Any:
+        import cupy
+
+        with dev:  # cupy.random.Generator has no permutation (CuPy 14): sort uniform draws
+            return cupy.argsort(gen.random(n, dtype=cupy.float64)).astype(cupy.int64)
+
+
+def all_kernels() -> list[Kernel]:
+    """Every ``ElementwiseKernel`` CuPy's backend may launch, each variant once (each is
+    compiled per dtype it meets: float32 and float64)."""
+    flags = (False, True)
+    return [*FORWARD.values(), *BACKWARD.values(), GELU_FORWARD, GELU_BACKWARD,
+            sgd_kernel(False, False, False),
+            *(sgd_kernel(True, nesterov, first) for nesterov in flags for first in flags),
+            *(adam_kernel(decoupled, amsgrad) for decoupled in flags for amsgrad in flags)]

@@ -7,22 +7,62 @@ calls the Array API on it.
 
 from __future__ import annotations
 
-import contextlib
+import importlib
 from typing import Any
 
 import array_api_compat as compat
 import numpy as np
 
-from ._cupy import CupyNamespace, cupy_namespace
-from ._fast_numpy import fast_numpy
+from ._base import Backend
+from ._cupy import CupyBackend
+from ._numpy import NumpyBackend
+from ._strict import StrictBackend
+from ._torch import TorchBackend
 
-# NumPy's namespace: array_api_compat.numpy with its hot functions bound to C.
-numpy_xp = fast_numpy
-_compat_numpy = compat.array_namespace(np.empty(0))
+_DEVICE_OWNERS = (TorchBackend, StrictBackend, CupyBackend)  # whose device objects select them
+_BY_NAMESPACE: dict[Any, Backend] = {}  # a library's Array API namespace -> its backend object
 
-# type(array) -> namespace. array_namespace costs about a microsecond; the
+
+def backend_for(ns: Any) -> Backend:
+    """The backend object of the Array API namespace ``ns`` (array-api-compat's), made once.
+
+    The one place that chooses a backend per library: NumPy, CuPy, torch and
+    array-api-strict have their own subclass; any other library the standard
+    covers gets the generic :class:`Backend`.
+    """
+    if isinstance(ns, Backend):
+        return ns
+    try:
+        return _BY_NAMESPACE[ns]
+    except KeyError:
+        pass
+    if compat.is_numpy_namespace(ns):
+        backend: Backend = NumpyBackend(ns)
+    elif compat.is_cupy_namespace(ns):
+        backend = CupyBackend(ns)
+    elif compat.is_torch_namespace(ns):
+        backend = TorchBackend(ns)
+    elif compat.is_array_api_strict_namespace(ns):
+        backend = StrictBackend(ns)
+    elif compat.is_dask_namespace(ns):
+        raise TypeError(_DASK)
+    else:
+        backend = Backend(ns)
+    _BY_NAMESPACE[ns] = backend
+    return backend
+
+
+_DASK = ("xpnet does not take dask arrays: a dask array is a lazy graph of NumPy (or CuPy) "
+         "chunks, and xpnet's ops, updates and gradients need materialised arrays. Compute "
+         "it first (xn.asarray(dask_array.compute())), or feed the chunks batch by batch "
+         "(each block's .compute()) through a DataLoader")
+
+# NumPy's backend object: array_api_compat.numpy with its hot functions bound to C.
+numpy_xp = backend_for(compat.array_namespace(np.empty(0)))
+
+# type(array) -> backend. array_namespace costs about a microsecond; the
 # namespace of an array never changes with its type, so resolve it once.
-_NAMESPACES: dict[type, Any] = {}
+_NAMESPACES: dict[type, Backend] = {}
 
 
 def is_array(obj: Any) -> bool:
@@ -31,24 +71,21 @@ def is_array(obj: Any) -> bool:
 
 
 def namespace(array: Any) -> Any:
-    """The Array API namespace of ``array`` (cached per array type)."""
+    """The backend object of ``array``: its library's namespace plus xpnet's operations
+    (cached per array type)."""
     try:
         return _NAMESPACES[type(array)]
     except KeyError:
         pass
     try:
-        xp = compat.array_namespace(array)
+        ns = compat.array_namespace(array)
     except TypeError:
         raise TypeError(
             f"expected an array of an Array API library (numpy, cupy, torch, "
             f"array_api_strict, ...), got {type(array).__name__}"
         ) from None
-    if xp is _compat_numpy:
-        xp = numpy_xp
-    elif compat.is_cupy_namespace(xp):
-        xp = cupy_namespace(xp)  # device= honoured (see _cupy.py)
-    _NAMESPACES[type(array)] = xp
-    return xp
+    backend = _NAMESPACES[type(array)] = backend_for(ns)
+    return backend
 
 
 def device(array: Any) -> Any:
@@ -57,30 +94,13 @@ def device(array: Any) -> Any:
 
 
 def library(xp: Any) -> str:
-    """A short name of the library behind namespace ``xp``."""
-    if xp is numpy_xp or compat.is_numpy_namespace(xp):
-        return "numpy"
-    if isinstance(xp, CupyNamespace) or compat.is_cupy_namespace(xp):
-        return "cupy"
-    if compat.is_torch_namespace(xp):
-        return "torch"
-    if compat.is_array_api_strict_namespace(xp):
-        return "array_api_strict"
-    if compat.is_jax_namespace(xp):
-        return "jax"
-    if compat.is_dask_namespace(xp):
-        return "dask"
-    return xp.__name__
+    """The short name of the library behind namespace ``xp`` (``"numpy"``, ``"torch"``, ...)."""
+    return str(backend_for(xp).library)
 
 
 def describe(xp: Any, dev: Any) -> str:
     """A device as people read it: ``numpy cpu``, ``cupy cuda:0``, ``torch cuda:1``."""
-    lib = library(xp)
-    if lib == "cupy":
-        return f"cupy cuda:{dev.id}"
-    if lib == "array_api_strict":
-        return f"array_api_strict {getattr(dev, '_device', dev)}"
-    return f"{lib} {dev}"
+    return str(xp.describe(dev))
 
 
 def _cupy() -> Any:
@@ -101,10 +121,10 @@ def _cupy() -> Any:
 
 
 def _cupy_xp() -> Any:
-    """xpnet's CuPy namespace, without touching a GPU (``cupy.empty(0)`` would open GPU 0)."""
+    """CuPy's backend object, without touching a GPU (``cupy.empty(0)`` would open GPU 0)."""
     import array_api_compat.cupy as compat_cupy
 
-    return cupy_namespace(compat_cupy)
+    return backend_for(compat_cupy)
 
 
 def cuda_available() -> bool:
@@ -179,21 +199,11 @@ def resolve(spec: Any, like: Any = None) -> tuple[Any, Any]:
     if unwrap is not None:
         return unwrap() or _resolve_string(str(spec), like)
     module = type(spec).__module__.split(".")[0]
-    if module == "torch":
-        import array_api_compat.torch as torch_xp
-
-        return torch_xp, spec
-    if module == "array_api_strict":
-        import array_api_strict
-
-        return array_api_strict, spec
-    if module == "cupy":
-        _cupy()
-        return _cupy_xp(), spec
-    if module in ("jax", "jaxlib"):
-        import jax.numpy as jnp
-
-        return jnp, spec
+    for cls in _DEVICE_OWNERS:  # a library's device object selects that library
+        if module in cls.device_modules:
+            if cls is CupyBackend:
+                _cupy()  # a clear error without CuPy or a GPU
+            return backend_for(importlib.import_module(cls.namespace_module)), spec
     raise ValueError(f"unknown device {spec!r}: {_DEVICE_HELP}")
 
 
@@ -209,16 +219,9 @@ def set_default_device(place: tuple[Any, Any] | None) -> None:
 def _resolve_string(spec: str, like: Any) -> tuple[Any, Any]:
     text = spec.strip().lower()
     if like is not None:
-        lib = library(like[0])
-        if lib == "torch" and (text == "cpu" or _parse_cuda(text) is not None):
-            import torch
-
-            return like[0], torch.device(text)
-        if lib == "array_api_strict":
-            names = {"cpu": "CPU_DEVICE", "cpu_device": "CPU_DEVICE",
-                     "device1": "device1", "device2": "device2"}
-            if text in names:
-                return like[0], type(like[1])(names[text])
+        native = like[0].parse_device(text, like[1])  # a torch tensor's "cuda" is torch's
+        if native is not None:
+            return like[0], native
     if text == "cpu" or text == "numpy":
         return numpy_xp, "cpu"
     index = _parse_cuda(text)
@@ -233,31 +236,14 @@ def _resolve_string(spec: str, like: Any) -> tuple[Any, Any]:
     raise ValueError(f"unknown device {spec!r}: {_DEVICE_HELP}")
 
 
-_NO_SCOPE = contextlib.nullcontext()
-
-
 def device_scope(xp: Any, dev: Any) -> Any:
-    """A context manager under which ops of namespace ``xp`` run on ``dev``.
-
-    CuPy runs ops on the *current* GPU: for CuPy this is ``dev`` itself (a
-    ``cupy.cuda.Device``); every other library places results by their operands,
-    and this does nothing.
-    """
-    return dev if isinstance(xp, CupyNamespace) else _NO_SCOPE
+    """A context manager under which ops of namespace ``xp`` run on ``dev`` (CuPy: ``dev``)."""
+    return xp.device_scope(dev)
 
 
 def on_host(xp: Any, dev: Any) -> bool:
-    """Whether reading a value of this device is free (no wait for a GPU queue).
-
-    Value checks that would need a device-to-host synchronisation (class
-    indices in range, probabilities in [0, 1]) run only where this is True.
-    """
-    lib = library(xp)
-    if lib == "cupy":
-        return False
-    if lib == "torch":
-        return bool(dev.type == "cpu")
-    return True
+    """Whether reading a value of this device is free (no wait for a GPU queue)."""
+    return bool(xp.on_host(dev))
 
 
 def scalar_value(obj: Any) -> Any:
@@ -277,6 +263,4 @@ def scalar_value(obj: Any) -> Any:
 
 def same_device(xp: Any, a: Any, b: Any) -> bool:
     """Whether two arrays of namespace ``xp`` live on the same device."""
-    if xp is numpy_xp:
-        return True
-    return bool(device(a) == device(b))
+    return bool(xp.same_device(a, b))

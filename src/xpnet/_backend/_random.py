@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from ._devices import library, numpy_xp
-
 _seed: int | None = None
 _library_seeds: dict[str, int] = {}  # library -> its own seed (xpnet.cuda.manual_seed: "cupy")
 _generators: dict[tuple[str, str], Any] = {}
@@ -91,8 +89,10 @@ class Generator:
         return f"<xpnet.Generator device={self.device} seed={self._seed}>"
 
 
-def _generator(xp: Any, dev: Any, source: Generator | None = None) -> tuple[str, Any]:
-    lib = library(xp)
+def _generator(xp: Any, dev: Any, source: Generator | None = None) -> Any:
+    """The native generator of ``xp``'s library for draws on ``dev``: the global one, or
+    ``source``'s own (made on first use, seeded by its seed)."""
+    lib = xp.library
     key = (lib, str(dev))
     if source is not None and not isinstance(source, Generator):
         raise TypeError(f"generator must be an xn.Generator (or None), got {type(source).__name__}")
@@ -102,76 +102,22 @@ def _generator(xp: Any, dev: Any, source: Generator | None = None) -> tuple[str,
         seed = _library_seeds.get(lib, _seed) if source is None else source._seed
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1)[0])
-        if lib == "cupy":
-            import cupy
-
-            with dev:
-                gen = cupy.random.default_rng(seed)
-        elif lib == "torch":
-            import torch
-
-            gen = torch.Generator(device=dev).manual_seed(seed)
-        else:
-            gen = np.random.default_rng(seed)
-        cache[key] = gen
-    return lib, gen
-
-
-def _host_dtype(xp: Any, dtype: Any) -> Any:
-    return np.float64 if dtype == xp.float64 else np.float32
-
-
-def _on_device(host: np.ndarray, xp: Any, device: Any, dtype: Any) -> Any:
-    """Host samples as an array of ``xp`` (NumPy draws only float32/float64: cast float16)."""
-    if xp is numpy_xp and host.dtype == dtype:
-        return host
-    return xp.asarray(host, dtype=dtype, device=device)
-
-
-# What each library calls the two draws: (torch function, generator method).
-_DRAWS = {"uniform": ("rand", "random"), "normal": ("randn", "standard_normal")}
-
-
-def _draw(kind: str, shape: tuple[int, ...], xp: Any, device: Any, dtype: Any,
-          generator: Generator | None) -> Any:
-    lib, gen = _generator(xp, device, generator)
-    torch_name, method = _DRAWS[kind]
-    if lib == "torch":
-        import torch
-
-        return getattr(torch, torch_name)(shape, generator=gen, dtype=dtype, device=device)
-    if lib == "cupy":  # CuPy's generator draws float32/float64 only: cast float16 on the GPU
-        with device:
-            if dtype == xp.float32 or dtype == xp.float64:
-                return getattr(gen, method)(shape, dtype=dtype)
-            return getattr(gen, method)(shape, dtype=xp.float32).astype(dtype)
-    host = getattr(gen, method)(shape, dtype=_host_dtype(xp, dtype))
-    return _on_device(host, xp, device, dtype)
+        gen = cache[key] = xp.generator(dev, seed)
+    return gen
 
 
 def uniform(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any,
             generator: Generator | None = None) -> Any:
     """Samples of U[0, 1) with the given shape, dtype and device (from ``generator`` if given)."""
-    return _draw("uniform", shape, xp, device, dtype, generator)
+    return xp.draw(_generator(xp, device, generator), "uniform", shape, device, dtype)
 
 
 def normal(shape: tuple[int, ...], *, xp: Any, device: Any, dtype: Any,
            generator: Generator | None = None) -> Any:
     """Samples of N(0, 1) with the given shape, dtype and device (from ``generator`` if given)."""
-    return _draw("normal", shape, xp, device, dtype, generator)
+    return xp.draw(_generator(xp, device, generator), "normal", shape, device, dtype)
 
 
 def permutation(n: int, *, xp: Any, device: Any, generator: Generator | None = None) -> Any:
     """A random permutation of ``0..n-1`` as an int64 array on ``device``."""
-    lib, gen = _generator(xp, device, generator)
-    if lib == "torch":
-        import torch
-
-        return torch.randperm(n, generator=gen, device=device)
-    if lib == "cupy":  # cupy.random.Generator has no permutation (CuPy 14): sort uniform draws
-        import cupy
-
-        with device:
-            return cupy.argsort(gen.random(n, dtype=cupy.float64)).astype(cupy.int64)
-    host = gen.permutation(n).astype(np.int64)
-    return host if lib == "numpy" else xp.asarray(host, device=device)
+    return xp.draw_permutation(_generator(xp, device, generator), n, device)

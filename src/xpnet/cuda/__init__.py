@@ -1,24 +1,5 @@
-"""CuPy fast paths: fused ``ElementwiseKernel`` siblings of generic ``xp`` functions.
+"""``torch.cuda``'s counterpart, for a program renamed from torch (CuPy underneath).
 
-Imported only for CuPy namespaces (by :func:`xpnet._backend.sibling`); CuPy
-itself is imported when a kernel is first compiled. Each function here has
-the signature and the results of its generic twin and returns None for
-inputs it does not cover (a dtype other than float32/float64, mixed dtypes,
-a negative LeakyReLU slope), so the caller falls back to the twin:
-
-========================  ===========================================  ==========================
-sibling                   twin                                         kernels per call
-========================  ===========================================  ==========================
-``bias_act``              :func:`xpnet.functional.fused.bias_act`      1 forward, 1 backward
-``sgd_step``              :func:`xpnet.optim.sgd.sgd_step`             1 (whole update)
-``adam_step``             :func:`xpnet.optim.adam.adam_step`           1 (whole update)
-========================  ===========================================  ==========================
-
-Kernels are compiled with ``--fmad=false``, so products and sums round as in
-the twin's separate CuPy ops (no fused multiply-add); each runs on the GPU of
-its arrays, whichever GPU is current.
-
-It is also ``torch.cuda``'s counterpart, for a program renamed from torch:
 ``is_available()``, ``device_count()``, ``current_device()``, ``set_device(n)``,
 ``device(n)`` (a context manager), ``synchronize()``, ``manual_seed(n)``,
 ``manual_seed_all(n)``. ``is_available``, ``device_count`` and the seeds never
@@ -30,11 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _backend
-from .activation import bias_act
-from .optim import adam_step, sgd_step
 
-__all__ = ["adam_step", "bias_act", "current_device", "device", "device_count", "is_available",
-           "manual_seed", "manual_seed_all", "set_device", "sgd_step", "synchronize"]
+__all__ = ["current_device", "device", "device_count", "is_available", "manual_seed",
+           "manual_seed_all", "set_device", "synchronize"]
 
 
 def is_available() -> bool:

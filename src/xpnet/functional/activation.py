@@ -1,15 +1,19 @@
-"""Activation functions, each with its derivative written next to it."""
+"""Activation functions, each with its derivative written next to it.
+
+relu, leaky_relu, sigmoid, tanh and GELU's tanh form run the backend's
+``xp.activation`` (their formulas are written once, in :mod:`xpnet._backend._ops`,
+shared with the fused layers of :mod:`.fused`); each docstring repeats the rule.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from .. import _backend, _dtypes
+from .. import _dtypes
 from ._core import Tensor, as_tensor, make_result, require_floating
 from ._promote import floating_array
 from ._special import clamp, erf
-from .fused import bias_act
 
 
 def relu(x: Any) -> Tensor:
@@ -18,25 +22,13 @@ def relu(x: Any) -> Tensor:
     xp = x.xp
     if not _dtypes.is_floating(x.array.dtype):  # torch keeps an integer input's dtype
         return make_result(xp.where(x.array > 0, x.array, xp.zeros_like(x.array)), xp, (), None, "relu")
-    out = xp.maximum(x.array, 0.0)
-
-    def backward(g: Any) -> tuple[Any]:
-        return (xp.where(out > 0, g, 0.0),)
-
-    return make_result(out, xp, (x,), backward, "relu")
+    return _activation(x, "relu", 0.01)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """``x`` where x > 0, else ``negative_slope * x``.  dL/dx = G or G * negative_slope."""
     x = as_tensor(x, "leaky_relu")
-    xp = x.xp
-    positive = x.array > 0
-    out = xp.where(positive, x.array, x.array * negative_slope)
-
-    def backward(g: Any) -> tuple[Any]:
-        return (xp.where(positive, g, g * negative_slope),)
-
-    return make_result(out, xp, (x,), backward, "leaky_relu")
+    return _activation(x, "leaky_relu", negative_slope)
 
 
 def sigmoid(x: Any) -> Tensor:
@@ -44,21 +36,21 @@ def sigmoid(x: Any) -> Tensor:
 
     Computed as ``e**min(x, 0) / (1 + e**-|x|)`` so that no exp overflows for large
     |x|: that is ``1 / (1 + e**-x)`` where x >= 0 and ``e**x / (1 + e**x)`` elsewhere.
-    The formulas are those of the fused layers (:func:`xpnet.functional.fused.bias_act`,
-    without a bias), run through the same NumPy and CuPy siblings.
     """
-    x = as_tensor(x, "sigmoid")
+    return _activation(as_tensor(x, "sigmoid"), "sigmoid", 0.01)
+
+
+def _activation(x: Tensor, name: str, negative_slope: float, op: str | None = None) -> Tensor:
+    """The node (named ``op``, default ``name``) of ``xp.activation(name)`` on ``x`` (an
+    integer input: the default float dtype, as torch)."""
     xp = x.xp
-    # bias_act may overwrite its input: CuPy's kernel does, so it gets a copy; NumPy's sibling
-    # and the generic twin compute the sigmoid into new arrays (a test holds them to it).
-    a = floating_array(xp, x.array)  # an integer input: the default float dtype, as torch
-    z = a if xp is _backend.numpy_xp or a is not x.array else xp.asarray(a, copy=True)
-    out, act_grad = _backend.dispatch(bias_act, xp, z, None, "sigmoid")
+    a = floating_array(xp, x.array)
+    out, act_grad = xp.activation(a, name, negative_slope, overwrite=a is not x.array)
 
     def backward(g: Any) -> tuple[Any]:
         return (act_grad(g),)
 
-    return make_result(out, xp, (x,), backward, "sigmoid")
+    return make_result(out, xp, (x,), backward, op or name)
 
 
 def tanh(x: Any) -> Tensor:
@@ -68,17 +60,9 @@ def tanh(x: Any) -> Tensor:
         x: ``input``, a floating Tensor of any shape, on any device; the result has its shape,
             dtype, library and device.
     """
-    x = as_tensor(x, "tanh")
-    xp = x.xp
-    out = xp.tanh(floating_array(xp, x.array))
-
-    def backward(g: Any) -> tuple[Any]:
-        return (g * (1 - out * out),)
-
-    return make_result(out, xp, (x,), backward, "tanh")
+    return _activation(as_tensor(x, "tanh"), "tanh", 0.01)
 
 
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _INV_SQRT_2 = 1 / math.sqrt(2)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
 
@@ -92,19 +76,13 @@ def gelu(x: Any, approximate: str = "none") -> Tensor:
             dL/dx = G ((1 + t)/2 + x (1 - t**2) sqrt(2/pi) (1 + 3*0.044715 x**2) / 2)
     """
     x = as_tensor(x, "gelu")
-    xp, v = x.xp, x.array
-    # Beyond |x| = 10, tanh(u) = sign(x) and x phi(x) = 0 to double precision: the
-    # powers of x are taken of ``vc`` so that they cannot overflow (a NumPy warning).
-    vc = clamp(xp, v, -10.0, 10.0)
     if approximate == "tanh":
-        t = xp.tanh(_SQRT_2_OVER_PI * (vc + 0.044715 * vc * vc * vc))
-        out = 0.5 * v * (1 + t)
-
-        def backward(g: Any) -> tuple[Any]:
-            du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * vc * vc)
-            return (g * (0.5 * (1 + t) + 0.5 * vc * (1 - t * t) * du),)
-
-    elif approximate == "none":
+        return _activation(x, "gelu_tanh", 0.01, "gelu")
+    xp, v = x.xp, x.array
+    # Beyond |x| = 10, x phi(x) = 0 to double precision: the square is taken of ``vc``
+    # so that it cannot overflow (a NumPy warning).
+    vc = clamp(xp, v, -10.0, 10.0)
+    if approximate == "none":
         cdf = 0.5 * (1 + erf(xp, v * _INV_SQRT_2))
         out = v * cdf
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from .. import _backend, _dtypes
 from ._core import Tensor, as_tensor, check_same_place, make_result
-from ._scatter import scatter_add
 
 
 def embedding(input: Any, weight: Any, padding_idx: int | None = None,
@@ -68,7 +67,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
         g_flat = xp.reshape(g, (math.prod(batch), dim))
         if pad is not None:
             g_flat = xp.where(xp.reshape(flat == pad, (-1, 1)), 0.0, g_flat)
-        return _backend.dispatch(scatter_add, xp, flat, g_flat, rows), None
+        return xp.scatter_add(flat, g_flat, rows), None
 
     return make_result(out, xp, (w, idx), backward, "embedding", saves=False)
 

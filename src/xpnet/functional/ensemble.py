@@ -2,7 +2,7 @@
 
 Member ``k`` of an ensemble computes ``Y[k] = act(X[k] W[k]^T + b[k])``; all K
 run as one batched GEMM (``xp.matmul`` on 3-D arrays: cuBLAS strided-batched
-GEMM on CuPy), then one bias + activation pass (:func:`.fused.bias_act`).
+GEMM on CuPy), then one bias + activation pass (the backend's ``xp.bias_act``).
 With ``D = G * act'(Z)`` (``D = G`` without activation):
 
     dL/dX[k] = D[k] W[k]      (summed over k when every member got the same X)
@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _backend
 from ._core import CONSTANT, Tensor, as_tensor, check_same_place, make_result
-from .fused import bias_act, check_activation
+from .fused import check_activation
 
 
 def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None,
@@ -27,7 +26,7 @@ def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | Non
 
     x: (K, N, in), or (N, in) for the same batch to every member;
     weight: (K, out, in); bias: (K, out) or None; output: (K, N, out).
-    ``activation``: None or a name of :data:`xpnet.functional.fused.ACTIVATIONS`.
+    ``activation``: None or a name of ``xpnet._backend.ACTIVATIONS``.
 
     Backward (``z`` the pre-activation, ``D = G act'(z)``): dL/dx[k] = D[k] weight[k],
     dL/dweight[k] = D[k]^T x[k], dL/dbias[k] = sum over N of D[k].
@@ -59,7 +58,7 @@ def ensemble_linear(x: Any, weight: Any, bias: Any = None, activation: str | Non
             z += b  # in place: z is fresh
         y, act_grad = z, None
     else:
-        y, act_grad = _backend.dispatch(bias_act, xp, z, b, activation, negative_slope)
+        y, act_grad = xp.bias_act(z, b, activation, negative_slope)
 
     def backward(g: Any) -> tuple[Any, Any, Any]:
         d = g if act_grad is None else act_grad(g)  # D = G act'(Z)

@@ -3,7 +3,7 @@
 Notation: ``G = dL/d(out)``. Every op here turns its indices into linear positions
 ``pos`` in the flattened input (``pos = sum_d coord_d * stride_d``, the index along
 ``dim``, ``arange`` along the others), then reads with ``xp.take`` and writes with
-the scatter-add of :mod:`._scatter` (whose NumPy sibling is ``np.add.at``): no
+the backend's scatter-add ``xp.scatter_add`` (NumPy: ``np.add.at``): no
 host read on a GPU, except :func:`nonzero` (and ``where(cond)``), whose result
 size depends on the values and so needs one by nature.
 
@@ -22,7 +22,6 @@ from typing import Any
 
 from .. import _backend, _dtypes
 from ._core import Tensor, as_tensor, check_same_place, dim_index, make_result, needs_grad
-from ._scatter import scatter_add as _scatter_add_rows
 
 __all__ = ["gather", "index_select", "masked_select", "nonzero", "scatter", "scatter_add", "where"]
 
@@ -40,8 +39,8 @@ def _index(x: Tensor, index: Any, op: str) -> Any:
 
 
 def _scatter_add(xp: Any, pos: Any, values: Any, size: int) -> Any:
-    """Flat ``values`` summed into ``size`` slots by flat ``pos`` (the scatter-add of ._scatter)."""
-    return xp.reshape(_backend.dispatch(_scatter_add_rows, xp, pos, xp.reshape(values, (-1, 1)), size),
+    """Flat ``values`` summed into ``size`` slots by flat ``pos`` (``xp.scatter_add``)."""
+    return xp.reshape(xp.scatter_add(pos, xp.reshape(values, (-1, 1)), size),
                       (size,))
 
 
@@ -228,8 +227,7 @@ def index_select(input: Any, dim: int, index: Any) -> Tensor:
     def backward(g: Any) -> tuple[Any]:
         moved = xp.moveaxis(g, dim, 0)
         rest = tuple(moved.shape[1:])
-        rows = _backend.dispatch(_scatter_add_rows, xp, idx, xp.reshape(moved, (idx.shape[0], -1)),
-                                 shape[dim])
+        rows = xp.scatter_add(idx, xp.reshape(moved, (idx.shape[0], -1)), shape[dim])
         return (xp.moveaxis(xp.reshape(rows, (shape[dim], *rest)), 0, dim),)
 
     return make_result(out, xp, (x,), backward, "index_select", saves=False)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _backend
 from ._core import (
     Tensor,
     as_tensor,
@@ -30,7 +29,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     ad, bd = a.array, b.array
     a_ndim, b_ndim = len(ad.shape), len(bd.shape)
     if a_ndim == 2 and b_ndim == 2 and ad.shape[1] == bd.shape[0]:  # the common case, at once
-        mm = _backend.matmul_2d(xp, ad.shape[0], ad.shape[1], bd.shape[1])
+        mm = xp.matmul_2d(ad.shape[0], ad.shape[1], bd.shape[1])
 
         def backward_2d(g: Any) -> tuple[Any, Any]:
             return (mm(g, bd.T) if a.requires_grad else None,  # dL/dA = G B^T

@@ -9,7 +9,6 @@ from typing import Any
 from .. import _backend
 from .._dtypes import wrap
 from ._core import Tensor, as_tensor, check_same_place, dim_index, make_result
-from ._scatter import scatter_add
 
 
 def reshape(x: Any, shape: tuple[int, ...]) -> Tensor:
@@ -138,7 +137,7 @@ def _take(x: Tensor, arrays: tuple[Any, ...]) -> Tensor:
 
     def backward(g: Any) -> tuple[Any]:
         g_flat = xp.reshape(g, (linear.shape[0], math.prod(trailing)))
-        return (xp.reshape(_backend.dispatch(scatter_add, xp, linear, g_flat, rows), shape),)
+        return (xp.reshape(xp.scatter_add(linear, g_flat, rows), shape),)
 
     return make_result(xp.reshape(out, batch + trailing), xp, (x,), backward, "getitem", saves=False)
 

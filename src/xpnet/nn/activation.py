@@ -2,6 +2,10 @@
 
 Input: any shape (raw arrays are wrapped without copying); output: the same
 shape, library, device and dtype.
+
+``fused_as`` declares how a layer fuses into the ``nn.Linear`` before it in an
+``nn.Sequential``: the ``activation`` name of :func:`xpnet.functional.linear` that
+computes exactly its ``forward``, or None (see :mod:`xpnet.nn.fusion`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ class ReLU(Module):
     """``max(x, 0)``. ``inplace`` is accepted for PyTorch compatibility and ignored
     (xpnet never overwrites an input: the result is a new array)."""
 
+    fused_as = "relu"
+
     def __init__(self, inplace: bool = False) -> None:
         self.inplace = inplace
 
@@ -30,6 +36,8 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """``x`` where x > 0, else ``negative_slope * x``. ``inplace`` is accepted and ignored."""
+
+    fused_as = "leaky_relu"  # with this layer's negative_slope, read at each call
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
@@ -47,12 +55,16 @@ class LeakyReLU(Module):
 class Sigmoid(Module):
     """``1 / (1 + e**-x)``, overflow-free."""
 
+    fused_as = "sigmoid"
+
     def forward(self, x: Any) -> Tensor:
         return F.sigmoid(x)
 
 
 class Tanh(Module):
     """The hyperbolic tangent."""
+
+    fused_as = "tanh"
 
     def forward(self, x: Any) -> Tensor:
         return F.tanh(x)
@@ -65,6 +77,11 @@ class GELU(Module):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
+
+    @property
+    def fused_as(self) -> str | None:
+        """``"gelu_tanh"`` for ``approximate="tanh"``; the exact GELU does not fuse (None)."""
+        return "gelu_tanh" if self.approximate == "tanh" else None
 
     def forward(self, x: Any) -> Tensor:
         return F.gelu(x, approximate=self.approximate)
@@ -114,22 +131,3 @@ def _dim(dim: Any, name: str) -> int:
         raise TypeError(f"{name}: dim must be an int (the axis to normalise over), got {dim!r}")
     return dim
 
-
-FUSABLE = (ReLU, LeakyReLU, Sigmoid, Tanh, GELU)
-
-
-def fused_activation(m: Any) -> tuple[str, float] | None:
-    """``(activation, negative_slope)`` for ``F.linear(..., activation=...)`` when ``m`` is a
-    stock activation layer the fused op computes (exactly that class), else None."""
-    kind = type(m)
-    if kind is ReLU:
-        return "relu", 0.0
-    if kind is LeakyReLU:
-        return "leaky_relu", m.negative_slope
-    if kind is Sigmoid:
-        return "sigmoid", 0.0
-    if kind is Tanh:
-        return "tanh", 0.0
-    if kind is GELU and m.approximate == "tanh":
-        return "gelu_tanh", 0.0
-    return None

@@ -12,10 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..tensor import Tensor
-from .activation import FUSABLE, ReLU, Sigmoid, Tanh, fused_activation
-from .ensemble_linear import EnsembleLinear
+from . import fusion
 from .hooks import EPOCH
-from .linear import Linear
 from .module import Module
 from .parameter import Parameter
 
@@ -50,6 +48,10 @@ class _Store(Module):
             raise TypeError(f"{type(self).__name__}.add_module({name!r}, None): containers "
                             f"hold modules")
         self._store[name] = self._check(module)
+        self._changed()
+
+    def _changed(self) -> None:
+        """Called after the members changed (``Sequential`` drops its fusion plan)."""
 
     def __len__(self) -> int:
         return len(self._store)
@@ -65,6 +67,7 @@ class _Store(Module):
 
     def _renumber(self, values: Iterable[Any]) -> None:
         self._store = {str(i): v for i, v in enumerate(values)}
+        self._changed()
 
 
 class _Sequence(_Store):
@@ -82,6 +85,7 @@ class _Sequence(_Store):
     def __setitem__(self, idx: int, value: Any) -> None:
         key = list(self._store)[self._index(idx)]
         self._store[key] = self._check(value)
+        self._changed()
 
     def __delitem__(self, idx: int | slice) -> None:
         values = list(self._store.values())
@@ -104,6 +108,7 @@ class _Sequence(_Store):
     def append(self, value: Any) -> Any:
         """Add ``value`` at the end, named ``str(len(self))``; returns self."""
         self._store[str(len(self._store))] = self._check(value)
+        self._changed()
         return self
 
     def extend(self, values: Iterable[Any]) -> Any:
@@ -130,16 +135,19 @@ class Sequential(_Sequence):
     ``append`` (returns self), ``extend``, ``insert``.
     Input: whatever the first module takes; output: what the last returns.
 
-    A ``Linear`` (or ``EnsembleLinear``) followed directly by ``ReLU``,
-    ``LeakyReLU``, ``Sigmoid``, ``Tanh`` or ``GELU(approximate="tanh")`` runs as
-    one fused op (``F.linear(..., activation=...)``): the same numbers and
-    gradients, one graph node and one pass fewer. The modules, their names and
-    the state dict do not change; set ``model.fuse_activations = False`` to run
-    the layers one by one.
+    A ``Linear`` (or ``EnsembleLinear``) followed directly by an activation layer
+    that declares ``fused_as`` (``ReLU``, ``LeakyReLU``, ``Sigmoid``, ``Tanh``,
+    ``GELU(approximate="tanh")``, or your own) runs as one fused op
+    (``linear.forward(x, activation=...)``): the same numbers and gradients, one
+    graph node and one pass fewer. The modules, their names and the state dict do
+    not change; set ``model.fuse_activations = False`` to run the layers one by one.
+    Which layers fuse is decided once (:func:`xpnet.nn.fusion.plan`) and kept until
+    the layers change or a hook is added or removed.
     """
 
     _kind = "module"
     fuse_activations: bool = True
+    _plan: tuple[int, tuple[fusion.Step, ...]] | None = None  # (hooks.EPOCH, steps)
 
     def __init__(self, *modules: Any) -> None:
         super().__init__()
@@ -155,6 +163,9 @@ class Sequential(_Sequence):
     def _check(self, value: Any) -> Module:
         return _module(value, type(self).__name__)
 
+    def _changed(self) -> None:
+        self._plan = None
+
     def _slice(self, idx: slice) -> Sequential:
         return type(self)(OrderedDict(list(self._store.items())[idx]))
 
@@ -163,47 +174,18 @@ class Sequential(_Sequence):
             for m in self._store.values():
                 x = m(x)
             return x
-        # (modules, plan, hook epoch); tuples compare modules by identity
-        cached = self.__dict__.get("_fusion")
-        plan = cached[1] if cached is not None and cached[0] == tuple(self._store.values()) \
-            and cached[2] == EPOCH[0] else self._fusion_plan()
-        for call, act, spec in plan:
+        plan = self._plan
+        if plan is None or plan[0] != EPOCH[0]:  # the layers or some hooks changed
+            plan = self._plan = (EPOCH[0], fusion.plan(tuple(self._store.values())))
+        for call, act, spec in plan[1]:
             if act is None:
                 x = call(x)
-                continue
-            if spec is None:  # an activation with options: read them now, they may have changed
-                spec = fused_activation(act)
-            x = act(call(x)) if spec is None else call(x, *spec)
+            elif spec is not None:
+                x = call(x, *spec)
+            else:  # fused_as from a property, or a negative_slope: read now
+                name = act.fused_as
+                x = act(call(x)) if name is None else call(x, name, getattr(act, "negative_slope", 0.01))
         return x
-
-    def _fusion_plan(self) -> tuple[tuple[Any, Module | None, Any], ...]:
-        """The members as ``(call, None, None)`` or ``(linear layer's call, the activation it
-        absorbs, its fixed fused spec or None)``.
-
-        ``call`` is the module, or for a stock linear layer its ``_forward`` (what its
-        ``forward`` runs, one call sooner). The spec is kept for activations without
-        options (ReLU, Sigmoid, Tanh); the others are read at every call. Built here and
-        kept with the modules it was built for: ``forward`` builds it again when the
-        members change (append, insert, assignment...).
-        """
-        modules = tuple(self._store.values())
-        plan: list[tuple[Any, Module | None, Any]] = []
-        i = 0
-        while i < len(modules):
-            m = modules[i]
-            if type(m) not in _FUSING_LAYERS or m._hooked:
-                plan.append((m, None, None))
-                i += 1
-            elif i + 1 < len(modules) and type(modules[i + 1]) in FUSABLE \
-                    and not modules[i + 1]._hooked:
-                act = modules[i + 1]
-                plan.append((m._forward, act, fused_activation(act) if type(act) in _FIXED else None))
-                i += 2
-            else:
-                plan.append((m._forward, None, None))
-                i += 1
-        self._fusion = (modules, tuple(plan), EPOCH[0])
-        return self._fusion[1]
 
 
 class ModuleList(_Sequence):
@@ -329,10 +311,6 @@ class ParameterDict(_Dict):
 
     def extra_repr(self) -> str:
         return "\n".join(f"({k}): {_describe(p)}" for k, p in self._store.items())
-
-
-_FUSING_LAYERS = (Linear, EnsembleLinear)  # exactly these classes: a subclass may change forward
-_FIXED = (ReLU, Sigmoid, Tanh)  # activations without options: their fused spec never changes
 
 
 def _module(value: Any, container: str) -> Module:

@@ -27,14 +27,15 @@ from .. import functional as F
 from ..functional._core import as_tensor
 from ..tensor import Tensor
 from ._input import loss_input, loss_target
-from .activation import GELU, Identity, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import Identity, LogSoftmax, Softmax
 from .containers import Sequential
 from .dropout import Dropout
 from .ensemble_linear import EnsembleLinear
+from .fusion import declared
 from .linear import Linear
 from .module import Module
 
-_ELEMENTWISE = (ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Identity, Dropout)
+_ELEMENTWISE = (Identity, Dropout)  # besides the activations that declare fused_as
 
 
 class Ensemble(Sequential):
@@ -44,8 +45,10 @@ class Ensemble(Sequential):
     initialises a plain model, so every member starts exactly as an
     independent model would) and stacks them; ``Ensemble.from_models(models)``
     stacks models you built. The models must be ``nn.Sequential`` of
-    ``Linear`` and elementwise layers (ReLU, LeakyReLU, Sigmoid, Tanh, GELU,
-    Identity, Dropout; Softmax/LogSoftmax over a negative dim), all alike.
+    ``Linear`` and elementwise layers (activations that declare ``fused_as``:
+    ReLU, LeakyReLU, Sigmoid, Tanh, GELU, your own; Identity, Dropout;
+    Softmax/LogSoftmax over a negative dim), all alike. An activation after a
+    ``Linear`` runs fused into its ``EnsembleLinear`` as in ``nn.Sequential``.
 
     Input: (K, N, in) (a batch per member) or (N, in) (the same batch for all);
     output: (K, N, out). Parameters keep the plain model's names with a leading
@@ -212,10 +215,12 @@ def _stack_layer(parts: list[Module], name: str) -> Module:
     if type(first) in (Softmax, LogSoftmax) and first.dim >= 0:  # type: ignore[attr-defined]
         raise ValueError(f"Ensemble: layer {name!r} ({first!r}) normalises over a fixed axis, which "
                          f"the ensemble's leading axis shifts: use dim=-1")
-    if type(first) not in (*_ELEMENTWISE, Softmax, LogSoftmax):
+    # an activation the fused op computes (fused_as, whatever its value now) is elementwise
+    if type(first) not in (*_ELEMENTWISE, Softmax, LogSoftmax) and not declared(first, "fused_as"):
         raise TypeError(f"Ensemble: layer {name!r} is a {type(first).__name__}; an ensemble stacks "
-                        f"Linear and elementwise layers ({', '.join(c.__name__ for c in _ELEMENTWISE)}, "
-                        f"Softmax, LogSoftmax): for others, write a model from nn.EnsembleLinear")
+                        f"Linear and elementwise layers (activations that declare fused_as, such as "
+                        f"ReLU, Tanh or GELU; {', '.join(c.__name__ for c in _ELEMENTWISE)}, Softmax, "
+                        f"LogSoftmax): for others, write a model from nn.EnsembleLinear")
     return copy.deepcopy(first)
 
 
@@ -225,7 +230,7 @@ def _stack_linear(parts: list[Linear]) -> EnsembleLinear:
     for i, m in enumerate(parts):
         w = m.weight
         if w.xp is not xp or w.array.dtype != dtype or str(w.device) != str(dev):
-            raise ValueError(f"Ensemble: model {i}'s {m._name()} is on {w.device} with {w.dtype}, "
+            raise ValueError(f"Ensemble: model {i}'s {m!r} is on {w.device} with {w.dtype}, "
                              f"model 0's on {dev} with {first.weight.dtype}: move them with "
                              f".to(...) first")
     layer = EnsembleLinear(first.in_features, first.out_features, len(parts),

@@ -26,6 +26,10 @@ class EnsembleLinear(Module):
     The K products run as one batched GEMM (:func:`xpnet.functional.ensemble_linear`).
     Usually built by :class:`xpnet.nn.Ensemble` from plain models.
 
+    ``forward(x, activation=...)`` applies an activation in the same node, as
+    ``nn.Linear``'s does (``absorbs_activation``; ``nn.Sequential`` and ``nn.Ensemble``
+    fuse the next layer when it declares ``fused_as``).
+
     Backward (G = dL/dy): dL/dx[k] = G[k] W[k], dL/dW[k] = G[k]^T x[k], dL/db[k] = sum over N of G[k].
 
     Args:
@@ -39,6 +43,8 @@ class EnsembleLinear(Module):
     Raises:
         ValueError: a size is not a positive int.
     """
+
+    absorbs_activation = True  # forward(x, activation, negative_slope): see nn.fusion
 
     def __init__(self, in_features: int, out_features: int, ensemble_size: int, bias: bool = True, *,
                  device: Any = None, dtype: Any = None) -> None:
@@ -63,11 +69,10 @@ class EnsembleLinear(Module):
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x: Any) -> Tensor:
-        return self._forward(x)
-
-    def _forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
-        """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
+    def forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
+        """The K layers on ``x``, with ``activation`` (a name as in ``nn.Linear.forward``, or
+        None) applied in the same node. Raises ValueError for a shape that fits neither
+        input form, or an unknown activation."""
         x = layer_input(x, self.weight, self._name())
         k, width = self.ensemble_size, self.in_features
         if x.ndim not in (2, 3) or x.shape[-1] != width or (x.ndim == 3 and x.shape[0] != k):

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..creation import zeros
 from ..functional._core import check_same_place
-from ..functional.fused import linear_node
+from ..functional.fused import ACTIVATIONS, check_activation, linear_node
 from ..tensor import Tensor
 from . import init
 from ._input import layer_input
@@ -30,7 +30,13 @@ class Linear(Module):
     to the layer's dtype; a floating Tensor of another dtype raises TypeError
     (fix: ``x.to(dtype=xn.float32)`` or ``model.to(dtype=...)``). So the
     output always has the layer's dtype.
+
+    ``forward(x, activation=...)`` applies an activation in the same node;
+    ``nn.Sequential`` does so for the activation layer after this one when that
+    layer declares ``fused_as`` (``absorbs_activation`` says this layer can).
     """
+
+    absorbs_activation = True  # forward(x, activation, negative_slope): see nn.fusion
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
                  device: Any = None, dtype: Any = None) -> None:
@@ -52,12 +58,26 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features)
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x: Any) -> Tensor:
-        return self._forward(x)
+    def forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
+        """``x W^T + b``, or ``activation(x W^T + b)`` as one node when ``activation`` is given.
 
-    def _forward(self, x: Any, activation: str | None = None, negative_slope: float = 0.01) -> Tensor:
-        """The layer, with ``activation`` fused in when given (``nn.Sequential`` asks for it)."""
+        Args:
+            x: (*, in_features), a Tensor or a raw array of the layer's library and device.
+            activation: None, or one of ``"relu"``, ``"leaky_relu"``, ``"sigmoid"``,
+                ``"tanh"``, ``"gelu_tanh"`` (as :func:`xpnet.functional.linear`).
+            negative_slope: the slope of ``"leaky_relu"`` below zero.
+
+        Returns: (*, out_features), the layer's dtype.
+
+        Raises:
+            ValueError: the last dimension of ``x`` is not ``in_features``, or an unknown
+                ``activation``.
+            TypeError: ``x`` is a floating Tensor of another dtype, or ``negative_slope`` is
+                not a number.
+        """
         weight, bias = self.weight, self.bias
+        if activation is not None and (activation not in ACTIVATIONS or type(negative_slope) is not float):
+            check_activation(activation, negative_slope, self._name())
         x = layer_input(x, weight, self._name)
         shape = x.array.shape
         if not shape or shape[-1] != self.in_features:

@@ -9,7 +9,7 @@ so the optimizer's own ``_update`` runs once for the whole group on the
 concatenation. The update is elementwise, so every element gets exactly the
 numbers it would get on its own array. An optimizer may go further and make
 a *plan* (``Optimizer._flat_plan``): its update with the group's current option
-values made once (SGD on NumPy: :func:`xpnet.cpu.sgd_plan`), made again when an
+values made once (SGD on NumPy: the backend's ``sgd_plan``), made again when an
 option changes.
 
 The first step of a group is taken parameter by parameter (it creates the
@@ -40,7 +40,6 @@ from ..autograd import _size
 from ..tensor import Tensor, _make
 
 MAX_ELEMENTS = 1 << 16  # above this the per-parameter calls cost little next to the arithmetic
-_LIBRARIES = ("numpy", "cupy", "torch")  # libraries whose slices and reshapes are views
 
 _GRAD = attrgetter("grad.array")
 
@@ -63,9 +62,9 @@ class FlatGroup:
         self.state = state  # name -> flat buffer, or the value every parameter shares (step)
         self.buffers = {name: state[name] for name in state_views}  # the arrays of the views
         self.state_views = state_views  # name -> the buffer's view for each parameter
-        # NumPy: the gradients are copied into views of one buffer, made once (twice as quick as
-        # ``concatenate``, which flattens each input through an iterator); others concatenate.
-        self.grads = xp.empty_like(flat) if xp is _backend.numpy_xp else None
+        # Where the backend gives a buffer (NumPy: copying into its views is twice as quick as
+        # ``concatenate``), the gradients are copied into it each step; others concatenate.
+        self.grads = xp.flat_buffer(flat.shape[0], flat.dtype)
         self.grad_views = None if self.grads is None else _split(xp, self.grads, views)
         self.plan: Plan | None = None  # the optimizer's plan for the option values ``plan_key``
         self.plan_key: tuple[Any, ...] | None = None
@@ -127,7 +126,7 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
         return None
     first = params[0]
     xp, dtype = first.xp, first.array.dtype
-    if _backend.library(xp) not in _LIBRARIES or not _dtypes.is_floating(dtype):
+    if not xp.has_views or not _dtypes.is_floating(dtype):
         return None
     total = 0
     for p in params:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _backend
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, check_betas, check_nonnegative
+from .optimizer import Optimizer, check_betas, check_nonnegative
 
 
 class Adam(Optimizer):
@@ -62,40 +61,14 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = xp.zeros_like(p.array)
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        p.array, m, v, v_max = _backend.dispatch(
-            adam_step, xp, p.array, g, state["exp_avg"], state["exp_avg_sq"],
+        p.array, m, v, v_max = xp.adam_step(  # the update above (one kernel on CuPy)
+            p.array, g, state["exp_avg"], state["exp_avg_sq"],
             state["max_exp_avg_sq"] if group["amsgrad"] else None,
             step=state["step"], lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
             weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"])
         state["exp_avg"], state["exp_avg_sq"] = m, v
         if v_max is not None:
             state["max_exp_avg_sq"] = v_max
-
-
-def adam_step(xp: Any, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, max_exp_avg_sq: Any, *,
-              step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
-              decoupled: bool) -> tuple[Any, Any, Any, Any]:
-    """One Adam/AdamW update of one parameter array at step ``step`` (1, 2, ...).
-
-    The generic twin, in ``xp`` only (its CuPy sibling: :func:`xpnet.cuda.adam_step`).
-    ``max_exp_avg_sq`` is None without amsgrad. Returns the four arrays, updated in
-    place where writeable (:func:`apply_`).
-    """
-    g = grad
-    if weight_decay != 0:
-        if decoupled:
-            param = apply_(param, "*", 1 - lr * weight_decay)  # theta <- theta (1 - gamma lambda)
-        else:
-            g = g + weight_decay * param  # g <- g + lambda theta
-    m = apply_(exp_avg, "+", (1 - beta1) * (g - exp_avg))  # m_t = m + (1 - b1)(g - m): a lerp
-    v = apply_(exp_avg_sq, "*", beta2)
-    v = apply_(v, "+", (1 - beta2) * g * g)  # v_t = b2 v + (1 - b2) g^2
-    v_hat = v
-    if max_exp_avg_sq is not None:  # v_hat = max(v_hat, v_t)
-        v_hat = max_exp_avg_sq = apply_(max_exp_avg_sq, "=", xp.maximum(max_exp_avg_sq, v))
-    step_size = lr / (1 - beta1**step)
-    denom = xp.sqrt(v_hat) / (1 - beta2**step) ** 0.5 + eps
-    return apply_(param, "-", step_size * (m / denom)), m, v, max_exp_avg_sq
 
 
 class AdamW(Adam):

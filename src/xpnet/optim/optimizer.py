@@ -2,10 +2,10 @@
 
 A subclass gives its default options, checks them in ``_validate`` and
 updates one parameter in ``_update(p, g, state, group)``, written with the
-parameter's namespace ``xp = p.xp`` only. SGD and Adam put that math in one
-module-level function of plain arrays (``sgd_step``, ``adam_step``) and call
-it through :func:`xpnet._backend.dispatch`, which runs its fused CuPy
-sibling (:mod:`xpnet.cuda`) instead on CuPy arrays. Updates change ``p.array`` and the
+parameter's namespace ``xp = p.xp`` only. SGD and Adam call their update on
+the backend object (``xp.sgd_step``, ``xp.adam_step``: written once, generically,
+in :mod:`xpnet._backend._ops`; one fused kernel on CuPy, blocks on every core
+for large NumPy arrays). Updates change ``p.array`` and the
 state buffers in place where the array allows it (:func:`apply_`), so an
 optimizer step allocates no new parameter arrays on NumPy, CuPy and torch,
 and rebinds them on libraries with immutable arrays (JAX).
@@ -14,7 +14,6 @@ and rebinds them on libraries with immutable arrays (JAX).
 from __future__ import annotations
 
 import copy
-import operator
 from collections import defaultdict
 from collections.abc import Callable
 from itertools import chain
@@ -25,8 +24,6 @@ from ..autograd import bump, bump_all, enable_grad
 from ..tensor import Tensor
 from . import _flat
 
-_IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}
-_NEW = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 # State entries that are one number for the whole parameter: Python numbers here (no device
 # array, no host read per step), 0-d tensors in a torch.optim state dict.
 _SCALAR_STATE: dict[str, Callable[[Any], Any]] = {"step": int, "mu_product": float}
@@ -36,14 +33,10 @@ def apply_(array: Any, op: str, value: Any) -> Any:
     """``array <op>= value`` (op one of ``+ - * /``, or ``=`` to copy ``value`` in).
 
     In place where the array is writeable; a new array otherwise (JAX, read-only
-    views). Always rebind to the result: ``p.array = apply_(p.array, "-", lr * g)``.
+    views): the backend's ``xp.apply_``. Always rebind to the result:
+    ``p.array = apply_(p.array, "-", lr * g)``.
     """
-    if _backend.is_writeable(array):
-        if op == "=":
-            array[...] = value
-            return array
-        return _IN_PLACE[op](array, value)
-    return value if op == "=" else _NEW[op](array, value)
+    return _backend.namespace(array).apply_(array, op, value)
 
 
 def require(ok: bool, message: str) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
-from .. import _backend
 from ..tensor import Tensor
-from .optimizer import Optimizer, apply_, check_nonnegative, require
+from .optimizer import Optimizer, check_nonnegative, require
 
 
 class SGD(Optimizer):
@@ -47,38 +46,16 @@ class SGD(Optimizer):
     _plan_options = itemgetter("lr", "momentum", "dampening", "weight_decay", "nesterov")
 
     def _flat_plan(self, xp: Any, dtype: Any, options: tuple[Any, ...]) -> Any:
-        """NumPy's :func:`xpnet.cpu.sgd_plan` (``sgd_step`` with the options made once); None
-        for a subclass with its own ``_update``, which the plan would bypass."""
+        """The backend's ``xp.sgd_plan`` (the update with its options made once: NumPy makes
+        one); None for a subclass with its own ``_update``, which the plan would bypass."""
         if type(self)._update is not SGD._update:
             return None
-        make = _backend.sibling(xp, "sgd_plan")
-        return None if make is None else make(dtype, *options)
+        return xp.sgd_plan(dtype, *options)
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        p.array, buf = _backend.dispatch(sgd_step, p.xp, p.array, g, state.get("momentum_buffer"),
-                                 lr=group["lr"], momentum=group["momentum"],
-                                 dampening=group["dampening"], weight_decay=group["weight_decay"],
-                                 nesterov=group["nesterov"])
+        # the update above, in the backend's xp.sgd_step (one kernel on CuPy)
+        p.array, buf = p.xp.sgd_step(p.array, g, state.get("momentum_buffer"), lr=group["lr"],
+                                     momentum=group["momentum"], dampening=group["dampening"],
+                                     weight_decay=group["weight_decay"], nesterov=group["nesterov"])
         if buf is not None:
             state["momentum_buffer"] = buf
-
-
-def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: float,
-             dampening: float, weight_decay: float, nesterov: bool) -> tuple[Any, Any]:
-    """One SGD update of one parameter array: returns ``(param, momentum_buffer)``.
-
-    The generic twin, in ``xp`` only (its CuPy sibling: :func:`xpnet.cuda.sgd_step`).
-    ``buf`` is None before the first step with momentum, and stays None without.
-    ``param`` and ``buf`` are updated in place where writeable (:func:`apply_`).
-    """
-    g = grad
-    if weight_decay != 0:
-        g = g + weight_decay * param  # g <- g + lambda theta
-    if momentum != 0:
-        if buf is None:  # b_1 = g: our own copy, never the caller's gradient array
-            buf = g if g is not grad else xp.asarray(g, copy=True)
-        else:  # b_t = mu b_{t-1} + (1 - tau) g
-            buf = apply_(buf, "*", momentum)
-            buf = apply_(buf, "+", g if dampening == 0 else (1 - dampening) * g)
-        g = g + momentum * buf if nesterov else buf
-    return apply_(param, "-", lr * g), buf  # theta <- theta - gamma g

@@ -41,10 +41,8 @@ class Bucket:
         self.xp = params[0].xp
         self.sizes = [math.prod(p.array.shape) for p in params]
         self.nbytes = sum(self.sizes) * int(getattr(first.dtype, "itemsize", 4))
-        self.buffer = self.views = None
-        if self.xp is _backend.numpy_xp:  # a buffer made once; gradients copied into its views
-            self.buffer = self.xp.empty((sum(self.sizes),), dtype=first.dtype, device="cpu")
-            self.views = self._split(self.buffer)
+        self.buffer = self.xp.flat_buffer(sum(self.sizes), first.dtype)  # NumPy: made once,
+        self.views = None if self.buffer is None else self._split(self.buffer)  # copied into
 
     def _split(self, flat: Any) -> list[Any]:
         views, start = [], 0

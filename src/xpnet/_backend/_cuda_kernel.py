@@ -53,7 +53,7 @@ def covers(*arrays: Any) -> bool:
 
 
 def promoted(xp: Any, g: Any, saved: Any) -> tuple[Any, Any]:
-    """``(g, saved)`` in one dtype, as the twin's ``g * f(saved)`` promotes (a kernel's ``T`` is one type).
+    """``(g, saved)`` in one dtype, as the generic ``g * f(saved)`` promotes (a kernel's ``T``: one type).
 
     A float64 gradient into a float32 layer gives a float64 result, as on every backend.
     """

@@ -1,54 +1,46 @@
-"""NumPy's Array API namespace, with the functions of every training step bound to C.
+"""The Array API functions NumPy's backend object replaces with quicker ones (same results).
 
 ``array_api_compat.numpy`` is NumPy made standard-conforming; a few of its
 functions are Python wrappers that only forward (``matmul``, ``ones_like``,
 ``zeros_like``), and NumPy's own ``sum``/``mean`` pass through Python code in
 ``numpy._core.fromnumeric``. Each costs about a microsecond per call, and a
-small network's step makes dozens of such calls. This namespace is
-``array_api_compat.numpy`` with those names replaced by NumPy's C entry points
-(same results, bit for bit); every other name is ``array_api_compat.numpy``'s,
-copied once so that no lookup goes through a fallback.
+small network's step makes dozens of such calls. :class:`xpnet._backend._numpy.NumpyBackend`
+declares these functions in its class body in place of array-api-compat's:
+the same results, bit for bit (tests/test_backend_objects.py compares them).
 """
 
 from __future__ import annotations
 
 import math
-import types
 from typing import Any
 
 import array_api_compat.numpy as _compat_numpy
 import numpy as np
 
 compat_numpy: Any = _compat_numpy  # typed loosely: its names are made at import
-_add_reduce: Any = np.add.reduce  # typed loosely: its overloads do not fit an Array API signature
+add_reduce: Any = np.add.reduce  # typed loosely: its overloads do not fit an Array API signature
 
 
 def _count(shape: tuple[int, ...], axis: Any) -> int:
     if axis is None:
-        n = 1
-        for s in shape:
-            n *= s
-        return n
+        return math.prod(shape)
     if isinstance(axis, int):
         return shape[axis]
-    n = 1
-    for a in axis:
-        n *= shape[a]
-    return n
+    return math.prod(shape[a] for a in axis)
 
 
 def sum(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
     """``np.sum`` without its Python layer (floating inputs: the same pairwise sum)."""
     if dtype is None and x.dtype.kind in "biu":
         return np.sum(x, axis=axis, keepdims=keepdims)  # the standard's integer upcast rules
-    return _add_reduce(x, axis, dtype, None, keepdims)  # positional: NumPy parses them sooner
+    return add_reduce(x, axis, dtype, None, keepdims)  # positional: NumPy parses them sooner
 
 
 def mean(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
     """``np.mean`` for floating arrays: the sum in the input's dtype, divided by the count."""
     if x.dtype.kind != "f":
         return np.mean(x, axis=axis, keepdims=keepdims)
-    total = _add_reduce(x, axis, None, None, keepdims)
+    total = add_reduce(x, axis, None, None, keepdims)
     if type(total) is not np.ndarray:  # a NumPy scalar (all axes): its own division is quicker
         out = total / x.size
         if out.dtype == x.dtype:  # NumPy 2 keeps float32; 1.x may promote: then divide below
@@ -138,45 +130,3 @@ def where(condition: Any, x1: Any, x2: Any, /) -> Any:
                 np.bitwise_or(chosen, mask, out=chosen)
                 return chosen.view(x1.dtype)
     return np.where(condition, x1, x2)
-
-
-fast_numpy = types.ModuleType("xpnet._backend.numpy", __doc__)
-fast_numpy.__dict__.update(
-    {name: value for name, value in vars(compat_numpy).items() if not name.startswith("__")}
-)
-fast_numpy.__dict__.update(
-    asarray=asarray,
-    broadcast_to=broadcast_to,
-    concat=np.concatenate,
-    matmul=np.matmul,
-    matrix_transpose=np.matrix_transpose,
-    permute_dims=np.permute_dims,
-    reshape=reshape,
-    where=where,
-    ones_like=ones_like,
-    zeros_like=zeros_like,
-    sum=sum,
-    mean=mean,
-    __array_api_version__=compat_numpy.__array_api_version__,
-)
-
-
-SMALL_GEMM = 1 << 20  # m * k * n multiply-adds: below this NumPy's dot beats its matmul here
-
-
-def matmul_2d(xp: Any, m: int, k: int, n: int) -> Any:
-    """The quickest product of an (m, k) and a (k, n) array of namespace ``xp``.
-
-    NumPy's ``dot`` is its ``matmul`` for 2-D operands (the same BLAS GEMM) with less
-    setup per call, which is most of the cost of a small layer, and it handles a single
-    row far better; on large products ``matmul`` is a few percent quicker here. Other
-    libraries: ``xp.matmul``.
-    """
-    if xp is fast_numpy and (m == 1 or m * k * n <= SMALL_GEMM):
-        return np.dot
-    return xp.matmul
-
-
-# The sum of a floating array over one axis, ``f(a, axis)``, by namespace (others:
-# ``xp.sum(a, axis=...)``): NumPy's ``add.reduce`` without ``sum``'s Python layer.
-SUM_AXIS = {fast_numpy: _add_reduce}

@@ -1,9 +1,9 @@
-"""Whole optimizer updates of one parameter as one kernel (twins: ``optim.sgd``, ``optim.adam``).
+"""Whole optimizer updates of one parameter as one kernel (generic: ``Ops.sgd_step``, ``Ops.adam_step``).
 
 Every kernel reads the gradient and updates the parameter and its state
 buffers in place (they are output parameters, read first). Step-dependent
 scalars (``1 - dampening``, Adam's bias corrections) are computed in Python
-exactly as the twin computes them, then cast to ``T``. Options the twin
+exactly as the generic code computes them, then cast to ``T``. Options the generic code
 tests with Python ``if``s are fixed per kernel (one compiled variant each).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from ._kernel import Kernel, covers
+from ._cuda_kernel import Kernel
 
 _DECAY = "T d = grad; if (wd != (T)0) d = d + wd * param;"  # g <- g + lambda theta (L2)
 
@@ -30,31 +30,14 @@ def sgd_kernel(momentum: bool, nesterov: bool, first: bool) -> Kernel:
                   f"{_DECAY} {buf} {step} param = param - lr * d;")
 
 
-def sgd_step(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: float,
-             dampening: float, weight_decay: float, nesterov: bool) -> Any:
-    """As :func:`xpnet.optim.sgd.sgd_step`, in one kernel; None when not covered.
+def launch_sgd(xp: Any, param: Any, grad: Any, buf: Any, *, lr: float, momentum: float,
+               dampening: float, weight_decay: float, nesterov: bool) -> tuple[Any, Any]:
+    """``Ops.sgd_step`` in one kernel, for arrays the kernels cover (all float32 or all float64).
 
     With ``g = grad + weight_decay param``: ``b = g`` at the first step, then
     ``b = momentum b + (1 - dampening) g``; ``d = g + momentum b`` (Nesterov) or ``b``;
-    ``param = param - lr d`` (``d = g`` without momentum).
-
-    Args:
-        xp: the CuPy namespace.
-        param: the parameter's CuPy array, float32 or float64, updated in place.
-        grad: its gradient, the same dtype and shape.
-        buf: the momentum buffer (None before the first step with momentum).
-        lr: the learning rate.
-        momentum: the momentum factor (0: plain SGD).
-        dampening: the dampening of the momentum.
-        weight_decay: the L2 penalty added to the gradient.
-        nesterov: use Nesterov momentum.
-
-    Returns:
-        ``(param, buf)``, or None when the arrays are not all float32 or all float64 (the
-        caller then runs the generic twin).
+    ``param = param - lr d`` (``d = g`` without momentum). Returns ``(param, buf)``.
     """
-    if not covers(param, grad) or (buf is not None and not covers(param, buf)):
-        return None
     if momentum == 0:
         sgd_kernel(False, False, False)(grad, lr, weight_decay, param)
         return param, buf
@@ -88,38 +71,17 @@ def adam_kernel(decoupled: bool, amsgrad: bool) -> Kernel:
     )
 
 
-def adam_step(xp: Any, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, max_exp_avg_sq: Any, *,
-              step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
-              decoupled: bool) -> Any:
-    """As :func:`xpnet.optim.adam.adam_step`, in one kernel; None when not covered.
+def launch_adam(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, max_exp_avg_sq: Any, *,
+                step: int, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float,
+                decoupled: bool) -> tuple[Any, Any, Any, Any]:
+    """``Ops.adam_step`` in one kernel, for arrays the kernels cover (all float32 or all float64).
 
     With ``g = grad`` (+ ``weight_decay param`` for Adam; AdamW, ``decoupled``, multiplies
     ``param`` by ``1 - lr weight_decay`` instead): ``m = m + (1 - beta1)(g - m)``,
     ``v = beta2 v + (1 - beta2) g**2``, ``vhat = v`` (amsgrad: ``max(vhat, v)``),
     ``param = param - lr / (1 - beta1**step) m / (sqrt(vhat) / sqrt(1 - beta2**step) + eps)``.
-
-    Args:
-        xp: the CuPy namespace.
-        param: the parameter's CuPy array, float32 or float64, updated in place.
-        grad: its gradient, the same dtype and shape.
-        exp_avg: ``m``, the first-moment buffer, updated in place.
-        exp_avg_sq: ``v``, the second-moment buffer, updated in place.
-        max_exp_avg_sq: amsgrad's ``vhat`` buffer, or None without amsgrad.
-        step: the step number, 1, 2, ...
-        lr: the learning rate.
-        beta1: the first moment's decay.
-        beta2: the second moment's decay.
-        eps: added to the denominator.
-        weight_decay: the weight decay.
-        decoupled: AdamW's decoupled weight decay.
-
-    Returns:
-        ``(param, exp_avg, exp_avg_sq, max_exp_avg_sq)``, or None when the arrays are not all
-        float32 or all float64 (the caller then runs the generic twin).
     """
     buffers = [exp_avg, exp_avg_sq] + ([] if max_exp_avg_sq is None else [max_exp_avg_sq])
-    if not covers(param, grad, *buffers):
-        return None
     step_size = lr / (1 - beta1**step)
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5
     adam_kernel(bool(decoupled), max_exp_avg_sq is not None)(

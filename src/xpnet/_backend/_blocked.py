@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 BLOCK = 1 << 16  # elements per block: 256 KiB per float32 array, so 3-4 arrays fit in L2
-MIN_SIZE = 1 << 18  # below this a single pass of the twin beats the fan-out
+MIN_SIZE = 1 << 18  # below this a single pass of the generic code beats the fan-out
 
 _pool: ThreadPoolExecutor | None = None
 

@@ -1,14 +1,17 @@
-"""The CuPy siblings (``xpnet.cuda``) against their generic twins, and the dispatch between them.
+"""CuPy's backend (its fused kernels) against the generic code, and its declining to it.
 
 Each test runs on three kernel backends:
 
 * ``cupy``: the real kernels on a GPU (skipped without CuPy and a GPU);
-* ``cpu-emulation``: the same kernel sources compiled as C++ and run on NumPy
-  arrays (tests/_cuda_on_cpu.py; skipped without a C++ compiler). This checks
-  the formulas and the Python wrappers, not CUDA itself;
+* ``cpu-emulation``: CuPy's backend class over NumPy memory, its kernel sources
+  compiled as C++ (tests/_cuda_on_cpu.py; skipped without a C++ compiler). This
+  checks the formulas and the Python around them, not CUDA itself;
 * ``cupy-double``: the same C++ kernels behind the CuPy double (tests/_cupy_double.py:
   the real array-api-compat CuPy layer over NumPy memory, with CuPy's type,
   device and argument checks; skipped without CuPy installed or a C++ compiler).
+
+The reference is always the generic :class:`xpnet._backend.Backend` over the same
+namespace: the code every other library runs.
 """
 
 from __future__ import annotations
@@ -22,20 +25,29 @@ import numpy as np
 import pytest
 
 import xpnet as xn
-import xpnet.cuda as xcuda
 from _cuda_on_cpu import CXX, CpuKernel
 from xpnet import _backend, nn, optim
-from xpnet._backend import _siblings
-from xpnet.cuda import _kernel
-from xpnet.functional import fused
-from xpnet.optim.adam import adam_step
-from xpnet.optim.sgd import sgd_step
+from xpnet._backend import Backend, _cuda_kernel, _cupy
+from xpnet._backend._cupy import CupyBackend
+
+
+class EmulatedCupy(CupyBackend):
+    """CuPy's backend over NumPy arrays: its kernels (compiled as C++) and its choices;
+    creation without GPU placement (there is no GPU)."""
+
+    def _placed(self, name: str, args: Any, kwargs: Any, device: Any) -> Any:
+        return getattr(self.namespace, name)(*args, **kwargs)
 
 
 @dataclass
 class Kernels:
     name: str
-    xp: Any  # the namespace the siblings get
+    xp: Any  # CuPy's backend object (or the emulation)
+
+    @property
+    def generic(self) -> Backend:
+        """The generic backend over the same namespace."""
+        return Backend(self.xp.namespace)
 
     def array(self, host: np.ndarray) -> Any:
         return self.xp.asarray(host) if self.name == "cupy" else host.copy()
@@ -53,7 +65,7 @@ def kernels(request, monkeypatch, tmp_path_factory) -> Any:
         pytest.importorskip("cupy", reason="cupy: not installed")
         if not xn.cuda_available():
             pytest.skip("cupy: no CUDA device")
-        yield Kernels("cupy", _backend.resolve("cuda")[0])  # xpnet's CuPy namespace
+        yield Kernels("cupy", _backend.resolve("cuda")[0])  # CuPy's backend object
         return
     if CXX is None:
         pytest.skip(f"{request.param}: no C++ compiler")
@@ -66,9 +78,9 @@ def kernels(request, monkeypatch, tmp_path_factory) -> Any:
             yield Kernels("cupy", _backend.resolve("cuda")[0])
         return
     build.mkdir(exist_ok=True)
-    monkeypatch.setattr(_kernel, "_compiled",
+    monkeypatch.setattr(_cuda_kernel, "_compiled",
                         lambda k: _CPU_KERNELS.setdefault(k, CpuKernel(k, build)))
-    yield Kernels("cpu-emulation", _backend.numpy_xp)
+    yield Kernels("cpu-emulation", EmulatedCupy(_backend.numpy_xp.namespace))
 
 
 def _tol(dtype):
@@ -83,19 +95,17 @@ ACTS = [("relu", 0.01), ("leaky_relu", 0.1), ("leaky_relu", 0.0), ("sigmoid", 0.
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("bias_shape", [None, (5,), (3, 1, 5)], ids=["nobias", "bias", "ensemble"])
 @pytest.mark.parametrize(("activation", "slope"), ACTS, ids=[f"{a}-{s}" for a, s in ACTS])
-def test_bias_act_matches_twin(kernels, activation, slope, bias_shape, dtype):
+def test_bias_act_matches_generic(kernels, activation, slope, bias_shape, dtype):
     rng = np.random.default_rng(1)
     shape = (3, 4, 5) if bias_shape == (3, 1, 5) else (4, 5)
     z = (rng.standard_normal(shape) * 4).astype(dtype)
     z.flat[:3] = [0.0, 30.0, -30.0]  # a kink and saturated values
     b = None if bias_shape is None else rng.standard_normal(bias_shape).astype(dtype)
     g = rng.standard_normal(shape).astype(dtype)
-    y_ref, grad_ref = fused.bias_act(kernels.xp, kernels.array(z), None if b is None else kernels.array(b),
-                                     activation, slope)
+    y_ref, grad_ref = kernels.generic.bias_act(kernels.array(z), None if b is None else kernels.array(b),
+                                               activation, slope)
     z_dev = kernels.array(z)
-    done = xcuda.bias_act(kernels.xp, z_dev, None if b is None else kernels.array(b), activation, slope)
-    assert done is not None
-    y, grad = done
+    y, grad = kernels.xp.bias_act(z_dev, None if b is None else kernels.array(b), activation, slope)
     np.testing.assert_allclose(kernels.host(y), kernels.host(y_ref), **_tol(dtype))
     np.testing.assert_allclose(kernels.host(grad(kernels.array(g))),
                                kernels.host(grad_ref(kernels.array(g))), **_tol(dtype))
@@ -103,14 +113,43 @@ def test_bias_act_matches_twin(kernels, activation, slope, bias_shape, dtype):
         assert y is z_dev  # bias + activation wrote the GEMM output in place
 
 
-def test_siblings_decline_what_they_do_not_cover(kernels):
-    z = kernels.array(np.ones((2, 3), "float64"))
-    assert xcuda.bias_act(kernels.xp, kernels.array(np.ones((2, 3), "float16")), None, "relu") is None
-    assert xcuda.bias_act(kernels.xp, z, kernels.array(np.ones(3, "float32")), "relu") is None
-    assert xcuda.bias_act(kernels.xp, z, None, "leaky_relu", -0.5) is None  # the twin keeps a mask
+@pytest.mark.parametrize("activation", ["relu", "gelu_tanh"])
+def test_activation_without_overwrite_leaves_its_input(kernels, activation):
+    """A standalone activation (``F.relu``) must not write its input; the fused path may."""
+    rng = np.random.default_rng(5)
+    z0 = rng.standard_normal((4, 5))
+    z = kernels.array(z0)
+    y, _ = kernels.xp.activation(z, activation, 0.01)
+    y_ref, _ = kernels.generic.activation(kernels.array(z0), activation, 0.01)
+    np.testing.assert_array_equal(kernels.host(z), z0)
+    np.testing.assert_allclose(kernels.host(y), kernels.host(y_ref), **_tol("float64"))
+
+
+def test_kernels_decline_what_they_do_not_cover(kernels, monkeypatch):
+    """Outside the kernels' cover CuPy's backend runs the generic code (super()): same results,
+    and no kernel launched."""
+    def no_kernel(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a kernel was launched for a call it does not cover")
+
+    z64 = np.linspace(-2, 2, 6).reshape(2, 3)
+    b32 = np.ones(3, "float32")
+    # mixed dtypes: the generic code adds the bias (float64), then the activation kernel runs
+    y, _ = kernels.xp.bias_act(kernels.array(z64), kernels.array(b32), "relu")
+    y_ref, _ = kernels.generic.bias_act(kernels.array(z64), kernels.array(b32), "relu")
+    np.testing.assert_array_equal(kernels.host(y), kernels.host(y_ref))
+    for name in ("launch_bias_act", "launch_sgd", "launch_adam"):
+        monkeypatch.setattr(_cupy, name, no_kernel)
+    cases = [(z64.astype("float16"), "relu", 0.01),  # a dtype without a kernel
+             (z64, "leaky_relu", -0.5)]  # a negative slope: the generic code keeps a mask
+    for z, act, slope in cases:
+        y, _ = kernels.xp.bias_act(kernels.array(z), None, act, slope)
+        y_ref, _ = kernels.generic.bias_act(kernels.array(z), None, act, slope)
+        np.testing.assert_array_equal(kernels.host(y), kernels.host(y_ref))
     p, g = kernels.array(np.ones(3, "float64")), kernels.array(np.ones(3, "float32"))
-    assert xcuda.sgd_step(kernels.xp, p, g, None, lr=0.1, momentum=0.0, dampening=0.0,
-                          weight_decay=0.0, nesterov=False) is None
+    opts = dict(lr=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)
+    out, _ = kernels.xp.sgd_step(p, g, None, **opts)
+    ref, _ = kernels.generic.sgd_step(kernels.array(np.ones(3, "float64")), g, None, **opts)
+    np.testing.assert_array_equal(kernels.host(out), kernels.host(ref))
 
 
 SGD_OPTIONS = [
@@ -121,7 +160,7 @@ SGD_OPTIONS = [
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("options", SGD_OPTIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
-def test_sgd_step_matches_twin(kernels, options, dtype):
+def test_sgd_step_matches_generic(kernels, options, dtype):
     opts = {"lr": 0.1, "momentum": 0.0, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False,
             **options}
     rng = np.random.default_rng(2)
@@ -130,9 +169,9 @@ def test_sgd_step_matches_twin(kernels, options, dtype):
     buf_ref = buf = None
     for _ in range(5):
         g = kernels.array(rng.standard_normal((4, 3)).astype(dtype))
-        p_ref, buf_ref = sgd_step(kernels.xp, p_ref, g, buf_ref, **opts)
+        p_ref, buf_ref = kernels.generic.sgd_step(p_ref, g, buf_ref, **opts)
         p_before = p
-        p, buf = xcuda.sgd_step(kernels.xp, p, g, buf, **opts)
+        p, buf = kernels.xp.sgd_step(p, g, buf, **opts)
         assert p is p_before  # updated in place
     np.testing.assert_allclose(kernels.host(p), kernels.host(p_ref), **_tol(dtype))
     if opts["momentum"]:
@@ -145,7 +184,7 @@ def test_sgd_step_matches_twin(kernels, options, dtype):
 @pytest.mark.parametrize("amsgrad", [False, True], ids=["", "amsgrad"])
 @pytest.mark.parametrize(("decoupled", "weight_decay"), [(False, 0.0), (False, 0.1), (True, 0.1)],
                          ids=["adam", "adam-l2", "adamw"])
-def test_adam_step_matches_twin(kernels, decoupled, weight_decay, amsgrad, dtype):
+def test_adam_step_matches_generic(kernels, decoupled, weight_decay, amsgrad, dtype):
     opts = {"lr": 0.05, "beta1": 0.8, "beta2": 0.9, "eps": 1e-6, "weight_decay": weight_decay,
             "decoupled": decoupled}
     rng = np.random.default_rng(3)
@@ -157,9 +196,9 @@ def test_adam_step_matches_twin(kernels, decoupled, weight_decay, amsgrad, dtype
             kernels.array(zeros) if amsgrad else None]
     for step in range(1, 6):
         g = kernels.array(rng.standard_normal((4, 3)).astype(dtype))
-        ref = list(adam_step(kernels.xp, ref[0], g, *ref[1:], step=step, **opts))
+        ref = list(kernels.generic.adam_step(ref[0], g, *ref[1:], step=step, **opts))
         before = list(ours)
-        ours = list(xcuda.adam_step(kernels.xp, ours[0], g, *ours[1:], step=step, **opts))
+        ours = list(kernels.xp.adam_step(ours[0], g, *ours[1:], step=step, **opts))
         assert all(a is b for a, b in zip(ours, before))  # every array updated in place
     for a, b in zip(ours, ref):
         if b is None:
@@ -176,11 +215,20 @@ OPTIMIZERS = [
 
 
 @pytest.mark.parametrize("make_opt", OPTIMIZERS, ids=["SGD-nesterov", "Adam-amsgrad", "AdamW"])
-def test_training_with_siblings_equals_generic(kernels, monkeypatch, make_opt):
-    """A fused model trained through the siblings follows the generic run."""
-    def run(with_siblings: bool) -> list[np.ndarray]:
-        monkeypatch.setitem(_siblings._MODULES, kernels.xp, xcuda if with_siblings else None)
-        monkeypatch.setattr(_siblings, "_CHOSEN", {})  # dispatch's choices, made again
+def test_training_with_kernels_equals_generic(kernels, monkeypatch, make_opt):
+    """A fused model trained through CuPy's kernels follows the generic run (on CuPy's arrays:
+    the backend's methods swapped for the generic ones)."""
+    if kernels.name == "cpu-emulation":
+        pytest.skip("cpu-emulation: a model's tensors get NumPy's backend; the CuPy double runs it")
+
+    def run(with_kernels: bool) -> list[np.ndarray]:
+        with monkeypatch.context() as patch:
+            if not with_kernels:
+                for name in ("bias_act", "activation", "sgd_step", "adam_step"):
+                    patch.setattr(CupyBackend, name, getattr(Backend, name))
+            return train()
+
+    def train() -> list[np.ndarray]:
         xn.manual_seed(0)
         device = "cuda" if kernels.name == "cupy" else "cpu"
         model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 8), nn.GELU("tanh"),
@@ -199,24 +247,18 @@ def test_training_with_siblings_equals_generic(kernels, monkeypatch, make_opt):
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)
 
 
-def test_dispatch_picks_each_librarys_siblings(xp):
-    fast = _backend.sibling(xp.ns, "sgd_step")
-    if xp.name == "cupy":
-        assert fast is xcuda.sgd_step
-    elif xp.name == "numpy":  # NumPy's blocked optimizer steps (xpnet.cpu), no fused kernels
-        import xpnet.cpu
-
-        assert fast is xpnet.cpu.sgd_step
-        assert _backend.sibling(xp.ns, "bias_act") is xpnet.cpu.bias_act
-    else:
-        assert fast is None
-        assert _backend.sibling(xp.ns, "bias_act") is None
+def test_each_library_has_its_backend_class(xp):
+    expected = {"numpy": "NumpyBackend", "cupy": "CupyBackend", "torch": "TorchBackend",
+                "torch-cuda": "TorchBackend", "array_api_strict": "StrictBackend",
+                "array_api_strict-device1": "StrictBackend"}
+    assert type(xp.ns).__name__ == expected.get(xp.name, "Backend")
+    assert isinstance(xp.ns, Backend) and _backend.namespace(xp.array([1.0])) is xp.ns
 
 
-def test_cpu_training_never_imports_the_cuda_package():
+def test_cpu_training_never_imports_cupy():
     code = ("import sys, xpnet as xn\nfrom xpnet import nn, optim\n"
             "m = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))\n"
             "o = optim.Adam(m.parameters())\n"
             "nn.MSELoss()(m(xn.randn(8, 2)), xn.randn(8, 1)).backward(); o.step()\n"
-            "assert 'xpnet.cuda' not in sys.modules and 'cupy' not in sys.modules\n")
+            "assert 'cupy' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)

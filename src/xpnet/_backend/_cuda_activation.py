@@ -1,10 +1,10 @@
-"""Bias + activation in one kernel, and its derivative in one kernel (twin: ``functional.fused``).
+"""Bias + activation in one kernel, and its derivative in one kernel (generic: ``Ops.bias_act``).
 
 Forward: ``z`` (the fresh GEMM output) is updated in place to ``Y = act(z + b)``;
 GELU keeps ``Z = z + b`` (its derivative needs it) and writes ``Y`` to a new array.
-Backward: ``D = G * act'(.)`` into a new array, in the dtype the twin's ``G * act'(.)``
+Backward: ``D = G * act'(.)`` into a new array, in the dtype the generic code's ``G * act'(.)``
 promotes to (a float64 ``G`` into a float32 layer: both cast to float64 first). The
-formulas are the twin's:
+formulas are the generic code's:
 
     relu        Y = max(Z, 0)                  D = G if Y > 0 else 0
     leaky_relu  Y = Z if Z > 0 else s Z        D = G if Y > 0 else G s     (s >= 0)
@@ -17,14 +17,14 @@ formulas are the twin's:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from ._kernel import Kernel, covers, literal, promoted
+from ._cuda_kernel import Kernel, literal, promoted
+from ._ops import GELU_A, GELU_CLIP, GELU_S
 
-S, A = literal(math.sqrt(2 / math.pi)), literal(0.044715)
-A3 = literal(3 * 0.044715)  # the twin computes 3 * 0.044715 in double, then casts
-_CLIP = "T c = z < (T)-10 ? (T)-10 : (z > (T)10 ? (T)10 : z);"  # NaN passes through, as xp.clip
+S, A, CLIP = literal(GELU_S), literal(GELU_A), literal(GELU_CLIP)
+A3 = literal(3 * GELU_A)  # the generic code computes 3 * A in double, then casts
+_CLIP = f"T c = z < -{CLIP} ? -{CLIP} : (z > {CLIP} ? {CLIP} : z);"  # NaN passes through
 _TANH_FIT = f"T t = tanh({S} * (c + {A} * c * c * c));"
 
 # -- forward: z (in-out) <- act(z + b) -------------------------------------------------------
@@ -53,26 +53,14 @@ GELU_BACKWARD = Kernel("xpnet_gelu_tanh_grad", "T g, T z", "T d",
                        "d = g * ((T)0.5 * ((T)1 + t) + (T)0.5 * c * ((T)1 - t * t) * du);")
 
 
-def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float = 0.01) -> Any:
-    """``(Y, grad)`` as :func:`xpnet.functional.fused.bias_act`, or None when not covered.
+def launch_bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float) -> Any:
+    """``(Y, grad)``: ``Y = act(z + bias)`` in one kernel, ``grad(G) = G act'(z + bias)`` in one.
 
-    Forward ``Y = act(z + bias)``; ``grad(G) = G act'(z + bias)``, each one elementwise kernel.
-
-    Args:
-        xp: the CuPy namespace.
-        z: a fresh GEMM output (..., out), float32 or float64; overwritten.
-        bias: None, or an array that broadcasts against ``z`` ((out,), or (K, 1, out)).
-        activation: a name of :data:`xpnet.functional.fused.ACTIVATIONS`.
-        negative_slope: the slope of ``"leaky_relu"`` below zero.
-
-    Returns:
-        ``(Y, grad)``, or None when not covered (other dtypes, or a negative
-        ``negative_slope``): the caller then runs the generic twin.
+    For CuPy's backend, which has checked that the kernels cover the call: ``z`` (a fresh
+    GEMM output, overwritten) and ``bias`` (None, or broadcasting against ``z``) all float32
+    or all float64; ``activation`` in :data:`FORWARD` or ``"gelu_tanh"``; a LeakyReLU slope
+    ``>= 0`` (below 0, ``Y > 0`` no longer tells where ``Z > 0``).
     """
-    if not covers(z) or (bias is not None and not covers(z, bias)):
-        return None
-    if activation == "leaky_relu" and negative_slope < 0:
-        return None  # Y > 0 no longer tells where Z > 0: the twin keeps a mask
     b = 0.0 if bias is None else bias
     if activation == "gelu_tanh":
         y = xp.empty_like(z)
@@ -82,8 +70,6 @@ def bias_act(xp: Any, z: Any, bias: Any, activation: str, negative_slope: float 
             return GELU_BACKWARD(*promoted(xp, g, z))
 
         return y, gelu_grad
-    if activation not in FORWARD:
-        return None
     s = (negative_slope,) if activation == "leaky_relu" else ()
     FORWARD[activation](b, *s, z)  # z <- Y, in place
     backward = BACKWARD[activation]
