@@ -3,8 +3,9 @@
 Backends: numpy, array_api_strict (its CPU device and its fake ``device1``,
 which proves no hidden NumPy call and no silent device change), torch (CPU,
 and CUDA when present), cupy (when a GPU is present), jax (its CPU device, with
-``jax_enable_x64`` on so that float64 exists: immutable arrays, the Tensor rebinds). A backend that is not
-installed, or has no device, is skipped with the reason shown in the summary.
+``jax_enable_x64`` on, which xpnet requires; immutable arrays: the Tensor rebinds).
+A backend that is not installed, or has no device, is skipped with the reason
+shown in the summary.
 
 Pick backends with ``--backend numpy,torch`` or ``XPNET_TEST_BACKENDS``.
 """
@@ -120,12 +121,12 @@ def _make_backend(name: str) -> Backend:
         return Backend(name, _backend.resolve("cuda")[0], "cuda")  # xpnet's CuPy namespace
     if name == "jax":
         jax = pytest.importorskip("jax")
-        # float64 on JAX needs x64 mode, which JAX leaves off (float64 would silently become
-        # float32); xpnet refuses float64 until it is on (docs/backends.md), torch users expect it.
+        # xpnet refuses JAX arrays until JAX's 64-bit mode is on (without it JAX silently makes
+        # float64 and int64 arrays 32-bit; torch's semantics need both): docs/backends.md.
         jax.config.update("jax_enable_x64", True)
         import jax.numpy as jnp
 
-        return Backend(name, jnp, jax.devices("cpu")[0])
+        return Backend(name, _backend_for(jnp), jax.devices("cpu")[0])
     raise ValueError(name)
 
 

@@ -120,10 +120,9 @@ def split(t: Tensor) -> Tensor:
     from .tensor import Tensor
 
     old: Tensor = object.__new__(Tensor)
-    for cls in type(t).__mro__:
-        for name in getattr(cls, "__slots__", ()):
-            if name != "__weakref__" and hasattr(t, name):
-                setattr(old, name, getattr(t, name))
+    for name in Tensor.__slots__:  # (an alias's array is its owner's: read through)
+        if name != "__weakref__" and hasattr(t, name):
+            setattr(old, name, getattr(t, name))
     old._grad = None
     old._retains_grad = False
     return old

@@ -84,8 +84,12 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
 
         ``w.data -= lr * w.grad.data`` updates ``w`` without recording the update;
-        the native array itself is :attr:`array`.
+        the native array itself is :attr:`array`. Where arrays are immutable (JAX) it is
+        an alias whose array is this tensor's own slot, read and written through
+        (:mod:`xpnet._tensor_alias`).
         """
+        if self.xp.immutable:
+            return _alias(self)
         return _make(self.array, self.xp)
 
     @data.setter
@@ -195,7 +199,10 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         return self
 
     def detach(self) -> Tensor:
-        """The same data (no copy), cut from the graph."""
+        """The same data (no copy), cut from the graph (an alias of this tensor where arrays are
+        immutable, as :attr:`data`)."""
+        if self.xp.immutable:
+            return _alias(self)
         return _make(self.array, self.xp)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -469,6 +476,7 @@ CONSTANT = _make(None, None)
 
 
 from . import functional as F  # noqa: E402  (functional builds on Tensor)
+from ._tensor_alias import alias as _alias  # noqa: E402  (a Tensor subclass)
 
 # The operators declared in the class body (see there).
 Tensor.__add__ = F.add  # type: ignore[method-assign]

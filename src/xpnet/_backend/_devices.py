@@ -15,11 +15,12 @@ import numpy as np
 
 from ._base import Backend
 from ._cupy import CupyBackend
+from ._jax import JaxBackend
 from ._numpy import NumpyBackend
 from ._strict import StrictBackend
 from ._torch import TorchBackend
 
-_DEVICE_OWNERS = (TorchBackend, StrictBackend, CupyBackend)  # whose device objects select them
+_DEVICE_OWNERS = (TorchBackend, StrictBackend, CupyBackend, JaxBackend)  # whose device objects select them
 _BY_NAMESPACE: dict[Any, Backend] = {}  # a library's Array API namespace -> its backend object
 
 
@@ -44,6 +45,8 @@ def backend_for(ns: Any) -> Backend:
         backend = TorchBackend(ns)
     elif compat.is_array_api_strict_namespace(ns):
         backend = StrictBackend(ns)
+    elif compat.is_jax_namespace(ns):
+        backend = JaxBackend(ns)
     elif compat.is_dask_namespace(ns):
         raise TypeError(_DASK)
     else:
