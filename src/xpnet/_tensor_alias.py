@@ -39,8 +39,8 @@ class Alias(Tensor):
 
     __slots__ = ("_owner",)
     _owner: Tensor
-    array = property(_get_array, _set_array)  # type: ignore[assignment]
-    xp = property(_get_xp, _set_xp)  # type: ignore[assignment]
+    array = property(_get_array, _set_array)
+    xp = property(_get_xp, _set_xp)
 
 
 def alias(owner: Tensor) -> Tensor:

@@ -44,7 +44,7 @@ class JaxBackend(Backend):
     def __init__(self, namespace: Any) -> None:
         import jax
 
-        if not jax.config.jax_enable_x64:
+        if not jax.config.read("jax_enable_x64"):
             raise TypeError(_X64)
         super().__init__(namespace)
 
