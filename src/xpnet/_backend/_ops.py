@@ -64,8 +64,10 @@ class Ops:
         return value if op == "=" else _NEW[op](array, value)
 
     def set_at(self, array: Any, index: Any, value: Any) -> Any:
-        """``array[index] = value``: in place here; a new array where arrays are immutable (JAX).
-        Always rebind to the result: ``full = xp.set_at(full, index, g)``."""
+        """``array[index] = value``: in place where writeable, else into a copy (a read-only view);
+        a new array where arrays are immutable (JAX). Always rebind: ``a = xp.set_at(a, i, v)``."""
+        if not self.is_writeable(array):
+            array = self.asarray(array, copy=True)
         array[index] = value
         return array
 
