@@ -97,6 +97,21 @@ both("div divide true_divide", lambda lib, a, b: lib.div(a, b) + a.divide(b) + l
 both("div rounding_mode=trunc", lambda lib, a, b: lib.div(a, b, rounding_mode="trunc") + a,
      A(uniform(6, low=-3, high=3)), A(away(6, margin=0.7, high=1.5), grad=False))
 
+# inverse trigonometric, hyperbolic and special functions (transcendental.py)
+for name in ("asin", "acos", "atan", "sinh", "cosh", "asinh", "atanh", "exp2", "erf", "erfc"):
+    both(f"{name}", lambda lib, x, n=name: getattr(lib, n)(x), A(uniform(2, 3, low=-0.9, high=0.9)))
+    both(f"{name} method", lambda lib, x, n=name: getattr(x, n)(), A(uniform(4, low=-0.9, high=0.9)))
+both("erf wide", lambda lib, x: lib.erf(x), A(uniform(7, low=-5, high=5)))
+both("acosh", lambda lib, x: lib.acosh(x), A(uniform(2, 3, low=1.2, high=4.0)))
+both("arcsin arctanh spellings", lambda lib, x: lib.arcsin(x) + x.arctanh(),
+     A(uniform(5, low=-0.8, high=0.8)))
+both("logit", lambda lib, x: lib.logit(x), A(uniform(2, 3, low=0.05, high=0.95)))
+both("logit eps clamps and zeroes the gradient", lambda lib, x: x.logit(eps=0.2),
+     A([0.05, 0.3, 0.5, 0.7, 0.93]), fd=False)
+both("atan2", lambda lib, y, x: lib.atan2(y, x), A(randn(2, 3)), A(away(3, margin=0.3)))
+both("atan2 method and arctan2", lambda lib, y, x: y.atan2(x) + lib.arctan2(x, y),
+     A(away(4, margin=0.3)), A(randn(2, 1)))
+
 # -- sorting --------------------------------------------------------------------------
 both("sort", lambda lib, x: lib.sort(x).values, A(randn(3, 4)))
 both("sort method dim=0 descending", lambda lib, x: x.sort(dim=0, descending=True)[0], A(randn(3, 4)))
@@ -220,6 +235,18 @@ both("index_select", lambda lib, x, i: lib.index_select(x, 1, i), A(randn(2, 4))
      A(np.array([3, 0, 3], dtype=np.int64)))
 both("index_select method dim=0", lambda lib, x, i: x.index_select(0, i), A(randn(3, 2, 2)),
      A(np.array([2, 2, 0, 1], dtype=np.int64)))
+both("take_along_dim", lambda lib, x, i: lib.take_along_dim(x, i, dim=1), A(randn(2, 4)),
+     A(_GATHER_INDEX))
+both("take_along_dim broadcast", lambda lib, x, i: x.take_along_dim(i, 0), A(randn(3, 1)),
+     A(np.array([[2, 0, 2], [1, 1, 0]], dtype=np.int64)))
+both("take_along_dim flat", lambda lib, x, i: lib.take_along_dim(x, i), A(randn(2, 3)),
+     A(np.array([5, 0, 0, 3], dtype=np.int64)))
+both("index_add", lambda lib, x, i, s: lib.index_add(x, 1, i, s, alpha=0.5), A(randn(2, 4)),
+     A(np.array([3, 0, 3], dtype=np.int64)), A(randn(2, 3)))
+both("index_add method dim=0", lambda lib, x, i, s: x.index_add(0, i, s), A(randn(3, 2)),
+     A(np.array([2, 2, 0, 1], dtype=np.int64)), A(randn(4, 2)))
+both("index_add_ in place", lambda lib, x, i, s: (x * 1).index_add_(0, i, s) * 2, A(randn(3, 2)),
+     A(np.array([1, 1], dtype=np.int64)), A(randn(2, 2)))
 both("masked_select", lambda lib, x, m: lib.masked_select(x, m), A(randn(3, 4)),
      A(np.array([[True, False, True, True], [False, False, True, False], [True, True, True, False]])))
 both("masked_select broadcast", lambda lib, x, m: x.masked_select(m), A(randn(1, 4)),
@@ -235,7 +262,11 @@ for _eq, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3
                      ("ijk,ik->ij", [(2, 3, 4), (2, 4)]), ("ij,kl->ijkl", [(2, 1), (3, 2)]),
                      ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]), ("ij,jk", [(2, 3), (3, 2)]),
                      ("bhqd,bhkd->bhqk", [(1, 2, 3, 2), (1, 2, 4, 2)]), ("ij,j->i", [(3, 2), (2,)]),
-                     ("ab,cb,c->a", [(2, 3), (4, 3), (4,)])]:
+                     ("ab,cb,c->a", [(2, 3), (4, 3), (4,)]),
+                     ("...ij,...jk->...ik", [(2, 3, 4), (4, 2)]), ("...i,...i", [(2, 3), (3,)]),
+                     ("b...,b...->b", [(2, 1, 3), (2, 4, 3)]), ("i...->...", [(3, 2, 2)]),
+                     ("ii->", [(3, 3)]), ("ii->i", [(3, 3)]), ("bii,bj->bij", [(2, 3, 3), (2, 2)]),
+                     ("iji->j", [(2, 3, 2)]), ("bij,bjk", [(1, 2, 3), (3, 3, 2)])]:
     both(f"einsum {_eq}", lambda lib, *xs, eq=_eq: lib.einsum(eq, *xs), *[A(randn(*s)) for s in _shapes])
 both("einsum list of operands", lambda lib, a, b: lib.einsum("ij,jk->ki", [a, b]), A(randn(2, 3)),
      A(randn(3, 2)))

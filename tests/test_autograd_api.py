@@ -327,3 +327,23 @@ def test_grad_mode_switches_behave_as_torch(xp):
     assert xn.autograd.inference_mode is xn.inference_mode
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         _ = xn.autograd.nothing
+
+
+def test_autograd_backward_of_several_roots_matches_torch(xp, torch):
+    """``autograd.backward([t1, t2], grad_tensors=[g1, g2])``: the gradients of a shared graph add up."""
+    values = [0.5, -1.5, 2.0]
+
+    def run(lib, make):
+        a = make(values)
+        b = a * a
+        lib.autograd.backward([b.sum(), (b * 3).sum()])
+        c = a.exp()
+        lib.autograd.backward((c,), grad_tensors=(make([1.0, 10.0, 0.5], grad=False),))
+        return a.grad
+
+    ours = run(xn, lambda v, grad=True: xp.tensor(v, "float64", requires_grad=grad))
+    theirs = run(torch, lambda v, grad=True: torch.tensor(v, dtype=torch.float64, requires_grad=grad))
+    np.testing.assert_allclose(xp.numpy(ours), theirs.numpy(), rtol=1e-12)
+    a = xp.tensor(values, requires_grad=True)
+    with pytest.raises(RuntimeError, match="grad_tensors has 1 entries but tensors has 2"):
+        xn.autograd.backward([a.sum(), a.sum()], [None])

@@ -48,9 +48,8 @@ def test_xpnets_methods_win_over_a_namespaces_names(xp):
 
 
 def test_library_names_and_descriptions(xp):
-    expected = {"numpy": "numpy", "torch": "torch", "torch-cuda": "torch", "cupy": "cupy",
-                "array_api_strict": "array_api_strict", "array_api_strict-device1": "array_api_strict"}
-    assert xp.ns.library == expected[xp.name] == _backend.library(xp.ns)
+    library = xp.name.split("-")[0]  # torch-cuda: torch; cupy-double: cupy; ...-device1
+    assert xp.ns.library == library == _backend.library(xp.ns)
     t = xn.asarray(xp.array([1.0]))
     assert _backend.describe(t.xp, _backend.device(t.array)).startswith(xp.ns.library + " ")
 

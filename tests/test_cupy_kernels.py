@@ -35,8 +35,8 @@ class EmulatedCupy(CupyBackend):
     """CuPy's backend over NumPy arrays: its kernels (compiled as C++) and its choices;
     creation without GPU placement (there is no GPU)."""
 
-    def _placed(self, name: str, args: Any, kwargs: Any, device: Any) -> Any:
-        return getattr(self.namespace, name)(*args, **kwargs)
+    def _on(self, device: Any, make: Any, args: Any, kwargs: Any) -> Any:
+        return make(*args, **kwargs)
 
 
 @dataclass
@@ -248,7 +248,8 @@ def test_training_with_kernels_equals_generic(kernels, monkeypatch, make_opt):
 
 
 def test_each_library_has_its_backend_class(xp):
-    expected = {"numpy": "NumpyBackend", "cupy": "CupyBackend", "torch": "TorchBackend",
+    expected = {"numpy": "NumpyBackend", "cupy": "CupyBackend", "cupy-double": "CupyBackend",
+                "torch": "TorchBackend",
                 "torch-cuda": "TorchBackend", "array_api_strict": "StrictBackend",
                 "array_api_strict-device1": "StrictBackend"}
     assert type(xp.ns).__name__ == expected.get(xp.name, "Backend")

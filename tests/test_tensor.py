@@ -187,6 +187,16 @@ def test_arange_with_a_zero_step_says_so(xp):
 
 
 # -- properties and leaving xpnet -----------------------------------------------------------
+@pytest.mark.parametrize(("shape", "axis"), [((2, 3, 4), None), ((2, 3, 4), 1), ((2, 3, 4), -1),
+                                             ((2, 3, 4), (0, 2)), ((2, 3, 4), (-1, 0, 1)),
+                                             ((5, 0), 1), ((7,), 0), ((), None)])
+def test_reduced_count_is_what_a_sum_of_ones_gives_in_torch(torch, shape, axis):
+    from xpnet._size import reduced_count
+
+    ones = torch.ones(shape).sum() if axis is None else torch.ones(shape).sum(dim=axis)
+    assert ones.numel() > 0 and bool((ones == reduced_count(shape, axis)).all())
+
+
 def test_properties(xp):
     host = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
     t = xp.tensor(host)

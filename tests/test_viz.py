@@ -79,6 +79,20 @@ def test_graph_before_backward_has_no_gradients_and_leaves_default_names(xp):
     assert "grad (" not in dot and "rankdir=LR;" in dot and r'label="parameter\n(3, 2)' in dot
 
 
+def test_autograd_history_lists_the_graph_inputs_first(xp):
+    w = xn.asarray(xp.asarray(np.ones((2, 3)), dtype=xp.float32)).requires_grad_()
+    x = xn.asarray(xp.asarray(np.ones((3,)), dtype=xp.float32))
+    y = 2.0 * (w * x)  # the Python number is no node
+    loss = y.sum()
+    nodes = xn.autograd.history(loss)
+    want = [w, x, nodes[2][0], y, loss]  # x needs no grad: still an input
+    assert len(nodes) == 5 and all(t is u for (t, _, _), u in zip(nodes, want))
+    assert [(op, len(inputs)) for _, op, inputs in nodes] == [("", 0), ("", 0), ("mul", 2), ("mul", 1),
+                                                              ("sum", 1)]
+    assert [[id(t) for t in inputs] for _, _, inputs in nodes[2:]] == [
+        [id(w), id(x)], [id(nodes[2][0])], [id(y)]]
+
+
 def test_graph_checks_its_arguments():
     with pytest.raises(TypeError, match="Tensor"):
         xn.viz.graph(np.ones(2))

@@ -61,8 +61,6 @@ from .creation import (
     manual_seed,
     ones,
     ones_like,
-    rand,
-    randn,
     tensor,
     zeros,
     zeros_like,
@@ -179,9 +177,32 @@ from .functional import transpose as swapdims
 from .functional.arith_keywords import add, div, divide, mul, multiply, sub, subtract, true_divide
 from .functional.einsum import einsum
 from .functional.gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
+from .functional.indexing_more import index_add, take_along_dim
 from .functional.statistics import cumprod
+from .functional.transcendental import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cosh,
+    erf,
+    erfc,
+    exp2,
+    logit,
+    sinh,
+)
 from .nn import functional as _nn_functional  # noqa: F401  (binds xpnet.nn.functional, as torch does)
-from .sampling import multinomial, normal, rand_like, randint, randn_like, randperm
+from .sampling import multinomial, normal, rand, rand_like, randint, randn, randn_like, randperm
 from .tensor import Tensor
 
 __version__ = "0.1.0"
@@ -217,6 +238,9 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
     "masked_fill", "mul", "multiply", "sort", "sub", "subtract", "topk", "true_divide", "is_tensor",
     "numel",
 ]
+__all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
+            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "exp2", "logit", "sinh"]
+__all__ += ["index_add", "take_along_dim"]
 __all__ += ["Generator", "cumprod", "einsum", "gather", "index_select", "masked_select", "multinomial",
             "nonzero", "scatter", "scatter_add"]
 

@@ -1,8 +1,9 @@
 """torch's Tensor methods for the ops of :mod:`xpnet.functional`: each one line calling its op.
 
 ``Tensor`` inherits them (``class Tensor(TensorMethods)``); they add no state
-(``__slots__ = ()``) and none sits on the hot path (the operators ``+ - * / @`` are
-bound in ``tensor.py``). Signatures, keyword names and defaults are torch's.
+(``__slots__ = ()``) and none sits on the hot path (the operators ``+ - * / @`` are the
+ops themselves, bound at the end of ``functional/__init__.py``). Signatures, keyword names
+and defaults are torch's.
 """
 
 from __future__ import annotations
@@ -13,21 +14,27 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-class _Functional:
-    """``xpnet.functional``, imported on first use (it imports ``tensor.py``, which imports us).
+class LateFunctional:
+    """``xpnet.functional`` for a module that functional imports (``tensor.py``, this one).
 
-    The first attribute read replaces this stand-in with the module itself, so later
-    calls pay nothing.
+    ``F = LateFunctional(globals())``: the first attribute read imports functional and
+    puts the module itself in the holder's ``F`` in place of this stand-in, so later
+    calls pay nothing more than a plain import's global lookup (``F.add``).
     """
+
+    __slots__ = ("_globals",)
+
+    def __init__(self, module_globals: dict[str, Any]) -> None:
+        self._globals = module_globals
 
     def __getattr__(self, name: str) -> Any:
         from . import functional
 
-        globals()["F"] = functional
+        self._globals["F"] = functional
         return getattr(functional, name)
 
 
-F: Any = _Functional()
+F: Any = LateFunctional(globals())
 
 
 def _creation() -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import threading
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -37,6 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 __all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
            "grad", "gradcheck", "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
            "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
+__all__ += ["history"]  # xpnet's own: the graph as data (xpnet.viz draws it)
 
 
 class _GradMode(threading.local):
@@ -101,11 +103,56 @@ class enable_grad(_SetGradMode):
     _mode = True
 
 
-def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = None,
-             create_graph: bool = False, inputs: Any = None) -> None:
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
+    """``torch.autograd.backward``: the gradients of ``tensors`` (a Tensor or a sequence) summed
+    into the leaves, each seeded by its entry of ``grad_tensors`` (None: 1 for a scalar).
+
+    Args:
+        tensors: a Tensor, or a sequence of Tensors, to differentiate.
+        grad_tensors: the gradient of each (a Tensor or array of its shape, or None for a
+            scalar); ``grad_variables`` is torch's old name for it.
+        retain_graph: keep the graph after the last sweep (the sweeps before it always keep it).
+        create_graph: higher-order gradients (see :meth:`Tensor.backward`).
+        inputs: accumulate into these Tensors' ``.grad`` only.
+
+    Raises:
+        RuntimeError: as :meth:`Tensor.backward`, and when the two sequences differ in length.
+    """
+    if grad_variables is not None:
+        if grad_tensors is not None:
+            raise TypeError("backward(): give grad_tensors or grad_variables, not both")
+        grad_tensors = grad_variables
+    if isinstance(tensors, (list, tuple)):
+        return _backward_each(tensors, grad_tensors, retain_graph, create_graph, inputs)
+    if isinstance(grad_tensors, (list, tuple)) and len(grad_tensors) == 1:
+        grad_tensors = grad_tensors[0]
+    return tensor_backward(tensors, grad_tensors, retain_graph, create_graph, inputs)
+
+
+def _backward_each(roots: Any, gradients: Any, retain_graph: bool | None, create_graph: bool,
+                   inputs: Any) -> None:
+    """:func:`backward` of each root in turn, keeping the graph until the last one (the
+    gradients of a shared graph add up, as torch's one sweep gives)."""
+    roots = list(roots)
+    if gradients is None:
+        gradients = [None] * len(roots)
+    elif not isinstance(gradients, (list, tuple)):
+        gradients = [gradients]
+    if len(gradients) != len(roots):
+        raise RuntimeError(f"grad_tensors has {len(gradients)} entries but tensors has {len(roots)}: "
+                           "give one gradient (or None) per tensor")
+    for i, (root, gradient) in enumerate(zip(roots, gradients)):
+        keep = True if i < len(roots) - 1 else retain_graph
+        tensor_backward(root, gradient, keep, create_graph, inputs)
+
+
+def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = None,
+                    create_graph: bool = False, inputs: Any = None) -> None:
     """Accumulate ``d root / d leaf`` into ``leaf.grad`` for every leaf that requires grad.
 
-    This is ``Tensor.backward``, with torch's signature.
+    This is ``Tensor.backward``, with torch's signature (``xn.autograd.backward`` is
+    :func:`backward`, torch's module-level form).
 
     Args:
         gradient: ``dL/d root``, an array or Tensor of ``root``'s shape; it may be left
@@ -135,7 +182,13 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
     A chain (an MLP: each node feeds one inner node) skips the heap: when the node
     just run leaves exactly one inner node waiting, that node's consumers have all
     run (any other consumer would be waiting too), so it runs next directly.
+
+    ``xn.autograd.backward([t1, t2], [g1, g2])`` (torch's ``torch.autograd.backward``:
+    a sequence of roots and of their gradients, ``grad_tensors=`` its keyword) accumulates
+    the sum of their gradients; see :func:`backward`.
     """
+    if isinstance(root, (list, tuple)):
+        return _backward_each(root, gradient, retain_graph, create_graph, inputs)
     if create_graph or inputs is not None:
         if create_graph:
             raise NotImplementedError(
@@ -151,7 +204,7 @@ def backward(root: Tensor, gradient: Any = None, retain_graph: bool | None = Non
     data = root.array
     stored: set[int] = set()  # arrays the caller or a .grad keeps: never adopt them as a .grad
     if gradient is None:
-        if data.shape and _size(data.shape) != 1:
+        if data.shape and math.prod(data.shape) != 1:
             raise RuntimeError(
                 f"backward() on a non-scalar tensor of shape {tuple(data.shape)} needs "
                 "gradient=... of the same shape; or reduce it first, e.g. loss.sum().backward()"
@@ -278,12 +331,33 @@ def _backward_into(root: Tensor, gradient: Any, retain_graph: bool | None, input
     for t in retained:
         t._retains_grad = True
     try:
-        backward(root, gradient, retain_graph)
+        tensor_backward(root, gradient, retain_graph)
     finally:
         for t in set_aside:
             t.requires_grad = True
         for t in retained:
             t._retains_grad = False
+
+
+def history(root: Tensor) -> list[tuple[Tensor, str, tuple[Tensor, ...]]]:
+    """The graph that made ``root``, for drawing it (:func:`xpnet.viz.graph`) or reading it.
+
+    Every tensor ``root`` was computed from, and ``root`` itself, inputs first (creation
+    order), each as ``(tensor, op, inputs)``: the name of the op that made it and the
+    tensors it read (``""`` and ``()`` for a leaf; Python numbers are not listed). A graph
+    that ``backward()`` freed shows its ops' outputs as leaves.
+    """
+    seen: dict[int, Tensor] = {}
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if id(t) in seen or t.array is None:  # no array: the stand-in for a Python number
+            continue
+        seen[id(t)] = t
+        stack.extend(t._parents)
+    nodes = sorted(seen.values(), key=lambda t: t._seq)
+    return [(t, t._op if t._parents else "", tuple(p for p in t._parents if p.array is not None))
+            for t in nodes]
 
 
 # In-place changes are stamped with a clock: ``bump(t)`` sets ``t._version`` to the next
@@ -385,11 +459,6 @@ def _gradient_array(root: Tensor, gradient: Any) -> Any:
     return data
 
 
-def _size(shape: tuple[int, ...]) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 # torch's autograd API built on Tensor (Function, grad, gradcheck, ...) lives in

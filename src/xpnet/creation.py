@@ -1,9 +1,10 @@
-"""Making tensors: from data (``tensor``, ``asarray``) and from scratch (``zeros``, ``randn``...).
+"""Making tensors: from data (``tensor``, ``asarray``) and from scratch (``zeros``, ``arange``...).
 
 Every creation passes ``dtype=`` and ``device=`` explicitly to the backend.
 ``device`` picks the library too: ``"cpu"`` is NumPy, ``"cuda"``/``"cuda:N"``
 CuPy, and a device object (``torch.device``, ``array_api_strict.Device``)
-that library. The default dtype is float32 on every backend.
+that library. The default dtype is float32 on every backend. The random draws
+(``rand``, ``randn``, ...) build on the helpers here, in :mod:`xpnet.sampling`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _backend, _dtypes
-from .tensor import Tensor, _make
+from .tensor import Tensor, leaf
 
 
 def _shape(shape: tuple[Any, ...], size: Any = None) -> tuple[int, ...]:
@@ -35,12 +36,16 @@ def _shape(shape: tuple[Any, ...], size: Any = None) -> tuple[int, ...]:
 
 
 def _finish(data: Any, xp: Any, requires_grad: bool) -> Tensor:
-    t = _make(data, xp)
+    t = leaf(data, xp)
     return t.requires_grad_() if requires_grad else t
 
 
-def _python_dtype(obj: Any) -> str:
-    """PyTorch's rule for Python data: floats give float32, ints int64, bools bool."""
+def python_dtype(obj: Any) -> str:
+    """The dtype name torch gives Python data ``obj`` (a number or nested lists of them).
+
+    Floats give the default dtype (float32 unless set), ints int64, bools bool; a list
+    takes the widest kind it holds. Other objects raise a TypeError saying what to pass.
+    """
     if isinstance(obj, bool):
         return "bool"
     if isinstance(obj, int):
@@ -48,7 +53,7 @@ def _python_dtype(obj: Any) -> str:
     if isinstance(obj, float):
         return _dtypes.get_default_dtype().name
     if isinstance(obj, (list, tuple)):
-        kinds = {_python_dtype(o) for o in obj}
+        kinds = {python_dtype(o) for o in obj}
         default = _dtypes.get_default_dtype().name
         for kind in (default, "int64", "bool"):
             if kind in kinds:
@@ -97,7 +102,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
             out = xp.asarray(moved, copy=True) if moved is data else moved
         return _finish(out, xp, requires_grad)
     xp, dev = _backend.resolve(device)
-    target = _dtypes.resolve(dtype if dtype is not None else _python_dtype(data), xp)
+    target = _dtypes.resolve(dtype if dtype is not None else python_dtype(data), xp)
     try:
         out = xp.asarray(data, dtype=target, device=dev)
     except (ValueError, TypeError) as exc:
@@ -439,7 +444,7 @@ def from_numpy(ndarray: Any) -> Tensor:
     """A tensor sharing memory with the NumPy array ``ndarray`` (no copy)."""
     if not _backend.is_array(ndarray) or _backend.library(_backend.namespace(ndarray)) != "numpy":
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    return _make(ndarray, _backend.namespace(ndarray))
+    return leaf(ndarray, _backend.namespace(ndarray))
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -490,11 +495,7 @@ def manual_seed(seed: int) -> None:
     _backend.manual_seed(seed)
 
 
-# The random draws (rand, randn, randint, ...) build on the helpers above.
-from .sampling import normal, rand, rand_like, randint, randn, randn_like, randperm  # noqa: E402
-
 __all__ = [
     "arange", "as_tensor", "asarray", "empty", "empty_like", "eye", "from_numpy", "full", "full_like",
-    "linspace", "manual_seed", "normal", "ones", "ones_like", "rand", "rand_like", "randint", "randn",
-    "randn_like", "randperm", "tensor", "zeros", "zeros_like",
+    "linspace", "manual_seed", "ones", "ones_like", "tensor", "zeros", "zeros_like",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import _backend, _dtypes
 from .creation import _finish, _shape, like
-from .tensor import Tensor, _make
+from .tensor import Tensor, leaf
 
 __all__ = ["multinomial", "normal", "rand", "rand_like", "randint", "randn", "randn_like", "randperm"]
 
@@ -246,7 +246,7 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
     dt = arrays[0].dtype
     _floating(dt, "normal")
     z = _backend.normal(shape, xp=xp, device=_backend.device(arrays[0]), dtype=dt, generator=generator)
-    return _make(z * s + m, xp) if not requires_grad else _finish(z * s + m, xp, True)
+    return leaf(z * s + m, xp) if not requires_grad else _finish(z * s + m, xp, True)
 
 
 def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
@@ -288,4 +288,4 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
         keys = xp.where(positive, e / xp.where(positive, rows, xp.ones_like(rows)), xp.full_like(e, math.inf))
         picked = xp.astype(xp.argsort(keys, axis=-1, stable=True)[:, :num_samples], xp.int64)
     out = picked if a.ndim == 2 else xp.reshape(picked, (num_samples,))
-    return _make(out, xp)
+    return leaf(out, xp)

@@ -4,14 +4,18 @@ A tensor holds its native array in ``.array`` (a NumPy, CuPy, torch or
 array-api-strict array), the array's namespace ``xp`` (resolved once), and,
 when it was computed from tensors that require grad, the op's inputs and the
 closure that sends the gradient back to them. The ops themselves live in
-:mod:`xpnet.functional`; the operators here only call them. Method groups live
-beside this file: in-place methods (``_tensor_inplace``), conversions
-(``_tensor_convert``), printing (``_tensor_format``).
+:mod:`xpnet.functional`, which imports this module and not the reverse (no import
+cycle): ``a + b`` is ``functional.add`` itself, bound to the class at the end of
+``functional/__init__.py``; the methods here read ``functional`` late (``F``). Method
+groups live beside this file: reflected operators, comparisons and the common math
+methods (``_tensor_operators``), torch's other methods (``_tensor_methods``), in-place
+methods (``_tensor_inplace``), conversions (``_tensor_convert``), printing (``_tensor_format``).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from sys import getrefcount
 from typing import TYPE_CHECKING, Any
@@ -21,9 +25,17 @@ from ._device import device as _device_type
 from ._size import Size
 from ._tensor_convert import ConversionMethods
 from ._tensor_inplace import InPlaceMethods
-from ._tensor_methods import TensorMethods
+from ._tensor_methods import LateFunctional, TensorMethods
+from ._tensor_operators import OperatorMethods
 from .autograd import CLOCK as _CLOCK
 from .autograd import grad_mode
+
+if TYPE_CHECKING:
+    from . import functional as F
+else:
+    # xpnet.functional imports this module (its ops build Tensors), so this one reads it late:
+    # the first F.<op> call puts the module itself here (no cost per call after that).
+    F = LateFunctional(globals())
 
 Backward = Callable[[Any], tuple[Any, ...]]
 # Numbers tensors in the order they are made: a topological order of any graph
@@ -33,7 +45,7 @@ _SCALARS = (int, float, bool)
 _new = object.__new__
 
 
-class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
+class Tensor(OperatorMethods, TensorMethods, InPlaceMethods, ConversionMethods):
     """An n-dimensional array that records the ops applied to it for ``backward()``.
 
     ``Tensor(data, requires_grad=False)`` wraps the array ``data`` without
@@ -84,13 +96,9 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
 
         ``w.data -= lr * w.grad.data`` updates ``w`` without recording the update;
-        the native array itself is :attr:`array`. Where arrays are immutable (JAX) it is
-        an alias whose array is this tensor's own slot, read and written through
-        (:mod:`xpnet._tensor_alias`).
+        the native array itself is :attr:`array`. Immutable arrays (JAX): an alias of this slot.
         """
-        if self.xp.immutable:
-            return _alias(self)
-        return _make(self.array, self.xp)
+        return _alias(self) if self.xp.immutable else leaf(self.array, self.xp)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -124,7 +132,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
             if not _backend.is_array(value):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got "
                                 f"{type(value).__name__}")
-            value = _make(value, _backend.namespace(value))
+            value = leaf(value, _backend.namespace(value))
         if tuple(value.array.shape) != tuple(self.array.shape):
             raise RuntimeError(f"assigned grad has data of a different size: {tuple(value.shape)} for a "
                                f"tensor of shape {tuple(self.shape)}")
@@ -173,7 +181,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     def numel(self) -> int:
         """The number of elements."""
-        return autograd._size(self.array.shape)
+        return math.prod(self.array.shape)
 
     nelement = numel
 
@@ -191,7 +199,7 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
     # -- autograd -----------------------------------------------------------------------
     # ``t.backward(gradient=None)``: the sweep itself, with no method frame in between
     # (a small network's step is mostly such frames).
-    backward = autograd.backward
+    backward = autograd.tensor_backward
 
     def retain_grad(self) -> Tensor:
         """Keep ``.grad`` on this non-leaf tensor after ``backward()``."""
@@ -199,11 +207,8 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         return self
 
     def detach(self) -> Tensor:
-        """The same data (no copy), cut from the graph (an alias of this tensor where arrays are
-        immutable, as :attr:`data`)."""
-        if self.xp.immutable:
-            return _alias(self)
-        return _make(self.array, self.xp)
+        """The same data (no copy), cut from the graph (an alias if arrays are immutable: .data)."""
+        return _alias(self) if self.xp.immutable else leaf(self.array, self.xp)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad:
@@ -267,8 +272,9 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
 
     # -- operators: each is an op of xpnet.functional --------------------------------------
     # ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``a @ b``, ``a ** b``, ``-a`` and ``a[i]``
-    # are the functional ops themselves, set below once xpnet.functional exists (a method
-    # calling them would cost one call more on every operator).
+    # are the functional ops themselves, bound at the end of ``functional/__init__.py``
+    # (a method calling them would cost one call more on every operator; binding them here
+    # would make this module import functional, which imports this one: an import cycle).
     if TYPE_CHECKING:
         def __add__(self, other: Any) -> Tensor: ...
         def __sub__(self, other: Any) -> Tensor: ...
@@ -278,131 +284,6 @@ class Tensor(TensorMethods, InPlaceMethods, ConversionMethods):
         def __pow__(self, other: Any) -> Tensor: ...
         def __neg__(self) -> Tensor: ...
         def __getitem__(self, index: Any) -> Tensor: ...
-
-    def __radd__(self, other: Any) -> Tensor:
-        return F.add(other, self)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return F.sub(other, self)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return F.mul(other, self)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return F.div(other, self)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return F.pow(other, self)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return F.matmul(other, self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return F.abs(self)
-
-    # Comparisons give boolean tensors outside the graph, as in PyTorch.
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.compare(self, other, "__eq__")
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return F.compare(self, other, "__ne__")
-
-    def __lt__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__lt__")
-
-    def __le__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__le__")
-
-    def __gt__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__gt__")
-
-    def __ge__(self, other: Any) -> Tensor:
-        return F.compare(self, other, "__ge__")
-
-    # -- methods ------------------------------------------------------------------------
-    @property
-    def T(self) -> Tensor:
-        """The axes reversed (the transpose of a matrix)."""
-        return F.permute_dims(self, tuple(range(self.ndim - 1, -1, -1)))
-
-    @property
-    def mT(self) -> Tensor:
-        """The last two axes swapped (a batch of transposed matrices)."""
-        return F.matrix_transpose(self)
-
-    # Reductions take torch's dim=/keepdim= beside axis=/keepdims= (see functional.reduction).
-    def sum(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None, dtype: Any = None) -> Tensor:
-        return F.sum(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
-
-    def mean(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-             keepdim: bool | None = None, dtype: Any = None) -> Tensor:
-        return F.mean(self, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
-
-    def max(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None) -> Any:
-        """The largest element, or ``(values, indices)`` along ``dim`` (see :func:`xpnet.max`)."""
-        return F.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def min(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-            keepdim: bool | None = None) -> Any:
-        """The smallest element, or ``(values, indices)`` along ``dim`` (see :func:`xpnet.min`)."""
-        return F.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def argmax(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-               keepdim: bool | None = None) -> Tensor:
-        return F.argmax(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def argmin(self, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
-               keepdim: bool | None = None) -> Tensor:
-        return F.argmin(self, axis, keepdims, dim=dim, keepdim=keepdim)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return F.reshape(self, shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        return self.reshape(*shape)
-
-    def permute(self, *axes: Any) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return F.permute_dims(self, axes)
-
-    def matmul(self, other: Any) -> Tensor:
-        return F.matmul(self, other)
-
-    def exp(self) -> Tensor:
-        return F.exp(self)
-
-    def log(self) -> Tensor:
-        return F.log(self)
-
-    def sqrt(self) -> Tensor:
-        return F.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return F.abs(self)
-
-    def relu(self) -> Tensor:
-        return F.relu(self)
-
-    def sigmoid(self) -> Tensor:
-        return F.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return F.tanh(self)
-
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return F.softmax(self, axis, dim=dim)
-
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
-        return F.log_softmax(self, axis, dim=dim)
-
 
     __hash__ = object.__hash__
 
@@ -426,12 +307,55 @@ def _require_floating(t: Tensor) -> None:
         )
 
 
-def _make(data: Any, xp: Any) -> Tensor:
-    """A new leaf tensor around ``data`` with namespace ``xp`` (no lookup)."""
+def leaf(data: Any, xp: Any) -> Tensor:
+    """A new leaf Tensor around the native array ``data`` of namespace ``xp``.
+
+    No copy, no namespace lookup and no check: for arrays the library made itself (an
+    op's result, a creation); ``xn.asarray`` and ``functional``'s ``as_tensor`` check
+    what users give. The Tensor does not require grad.
+    """
     return make_result(data, xp, (), None, "")
 
 
-autograd.wrap = _make
+autograd.wrap = leaf
+
+
+def as_tensor(obj: Any, op: str = "op") -> Tensor:
+    """``obj`` as a Tensor: Tensors pass through, arrays are wrapped (never copied).
+
+    The input check of every op and layer (not torch's ``xn.as_tensor``, which also takes
+    Python data): anything else is a TypeError naming ``op``.
+    """
+    if isinstance(obj, Tensor):
+        return obj
+    if _backend.is_array(obj):
+        _dtypes.check_supported(obj.dtype, op)
+        return leaf(obj, _backend.namespace(obj))
+    raise TypeError(
+        f"{op} expects a Tensor or an array of an Array API library, got {type(obj).__name__}"
+        + ("; build one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else "")
+    )
+
+
+def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
+    """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices.
+
+    ``op`` names the operation in the message; a callable is called only to report an
+    error (a layer's name is formatted from its sizes, which costs time on every call).
+    """
+    xp = a.xp
+    if xp is b.xp and (xp.one_device or xp.same_device(a.array, b.array)):
+        return
+    if not isinstance(op, str):
+        op = op()
+    where_a = _backend.describe(a.xp, _backend.device(a.array))
+    where_b = _backend.describe(b.xp, _backend.device(b.array))
+    kind = "devices" if a.xp is b.xp else "array libraries"
+    raise RuntimeError(
+        f"{op}: tensors on different {kind} ({where_a} and {where_b}): move one to the "
+        f"other's with .to(...), e.g. b = b.to(a.device) (xpnet never copies between "
+        f"devices behind your back)"
+    )
 
 
 def make_result(data: Any, xp: Any, parents: tuple[Tensor, ...], backward: Backward | None,
@@ -472,18 +396,7 @@ def next_seq() -> int:
 
 
 # A stand-in input for Python scalars in binary ops: never needs a gradient.
-CONSTANT = _make(None, None)
+CONSTANT = leaf(None, None)
 
 
-from . import functional as F  # noqa: E402  (functional builds on Tensor)
-from ._tensor_alias import alias as _alias  # noqa: E402  (a Tensor subclass)
-
-# The operators declared in the class body (see there).
-Tensor.__add__ = F.add  # type: ignore[method-assign]
-Tensor.__sub__ = F.sub  # type: ignore[method-assign]
-Tensor.__mul__ = F.mul  # type: ignore[method-assign]
-Tensor.__truediv__ = F.div  # type: ignore[method-assign]
-Tensor.__matmul__ = F.matmul  # type: ignore[method-assign]
-Tensor.__pow__ = F.pow  # type: ignore[method-assign]
-Tensor.__neg__ = F.neg  # type: ignore[method-assign]
-Tensor.__getitem__ = F.getitem  # type: ignore[method-assign]
+from ._tensor_alias import alias as _alias  # noqa: E402  (a Tensor subclass: after Tensor)

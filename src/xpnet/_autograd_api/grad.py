@@ -8,6 +8,7 @@ changed in place since the forward refused (``autograd.check_saved``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from heapq import heappop, heappush
 from typing import Any
@@ -31,7 +32,7 @@ def _seed(output: Tensor, given: Any, k: int) -> Any:
     """``dL/d output`` to start from: ``given``, or 1 for a one-element output."""
     data = output.array
     if given is None:
-        if len(data.shape) and int(_size(data.shape)) != 1:
+        if len(data.shape) and math.prod(data.shape) != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs: output {k} has "
                                f"shape {tuple(data.shape)}; pass grad_outputs=[...] of its shape")
         return output.xp.ones_like(data)
@@ -41,13 +42,6 @@ def _seed(output: Tensor, given: Any, k: int) -> Any:
         raise RuntimeError(f"Mismatch in shape: grad_output[{k}] has a shape of {shape} and output[{k}] "
                            f"has a shape of {tuple(data.shape)}")
     return g
-
-
-def _size(shape: Any) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 # How backward() frees a graph (once xpnet.autograd frees graphs as torch does): a node

@@ -123,6 +123,12 @@ class Backend(Ops):
         """A NumPy array with the values of ``array`` (copied to the host if needed)."""
         return np.asarray(array)
 
+    def host_memory(self, array: Any) -> str:
+        """What :meth:`to_numpy` gives for ``array``: ``"shared"`` (the array's own memory:
+        writing it changes the array), ``"fresh"`` (a new copy, free to write), or
+        ``"unknown"`` (a caller that writes must copy it)."""
+        return "unknown"
+
     def from_numpy(self, host: np.ndarray, dev: Any) -> Any:
         """An array of this library on ``dev`` with the values of the NumPy array ``host``."""
         return self.asarray(host, device=dev)

@@ -35,6 +35,19 @@ from ._cuda_optim import adam_kernel, launch_adam, launch_sgd, sgd_kernel
 _ACTIVATIONS = (*FORWARD, "gelu_tanh")  # what the kernels cover
 
 
+def _on_device(name: str, like: bool = False) -> Any:
+    """The namespace's creation function ``name``, run with ``device`` (default for a ``*_like``:
+    its array's device) made the current GPU, where CuPy allocates."""
+    def create(self: CupyBackend, *args: Any, device: Any = None, **kwargs: Any) -> Any:
+        make = getattr(self.namespace, name)
+        if like and device is None:
+            device = args[0].device
+        return self._on(device, make, args, kwargs)
+
+    create.__name__ = create.__qualname__ = name
+    return create
+
+
 class CupyBackend(Backend):
     """CuPy (``device="cuda"``, ``"cuda:N"``), through ``array_api_compat.cupy``."""
 
@@ -43,51 +56,28 @@ class CupyBackend(Backend):
     device_modules = ("cupy",)
     namespace_module = "array_api_compat.cupy"
 
-    # -- creation on the asked GPU --------------------------------------------------------------
-    def _placed(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], device: Any) -> Any:
-        create = getattr(self.namespace, name)
+    # -- creation on the asked GPU ----------------------------------------------------------------
+    arange = _on_device("arange")
+    asarray = _on_device("asarray")
+    empty = _on_device("empty")
+    eye = _on_device("eye")
+    full = _on_device("full")
+    linspace = _on_device("linspace")
+    ones = _on_device("ones")
+    zeros = _on_device("zeros")
+    empty_like = _on_device("empty_like", like=True)
+    full_like = _on_device("full_like", like=True)
+    ones_like = _on_device("ones_like", like=True)
+    zeros_like = _on_device("zeros_like", like=True)
+
+    def _on(self, device: Any, make: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``make(*args, **kwargs)`` with ``device`` current (None: the current GPU)."""
         if device is None:
-            return create(*args, **kwargs)
+            return make(*args, **kwargs)
         import cupy
 
         with cupy.cuda.Device(device):
-            return create(*args, **kwargs)
-
-    def arange(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("arange", args, kwargs, device)
-
-    def asarray(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("asarray", args, kwargs, device)
-
-    def empty(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("empty", args, kwargs, device)
-
-    def eye(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("eye", args, kwargs, device)
-
-    def full(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("full", args, kwargs, device)
-
-    def linspace(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("linspace", args, kwargs, device)
-
-    def ones(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("ones", args, kwargs, device)
-
-    def zeros(self, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("zeros", args, kwargs, device)
-
-    def empty_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("empty_like", (x, *args), kwargs, x.device if device is None else device)
-
-    def full_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("full_like", (x, *args), kwargs, x.device if device is None else device)
-
-    def ones_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("ones_like", (x, *args), kwargs, x.device if device is None else device)
-
-    def zeros_like(self, x: Any, /, *args: Any, device: Any = None, **kwargs: Any) -> Any:
-        return self._placed("zeros_like", (x, *args), kwargs, x.device if device is None else device)
+            return make(*args, **kwargs)
 
     # -- fused kernels ----------------------------------------------------------------------------
     def bias_act(self, z: Any, bias: Any, activation: str, negative_slope: float = 0.01) -> Any:
@@ -138,6 +128,9 @@ class CupyBackend(Backend):
 
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.get()
+
+    def host_memory(self, array: Any) -> str:
+        return "fresh"  # .get() copies to a new host array
 
     def from_numpy(self, host: np.ndarray, dev: Any) -> Any:
         with dev:

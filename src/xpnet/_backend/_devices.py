@@ -20,38 +20,33 @@ from ._numpy import NumpyBackend
 from ._strict import StrictBackend
 from ._torch import TorchBackend
 
-_DEVICE_OWNERS = (TorchBackend, StrictBackend, CupyBackend, JaxBackend)  # whose device objects select them
+# The libraries with a backend of their own: how to recognise the namespace, and the class.
+# Adding a library is one subclass in one file and one line here; any other library the
+# standard covers gets the generic Backend.
+LIBRARIES: tuple[tuple[Any, type[Backend]], ...] = (
+    (compat.is_numpy_namespace, NumpyBackend),
+    (compat.is_cupy_namespace, CupyBackend),
+    (compat.is_torch_namespace, TorchBackend),
+    (compat.is_array_api_strict_namespace, StrictBackend),
+    (compat.is_jax_namespace, JaxBackend),
+)
 _BY_NAMESPACE: dict[Any, Backend] = {}  # a library's Array API namespace -> its backend object
 
 
 def backend_for(ns: Any) -> Backend:
-    """The backend object of the Array API namespace ``ns`` (array-api-compat's), made once.
-
-    The one place that chooses a backend per library: NumPy, CuPy, torch and
-    array-api-strict have their own subclass; any other library the standard
-    covers gets the generic :class:`Backend`.
-    """
+    """The backend object of the Array API namespace ``ns`` (array-api-compat's), made once:
+    the class :data:`LIBRARIES` gives for it, else the generic :class:`Backend`. Dask's
+    namespace is refused (TypeError saying to compute the array first)."""
     if isinstance(ns, Backend):
         return ns
     try:
         return _BY_NAMESPACE[ns]
     except KeyError:
         pass
-    if compat.is_numpy_namespace(ns):
-        backend: Backend = NumpyBackend(ns)
-    elif compat.is_cupy_namespace(ns):
-        backend = CupyBackend(ns)
-    elif compat.is_torch_namespace(ns):
-        backend = TorchBackend(ns)
-    elif compat.is_array_api_strict_namespace(ns):
-        backend = StrictBackend(ns)
-    elif compat.is_jax_namespace(ns):
-        backend = JaxBackend(ns)
-    elif compat.is_dask_namespace(ns):
+    if compat.is_dask_namespace(ns):
         raise TypeError(_DASK)
-    else:
-        backend = Backend(ns)
-    _BY_NAMESPACE[ns] = backend
+    cls = next((cls for recognise, cls in LIBRARIES if recognise(ns)), Backend)
+    backend = _BY_NAMESPACE[ns] = cls(ns)
     return backend
 
 
@@ -202,7 +197,7 @@ def resolve(spec: Any, like: Any = None) -> tuple[Any, Any]:
     if unwrap is not None:
         return unwrap() or _resolve_string(str(spec), like)
     module = type(spec).__module__.split(".")[0]
-    for cls in _DEVICE_OWNERS:  # a library's device object selects that library
+    for _, cls in LIBRARIES:  # a library's device object selects that library
         if module in cls.device_modules:
             if cls is CupyBackend:
                 _cupy()  # a clear error without CuPy or a GPU

@@ -26,7 +26,7 @@ from . import _blocked
 from . import _numpy_namespace as fast
 from ._base import Backend
 from ._numpy_activation import CONSTANTS, KINDS
-from ._numpy_optim import sgd_in_place, sgd_plan
+from ._numpy_optim import in_place, sgd_plan
 
 SMALL_GEMM = 1 << 20  # m * k * n multiply-adds: below this NumPy's dot beats its matmul here
 
@@ -94,15 +94,14 @@ class NumpyBackend(Backend):
         elif (not first and type(param) is np.ndarray and type(grad) is np.ndarray
               and param.flags.writeable and (buf is None or (type(buf) is np.ndarray
                                                              and buf.flags.writeable))):
-            sgd_in_place(param, grad, buf if momentum != 0 else None, lr, momentum,
-                         weight_decay if weight_decay != 0 else None,
-                         1 - dampening if dampening != 0 else None, nesterov)
-            return param, buf
+            return self.sgd(param, grad, buf, lr, momentum if momentum != 0 else None,
+                            1 - dampening if dampening != 0 else None,
+                            weight_decay if weight_decay != 0 else None, nesterov, in_place)
         return super().sgd_step(param, grad, buf, **options)
 
     def sgd_plan(self, dtype: Any, lr: float, momentum: float, dampening: float,
                  weight_decay: float, nesterov: bool) -> Callable[[Any, Any, dict[str, Any]], bool] | None:
-        return sgd_plan(dtype, lr, momentum, dampening, weight_decay, nesterov)
+        return sgd_plan(self.sgd, dtype, lr, momentum, dampening, weight_decay, nesterov)
 
     def adam_step(self, param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any, max_exp_avg_sq: Any,
                   **options: Any) -> tuple[Any, Any, Any, Any]:
@@ -137,6 +136,9 @@ class NumpyBackend(Backend):
 
     def to_numpy(self, array: Any) -> np.ndarray:
         return array if isinstance(array, np.ndarray) else np.asarray(array)
+
+    def host_memory(self, array: Any) -> str:
+        return "shared"
 
     def from_numpy(self, host: np.ndarray, dev: Any) -> Any:
         return host

@@ -17,16 +17,10 @@ from typing import Any
 import array_api_compat.numpy as _compat_numpy
 import numpy as np
 
+from .._size import reduced_count
+
 compat_numpy: Any = _compat_numpy  # typed loosely: its names are made at import
 add_reduce: Any = np.add.reduce  # typed loosely: its overloads do not fit an Array API signature
-
-
-def _count(shape: tuple[int, ...], axis: Any) -> int:
-    if axis is None:
-        return math.prod(shape)
-    if isinstance(axis, int):
-        return shape[axis]
-    return math.prod(shape[a] for a in axis)
 
 
 def sum(x: Any, /, *, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
@@ -45,7 +39,7 @@ def mean(x: Any, /, *, axis: Any = None, keepdims: bool = False) -> Any:
         out = total / x.size
         if out.dtype == x.dtype:  # NumPy 2 keeps float32; 1.x may promote: then divide below
             return out
-    return np.true_divide(total, _count(x.shape, axis), dtype=x.dtype)
+    return np.true_divide(total, reduced_count(x.shape, axis), dtype=x.dtype)
 
 
 def broadcast_to(x: Any, /, shape: tuple[int, ...]) -> Any:

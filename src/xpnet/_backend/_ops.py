@@ -133,17 +133,30 @@ class Ops:
         ``buf`` is None before the first step with momentum, and stays None without.
         ``param`` and ``buf`` are updated in place where writeable (:meth:`apply_`).
         """
+        return self.sgd(param, grad, buf, lr, momentum if momentum != 0 else None,
+                        1 - dampening if dampening != 0 else None,
+                        weight_decay if weight_decay != 0 else None, nesterov, self.apply_)
+
+    def sgd(self, param: Any, grad: Any, buf: Any, lr: Any, momentum: Any, keep: Any,
+            weight_decay: Any, nesterov: bool, update: Callable[[Any, str, Any], Any]) -> tuple[Any, Any]:
+        """SGD's formula, written once (:meth:`sgd_step` and NumPy's in-place plans run it).
+
+        ``momentum``, ``keep`` (``1 - dampening``) and ``weight_decay`` are numbers (Python's,
+        or 0-d arrays of the parameter's dtype), None where the option is off (no test of a
+        number on each call). ``update(a, op, value)`` makes ``a op= value``: :meth:`apply_`
+        (in place where writeable), or always in place where the caller checked it once.
+        """
         g = grad
-        if weight_decay != 0:
+        if weight_decay is not None:
             g = g + weight_decay * param  # g <- g + lambda theta
-        if momentum != 0:
+        if momentum is not None:
             if buf is None:  # b_1 = g: our own copy, never the caller's gradient array
                 buf = g if g is not grad else self.asarray(g, copy=True)
             else:  # b_t = mu b_{t-1} + (1 - tau) g
-                buf = self.apply_(buf, "*", momentum)
-                buf = self.apply_(buf, "+", g if dampening == 0 else (1 - dampening) * g)
+                buf = update(buf, "*", momentum)
+                buf = update(buf, "+", g if keep is None else keep * g)
             g = g + momentum * buf if nesterov else buf
-        return self.apply_(param, "-", lr * g), buf  # theta <- theta - gamma g
+        return update(param, "-", lr * g), buf  # theta <- theta - gamma g
 
     def sgd_plan(self, dtype: Any, lr: float, momentum: float, dampening: float,
                  weight_decay: float, nesterov: bool) -> Callable[[Any, Any, dict[str, Any]], bool] | None:

@@ -45,6 +45,9 @@ class TorchBackend(Backend):
     def to_numpy(self, array: Any) -> np.ndarray:
         return array.detach().cpu().numpy()
 
+    def host_memory(self, array: Any) -> str:
+        return "shared" if array.device.type == "cpu" else "fresh"  # .cpu(): a new tensor
+
     def from_numpy(self, host: np.ndarray, dev: Any) -> Any:
         import torch
 

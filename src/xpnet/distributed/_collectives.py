@@ -57,10 +57,9 @@ def _store(tensor: Any, array: Any, result: Any) -> None:
 def _staged(array: Any) -> tuple[Any, bool]:
     """``(host, shared)``: a C-contiguous NumPy array with ``array``'s values; ``shared`` when it
     is ``array``'s own memory (NumPy; torch on the CPU), so that writing it updates ``array``."""
-    lib = _backend.library(_backend.namespace(array))
+    memory = _backend.namespace(array).host_memory(array)
     host = _backend.to_numpy(array)
-    shared = lib == "numpy" or (lib == "torch" and str(array.device) == "cpu")
-    fresh = lib == "cupy"  # .get() made a new host array
+    shared, fresh = memory == "shared", memory == "fresh"
     if not (host.flags.c_contiguous and host.flags.writeable) or not (shared or fresh):
         return host.copy(), False  # ndarray.copy() is C order; never write a library's own memory
     return host, shared

@@ -6,6 +6,7 @@ gradient rule sits right under its forward, with the formula in the
 docstring; the ops are written only with the namespace ``xp`` of their input.
 """
 
+from ..tensor import Tensor
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .activation_smooth import elu, hardtanh, mish, prelu, relu6, selu, silu, softplus, softsign
 from .arithmetic import (
@@ -73,6 +74,7 @@ from .einsum import einsum
 from .embedding import embedding
 from .ensemble import ensemble_linear
 from .gathering import gather, index_select, masked_select, nonzero, scatter, scatter_add, where
+from .indexing_more import index_add, take_along_dim
 from .joining import cat, chunk, concat, concatenate, hstack, split, stack, unbind, vstack
 from .linalg import linear, matmul
 from .loss import (
@@ -114,6 +116,28 @@ from .products import bmm, dot, mm, mv, outer
 from .reduction import ValuesIndices, argmax, argmin, max, mean, min, sum
 from .shape import getitem, matrix_transpose, permute_dims, reshape
 from .statistics import cumprod, cumsum, logsumexp, norm, prod, std, var
+from .transcendental import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cosh,
+    erf,
+    erfc,
+    exp2,
+    logit,
+    sinh,
+)
 
 __all__ = [
     "abs", "add", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
@@ -137,5 +161,20 @@ __all__ = [
     "topk",
 ]
 __all__ += ["ValuesIndices", "argmax", "argmin"]
+__all__ += ["index_add", "take_along_dim"]
+__all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
+            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "exp2", "logit", "sinh"]
 __all__ += ["cumprod", "einsum", "gather", "index_select", "masked_select", "nonzero", "scatter",
             "scatter_add"]
+
+# Tensor's operators are these ops themselves: ``a + b`` calls ``add`` with no method frame
+# in between (the hottest call of a training step). tensor.py declares them; they are bound
+# here, where both exist, so that tensor.py need not import this package (no import cycle).
+Tensor.__add__ = add  # type: ignore[method-assign]
+Tensor.__sub__ = sub  # type: ignore[method-assign]
+Tensor.__mul__ = mul  # type: ignore[method-assign]
+Tensor.__truediv__ = div  # type: ignore[method-assign]
+Tensor.__matmul__ = matmul  # type: ignore[method-assign]
+Tensor.__pow__ = pow  # type: ignore[method-assign]
+Tensor.__neg__ = neg  # type: ignore[method-assign]
+Tensor.__getitem__ = getitem  # type: ignore[method-assign]

@@ -4,52 +4,19 @@ summing a gradient back over the axes that broadcasting stretched."""
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..tensor import CONSTANT, Tensor, _make, make_result
+from ..tensor import CONSTANT, Tensor, as_tensor, check_same_place, make_result
 from . import _promote
 
+# as_tensor and check_same_place are Tensor's (xpnet.tensor: layers use them too); the ops
+# import them from here with the rest of their toolkit.
 __all__ = ["CONSTANT", "SCALARS", "Tensor", "as_tensor", "check_same_place", "make_result",
            "operands", "unbroadcast", "value"]
 
 SCALARS = (int, float, bool)
 _FLOAT_SEEN = _promote.FLOAT_SEEN  # the floating dtype met last with a Python number
-
-
-def as_tensor(obj: Any, op: str = "op") -> Tensor:
-    """``obj`` as a Tensor: Tensors pass through, arrays are wrapped (never copied)."""
-    if isinstance(obj, Tensor):
-        return obj
-    if _backend.is_array(obj):
-        _dtypes.check_supported(obj.dtype, op)
-        return _make(obj, _backend.namespace(obj))
-    raise TypeError(
-        f"{op} expects a Tensor or an array of an Array API library, got {type(obj).__name__}"
-        + ("; build one with xn.tensor(...)" if isinstance(obj, (list, tuple)) else "")
-    )
-
-
-def check_same_place(a: Tensor, b: Tensor, op: str | Callable[[], str]) -> None:
-    """Raise a teaching error when ``a`` and ``b`` are of different libraries or devices.
-
-    ``op`` names the operation in the message; a callable is called only to report an
-    error (a layer's name is formatted from its sizes, which costs time on every call).
-    """
-    xp = a.xp
-    if xp is b.xp and (xp.one_device or xp.same_device(a.array, b.array)):
-        return
-    if not isinstance(op, str):
-        op = op()
-    where_a = _backend.describe(a.xp, _backend.device(a.array))
-    where_b = _backend.describe(b.xp, _backend.device(b.array))
-    kind = "devices" if a.xp is b.xp else "array libraries"
-    raise RuntimeError(
-        f"{op}: tensors on different {kind} ({where_a} and {where_b}): move one to the "
-        f"other's with .to(...), e.g. b = b.to(a.device) (xpnet never copies between "
-        f"devices behind your back)"
-    )
 
 
 def operands(a: Any, b: Any, op: str) -> tuple[Any, Any, Any]:

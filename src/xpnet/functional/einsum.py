@@ -8,8 +8,10 @@ in one operand only and needed nowhere else is summed first. Gradients come from
 those ops' backward rules: no rule of its own to get wrong.
 
 Covered: explicit (``->``) and implicit outputs, any number of operands, outer
-products, traces of whole operands (``"ij->"``). Not covered (NotImplementedError):
-``...`` (ellipsis) and a label repeated within one operand (diagonals, ``"ii->"``).
+products, sums of whole operands (``"ij->"``), ``...`` (the dimensions the letters do
+not name, broadcast between operands as torch does: ``"...ij,...jk->...ik"``), and a
+label repeated within one operand (its diagonal, taken first: ``"ii->"`` is the trace,
+``"ii->i"`` the diagonal).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import _backend
 from ._core import Tensor, as_tensor
+from .dims import expand
+from .gathering import index_select
 from .linalg import matmul
 from .reduction import sum as _sum
 from .shape import permute_dims, reshape
@@ -25,11 +30,44 @@ from .shape import permute_dims, reshape
 __all__ = ["einsum"]
 
 
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _expand_ellipsis(equation: str, ndims: list[int]) -> str:
+    """``equation`` with each ``...`` replaced by letters of its own (unused elsewhere), one per
+    dimension the operand's letters leave out, right-aligned across operands as broadcasting is;
+    an implicit output starts with them (torch's rule)."""
+    text = equation.replace(" ", "")
+    inputs, arrow, output = text.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(ndims):
+        raise RuntimeError(f"einsum(): {equation!r} names {len(terms)} operand(s) but "
+                           f"{len(ndims)} were given")
+    free = [c for c in _LETTERS if c not in text]
+    counts = []
+    for term, ndim in zip(terms, ndims):
+        if term.count("...") > 1 or ("." in term.replace("...", "")):
+            raise RuntimeError(f"einsum(): invalid ellipsis in {term!r}: at most one '...' per operand")
+        n = ndim - len(term.replace("...", "")) if "..." in term else 0
+        if n < 0:
+            raise RuntimeError(f"einsum(): the operand with subscripts {term!r} has {ndim} dimension(s)")
+        counts.append(n)
+    width = max(counts)
+    if width > len(free):
+        raise RuntimeError(f"einsum(): too many dimensions under '...' in {equation!r}")
+    labels = "".join(free[:width])
+    terms = [t.replace("...", labels[width - n:]) for t, n in zip(terms, counts)]
+    if arrow:
+        output = output.replace("...", labels)
+    else:
+        joined = "".join(terms)
+        output = labels + "".join(sorted(c for c in set(joined) if joined.count(c) == 1
+                                         and c not in labels))
+    return ",".join(terms) + "->" + output
+
+
 def _parse(equation: str, count: int) -> tuple[list[str], str]:
     text = equation.replace(" ", "")
-    if "." in text:
-        raise NotImplementedError(f"einsum: '...' (ellipsis) is not supported in xpnet, got {equation!r}: "
-                                  "write every dimension's label")
     inputs, arrow, output = text.partition("->")
     terms = inputs.split(",")
     if len(terms) != count:
@@ -37,15 +75,49 @@ def _parse(equation: str, count: int) -> tuple[list[str], str]:
     for term in terms + [output]:
         if not all(c.isalpha() for c in term):
             raise RuntimeError(f"einsum(): invalid subscript in {equation!r}: labels are letters a-z, A-Z")
-        if len(set(term)) != len(term):
-            raise NotImplementedError(f"einsum: the repeated label in {term!r} (a diagonal) is not "
-                                      "supported in xpnet: take torch.diagonal-style slices first")
+    if len(set(output)) != len(output):
+        raise RuntimeError(f"einsum(): output subscript {output!r} repeats a label")
     if not arrow:  # implicit: the labels seen once, in alphabetical order
         joined = "".join(terms)
         output = "".join(sorted(c for c in set(joined) if joined.count(c) == 1))
     elif any(c not in inputs for c in output):
         raise RuntimeError(f"einsum(): output label(s) of {equation!r} appear in no operand")
     return terms, output
+
+
+def _diagonals(x: Tensor, labels: str) -> tuple[Tensor, str]:
+    """``x`` with each label it repeats reduced to the diagonal of those axes (the label once,
+    last): the entries where the repeated indices agree, through differentiable ops."""
+    while len(set(labels)) != len(labels):
+        c = next(c for c in labels if labels.count(c) > 1)
+        p = labels.index(c)
+        q = labels.index(c, p + 1)
+        n = x.shape[p]
+        if x.shape[q] != n:
+            raise RuntimeError(f"einsum(): subscript {c!r} is repeated for an operand but the sizes "
+                               f"don't match, {n} != {x.shape[q]}")
+        rest = [i for i in range(len(labels)) if i not in (p, q)]
+        moved = reshape(permute_dims(x, tuple(rest + [p, q])), tuple(x.shape[i] for i in rest) + (n * n,))
+        xp = x.xp
+        step = xp.arange(0, n * n, n + 1, dtype=xp.int64, device=_backend.device(x.array))
+        x = index_select(moved, len(rest), step)
+        labels = "".join(labels[i] for i in rest) + c
+    return x, labels
+
+
+def _broadcast(tensors: list[Tensor], terms: list[str]) -> list[Tensor]:
+    """The operands with each size-1 dimension expanded where another operand's same label is
+    larger (broadcasting under ``...``); other size disagreements are left for :func:`_pair`."""
+    size: dict[str, int] = {}
+    for t, term in zip(tensors, terms):
+        for c, n in zip(term, t.shape):
+            if n != 1:
+                size.setdefault(c, n)
+    out = []
+    for t, term in zip(tensors, terms):
+        shape = tuple(size.get(c, n) if n == 1 else n for c, n in zip(term, t.shape))
+        out.append(t if shape == tuple(t.shape) else expand(t, shape))
+    return out
 
 
 def _sum_out(x: Tensor, labels: str, keep: set[str]) -> tuple[Tensor, str]:
@@ -78,9 +150,10 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     """Sum of products of ``operands`` over the labels of ``equation`` that the output lacks.
 
     ``einsum("ij,jk->ik", a, b)`` is ``a @ b``; ``einsum("i,i->", u, v)`` a dot product;
-    ``einsum("ij->ji", a)`` a transpose. Operands may also come as one list (torch's
-    ``einsum(eq, [a, b])``). Raises RuntimeError (as torch) for a malformed equation or
-    sizes that disagree, NotImplementedError for ``...`` and repeated labels.
+    ``einsum("ij->ji", a)`` a transpose; ``einsum("...ij,...jk->...ik", a, b)`` a batched
+    product (``...`` broadcasts); ``einsum("ii->", a)`` the trace. Operands may also come as
+    one list (torch's ``einsum(eq, [a, b])``). Raises RuntimeError (as torch) for a
+    malformed equation or sizes that disagree.
     dL/d(operand) flows back through the permute/reshape/matmul/sum it is built from.
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
@@ -88,11 +161,17 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     tensors = [as_tensor(x, "einsum") for x in operands]
     if not tensors:
         raise RuntimeError("einsum(): must provide at least one operand")
+    if "." in equation:
+        equation = _expand_ellipsis(equation, [t.ndim for t in tensors])
     terms, output = _parse(equation, len(tensors))
     for t, term in zip(tensors, terms):
         if t.ndim != len(term):
             raise RuntimeError(f"einsum(): the operand with subscripts {term!r} has {t.ndim} "
                                f"dimension(s), shape {t.shape}")
+    for i, (t, term) in enumerate(zip(tensors, terms)):
+        if len(set(term)) != len(term):
+            tensors[i], terms[i] = _diagonals(t, term)
+    tensors = _broadcast(tensors, terms)
     x, labels = _sum_out(tensors[0], terms[0], set(output).union(*terms[1:]))
     for i in range(1, len(tensors)):
         later = set(output).union(*terms[i + 1:])

@@ -12,6 +12,7 @@ import operator
 from typing import Any, NamedTuple
 
 from .. import _backend, _dtypes
+from .._size import reduced_count
 from . import _promote
 from ._core import Tensor, as_tensor, dim_index, dropped_shape, keepdims_shape, make_result, require_floating
 
@@ -116,10 +117,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
     xp = x.xp
     shape = tuple(x.array.shape)
     kept = keepdims_shape(shape, axis)
-    count = 1
-    for full, k in zip(shape, kept):
-        if k == 1 and full != 1:
-            count *= full
+    count = reduced_count(shape, axis)
 
     def backward(g: Any) -> tuple[Any]:
         return (xp.broadcast_to(xp.reshape(g / count, kept), shape),)

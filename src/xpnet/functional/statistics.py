@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
+from .._size import reduced_count
 from ._core import Tensor, as_tensor, dim_index, dropped_shape, keepdims_shape, make_result
 
 __all__ = ["cumprod", "cumsum", "logsumexp", "norm", "prod", "std", "var"]
@@ -18,12 +19,6 @@ __all__ = ["cumprod", "cumsum", "logsumexp", "norm", "prod", "std", "var"]
 
 def _dims(dim: Any) -> Any:
     return tuple(dim) if isinstance(dim, list) else dim
-
-
-def _count(shape: tuple[int, ...], dim: Any) -> int:
-    """How many elements each output element reduces."""
-    kept = keepdims_shape(shape, dim)
-    return math.prod(n for n, k in zip(shape, kept) if k == 1 and n != 1) if shape else 1
 
 
 def _floating_only(x: Tensor, name: str) -> None:
@@ -79,7 +74,7 @@ def _spread(input: Any, dim: Any, unbiased: Any, correction: Any,
     _floating_only(x, name)
     dim, c = _correction(name, dim, unbiased, correction)
     shape = tuple(x.array.shape)
-    return x, dim, c, keepdims_shape(shape, dim), max(_count(shape, dim) - c, 0)
+    return x, dim, c, keepdims_shape(shape, dim), max(reduced_count(shape, dim) - c, 0)
 
 
 def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,

@@ -11,7 +11,7 @@ The dtype rule of layers (``Linear``): data is cast, parameters' rivals are not.
 
 So a layer's output always has the layer's dtype. An input of another
 library or device is never moved: it is the ``RuntimeError`` of
-:func:`xpnet.functional._core.check_same_place`, which says how to move it.
+:func:`xpnet.tensor.check_same_place`, which says how to move it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _dtypes
-from ..creation import _python_dtype, tensor
-from ..functional._core import as_tensor, check_same_place
-from ..tensor import Tensor
+from ..creation import python_dtype, tensor
+from ..tensor import Tensor, as_tensor, check_same_place
 
 
 def layer_input(x: Any, like: Tensor, layer: str | Callable[[], str]) -> Tensor:
@@ -58,6 +57,6 @@ def loss_target(target: Any, input: Tensor, loss: str) -> Any:
     ``input``'s library and device (floats with its dtype, ints as int64 class indices)."""
     if isinstance(target, Tensor) or not isinstance(target, (list, tuple, int, float)):
         return target
-    kind = _python_dtype(target)
+    kind = python_dtype(target)
     dtype = input.array.dtype if kind == "float32" else kind
     return tensor(target, dtype=dtype, device=input.device)

@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
-from ..functional._core import as_tensor
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from .module import Module
 
 

@@ -7,8 +7,7 @@ from typing import Any
 from .. import _backend
 from .. import functional as F
 from ..creation import zeros
-from ..functional._core import as_tensor, check_same_place
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor, check_same_place
 from . import init
 from .module import Module
 from .parameter import Parameter

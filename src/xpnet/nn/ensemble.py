@@ -24,8 +24,7 @@ from typing import Any
 
 from .. import _dtypes
 from .. import functional as F
-from ..functional._core import as_tensor
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from ._input import loss_input, loss_target
 from .activation import Identity, LogSoftmax, Softmax
 from .containers import Sequential

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import functional as F
-from ..functional._core import as_tensor
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from .module import Module
 
 

@@ -6,9 +6,8 @@ import math
 from typing import Any
 
 from ..creation import zeros
-from ..functional._core import check_same_place
 from ..functional.fused import ACTIVATIONS, check_activation, linear_node
-from ..tensor import Tensor
+from ..tensor import Tensor, check_same_place
 from . import init
 from ._input import layer_input
 from .module import Module

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
-from ..functional._core import as_tensor
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from ._input import loss_input, loss_target
 from .module import Module
 

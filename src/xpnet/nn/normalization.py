@@ -11,8 +11,7 @@ from typing import Any
 
 from .. import functional as F
 from ..creation import ones, tensor, zeros
-from ..functional._core import as_tensor
-from ..tensor import Tensor
+from ..tensor import Tensor, as_tensor
 from . import init
 from ._input import layer_input
 from .module import Module

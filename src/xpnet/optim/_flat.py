@@ -31,13 +31,13 @@ to write into them).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import _size
-from ..tensor import Tensor, _make
+from ..tensor import Tensor, leaf
 
 MAX_ELEMENTS = 1 << 16  # above this the per-parameter calls cost little next to the arithmetic
 
@@ -58,7 +58,7 @@ class FlatGroup:
         self.params = params
         self.flat = flat
         self.views = views
-        self.param = _make(flat, xp)  # the flat parameter, as the Tensor ``_update`` expects
+        self.param = leaf(flat, xp)  # the flat parameter, as the Tensor ``_update`` expects
         self.state = state  # name -> flat buffer, or the value every parameter shares (step)
         self.buffers = {name: state[name] for name in state_views}  # the arrays of the views
         self.state_views = state_views  # name -> the buffer's view for each parameter
@@ -134,7 +134,7 @@ def build(params: list[Tensor], states: dict[Tensor, dict[str, Any]]) -> FlatGro
         if (p.grad is None or p.xp is not xp or data.dtype != dtype
                 or not _backend.same_device(xp, data, first.array) or not _backend.is_writeable(data)):
             return None
-        total += _size(data.shape)
+        total += math.prod(data.shape)
     if total > MAX_ELEMENTS or len({id(p.array) for p in params}) != len(params):
         return None
     shared = _shared_state(params, states, dtype)
@@ -234,7 +234,7 @@ def _concat(xp: Any, arrays: list[Any]) -> tuple[Any, list[Any]]:
 def _split(xp: Any, flat: Any, like: list[Any]) -> list[Any]:
     views, start = [], 0
     for a in like:
-        n = _size(a.shape)
+        n = math.prod(a.shape)
         views.append(xp.reshape(flat[start:start + n], tuple(a.shape)))
         start += n
     return views

@@ -4,8 +4,8 @@
 >>> dot = xn.viz.graph(loss, params=dict(model.named_parameters()))
 >>> xn.viz.render(dot, "graph.svg")      # needs Graphviz's ``dot`` program
 
-Every op records its inputs (``Tensor._parents``) and its name (``Tensor._op``)
-on its output, so walking ``_parents`` from the loss visits the whole graph.
+Every op records its inputs and its name on its output, so walking the inputs
+from the loss visits the whole graph (:func:`xpnet.autograd.history`).
 Data flows bottom to top: inputs and parameters at the bottom, the loss at the
 top (the default ``rankdir="BT"``: bottom to top; pass ``rankdir="LR"`` to draw
 it left to right). Each node shows the op (a leaf: its
@@ -21,6 +21,7 @@ import shutil
 import subprocess
 from typing import Any
 
+from ..autograd import history
 from ..tensor import Tensor
 
 _STYLE = {
@@ -29,19 +30,6 @@ _STYLE = {
     "op": 'shape=ellipse, style=filled, fillcolor="#fff3cd"',
     "root": 'shape=ellipse, style=filled, fillcolor="#f8d7da", penwidth=2',
 }
-
-
-def _nodes(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` was computed from (and ``root``), inputs first (creation order)."""
-    seen: dict[int, Tensor] = {}
-    stack = [root]
-    while stack:
-        t = stack.pop()
-        if id(t) in seen or t.array is None:  # data None: the stand-in for a Python scalar
-            continue
-        seen[id(t)] = t
-        stack.extend(t._parents)
-    return sorted(seen.values(), key=lambda t: t._seq)
 
 
 def _shape(shape: Any) -> str:
@@ -65,12 +53,12 @@ def graph(tensor: Tensor, params: dict[str, Any] | None = None, rankdir: str = "
     if rankdir not in ("BT", "LR", "TB", "RL"):
         raise ValueError(f"rankdir must be 'BT', 'LR', 'TB' or 'RL', got {rankdir!r}")
     names = {id(p): n for n, p in (params or {}).items()}
-    nodes = _nodes(tensor)
+    nodes = history(tensor)
     lines = [f'digraph "{_escape(name)}" {{', f"  rankdir={rankdir};",
              '  node [fontname="Helvetica", fontsize=11]; edge [color="#555555"];']
-    for i, t in enumerate(nodes):
-        if t._parents:
-            title, kind = t._op or "op", "op"
+    for i, (t, op, inputs) in enumerate(nodes):
+        if inputs:
+            title, kind = op or "op", "op"
         elif id(t) in names:
             title, kind = names[id(t)], "param"
         else:
@@ -83,11 +71,10 @@ def graph(tensor: Tensor, params: dict[str, Any] | None = None, rankdir: str = "
             label.append(f"grad {_shape(tuple(t.grad.shape))}")
         text = "\\n".join(_escape(part) for part in label)
         lines.append(f'  n{i} [label="{text}", {_STYLE[kind]}];')
-    index = {id(t): i for i, t in enumerate(nodes)}
-    for t in nodes:
-        for p in t._parents:
-            if id(p) in index:
-                lines.append(f"  n{index[id(p)]} -> n{index[id(t)]};")
+    index = {id(t): i for i, (t, _, _) in enumerate(nodes)}
+    for t, _, inputs in nodes:
+        for p in inputs:
+            lines.append(f"  n{index[id(p)]} -> n{index[id(t)]};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

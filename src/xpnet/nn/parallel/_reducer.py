@@ -56,7 +56,7 @@ class Bucket:
         xp = self.xp
         if self.buffer is not None:
             for p, view in zip(self.params, self.views):  # type: ignore[arg-type]
-                g = p._grad
+                g = p.grad
                 if p.xp is not xp:
                     raise RuntimeError(_MOVED)
                 if g is None:
@@ -71,10 +71,10 @@ class Bucket:
         all_reduce(box, ReduceOp.AVG)
         views = self.views if box.array is self.buffer else self._split(box.array)
         for p, view in zip(self.params, views):  # type: ignore[arg-type]
-            if p._grad is None:
+            if p.grad is None:
                 p.grad = view
             else:
-                p._grad.array = view
+                p.grad.array = view
 
 
 def buckets(params: list[Tensor], cap_bytes: int) -> list[Bucket]:
