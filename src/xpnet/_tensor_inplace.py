@@ -112,6 +112,14 @@ def write(t: Tensor, out: Any, method: str | None = None, other: Any = None) -> 
     bump(t)
 
 
+def alias(t: Tensor) -> Tensor:
+    """``t.data`` / ``t.detach()`` where arrays are immutable (JAX): a Tensor whose array is
+    ``t``'s own slot, read and written through (:mod:`xpnet._tensor_alias`)."""
+    from ._tensor_alias import alias as make
+
+    return make(t)
+
+
 def split(t: Tensor) -> Tensor:
     """A new node holding ``t``'s place in the graph and its current array (shared memory).
 
