@@ -377,7 +377,7 @@ def installed(double: Double) -> Iterator[Any]:
         del sys.modules[n]
     sys.modules.update(double.state.modules)
     sys.modules["cupyx"] = None  # type: ignore[assignment]  # the real cupyx cannot run on the double
-    caches = (_devices._NAMESPACES, _devices._BY_NAMESPACE, _random._generators)
+    caches = (_devices._NAMESPACES, _devices._BY_NAMESPACE, _random._global.natives, _random._global.pending)
     before = [dict(c) for c in caches]
     _clear_compat_caches()
     _cuda_kernel._compiled.cache_clear()

@@ -102,9 +102,16 @@ for name in ("asin", "acos", "atan", "sinh", "cosh", "asinh", "atanh", "exp2", "
     both(f"{name}", lambda lib, x, n=name: getattr(lib, n)(x), A(uniform(2, 3, low=-0.9, high=0.9)))
     both(f"{name} method", lambda lib, x, n=name: getattr(x, n)(), A(uniform(4, low=-0.9, high=0.9)))
 both("erf wide", lambda lib, x: lib.erf(x), A(uniform(7, low=-5, high=5)))
+both("erfc tails", lambda lib, x: lib.erfc(x), A([-4.0, -1.0, 0.3, 2.5, 6.0, 12.0, 25.0]), fd=False)
+both("erfinv", lambda lib, x: lib.erfinv(x), A(uniform(2, 3, low=-0.95, high=0.95)))
+both("erfinv method tails", lambda lib, x: x.erfinv(),
+     A([-0.999, -1e-9, 0.0, 1e-30, 0.99, 0.995]), fd=False)
 both("acosh", lambda lib, x: lib.acosh(x), A(uniform(2, 3, low=1.2, high=4.0)))
 both("arcsin arctanh spellings", lambda lib, x: lib.arcsin(x) + x.arctanh(),
      A(uniform(5, low=-0.8, high=0.8)))
+both("arccos arctan arcsinh spellings", lambda lib, x: lib.arccos(x) + lib.arctan(x) + x.arcsinh(),
+     A(uniform(5, low=-0.8, high=0.8)))
+both("arccosh spelling", lambda lib, x: lib.arccosh(x), A(uniform(4, low=1.5, high=3.0)))
 both("logit", lambda lib, x: lib.logit(x), A(uniform(2, 3, low=0.05, high=0.95)))
 both("logit eps clamps and zeroes the gradient", lambda lib, x: x.logit(eps=0.2),
      A([0.05, 0.3, 0.5, 0.7, 0.93]), fd=False)

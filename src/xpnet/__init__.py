@@ -18,7 +18,7 @@ from . import data, distributed, functional, nn, optim, train, utils, viz
 
 # torch's names for creation, math and shape ops (xpnet.creation, xpnet.sampling, xpnet.functional)
 from ._autograd_api.mode import inference_mode, set_grad_enabled
-from ._backend import Generator, cuda_available
+from ._backend import Generator, cuda_available, get_rng_state, set_rng_state
 from ._device import device, get_default_device, set_default_device
 from ._dtypes import (
     DType,
@@ -197,6 +197,7 @@ from .functional.transcendental import (
     cosh,
     erf,
     erfc,
+    erfinv,
     exp2,
     logit,
     sinh,
@@ -239,8 +240,10 @@ __all__ += [  # xn.abs, xn.all, xn.any, xn.round, xn.pow exist too, outside __al
     "numel",
 ]
 __all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
-            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "exp2", "logit", "sinh"]
+            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "erfinv", "exp2", "logit",
+            "sinh"]
 __all__ += ["index_add", "take_along_dim"]
+__all__ += ["get_rng_state", "set_rng_state"]
 __all__ += ["Generator", "cumprod", "einsum", "gather", "index_select", "masked_select", "multinomial",
             "nonzero", "scatter", "scatter_add"]
 

@@ -181,6 +181,9 @@ class OperatorMethods:
     def erfc(self) -> Tensor:
         return F.erfc(self)
 
+    def erfinv(self) -> Tensor:
+        return F.erfinv(self)
+
     def logit(self, eps: float | None = None) -> Tensor:
         return F.logit(self, eps)
 

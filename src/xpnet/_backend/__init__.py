@@ -28,13 +28,13 @@ from ._devices import (
     set_default_device,
 )
 from ._ops import ACTIVATIONS
-from ._random import Generator, manual_seed, normal, permutation, uniform
+from ._random import Generator, get_rng_state, manual_seed, normal, permutation, set_rng_state, uniform
 from ._transfer import is_writeable, move, owns_memory, to_numpy
 
 __all__ = [
     "ACTIVATIONS", "Backend", "Generator",
     "backend_for", "cuda_available", "cuda_device", "cuda_device_count", "describe", "device",
-    "device_scope", "is_array", "is_writeable", "library",
+    "device_scope", "get_rng_state", "is_array", "is_writeable", "library", "set_rng_state",
     "manual_seed", "move", "namespace", "normal", "numpy_xp", "on_host", "owns_memory",
     "permutation",
     "resolve", "same_device", "scalar_value", "set_default_device", "to_numpy", "uniform",

@@ -147,6 +147,15 @@ class Backend(Ops):
         copied to the device once (libraries without a random module of their own)."""
         return np.random.default_rng(seed)
 
+    def generator_state(self, gen: Any) -> Any:
+        """The state of the native generator ``gen`` as JSON-able data (NumPy's bit generator's)."""
+        return gen.bit_generator.state
+
+    def set_generator_state(self, gen: Any, state: Any) -> Any:
+        """``gen`` (a fresh native generator) set to ``state`` (from :meth:`generator_state`)."""
+        gen.bit_generator.state = state
+        return gen
+
     def draw(self, gen: Any, kind: str, shape: tuple[int, ...], dev: Any, dtype: Any) -> Any:
         """Samples of ``kind`` (``"uniform"``: U[0, 1), ``"normal"``: N(0, 1)) from ``gen``."""
         host_dtype = np.float64 if dtype == self.float64 else np.float32

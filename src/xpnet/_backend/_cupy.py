@@ -143,6 +143,13 @@ class CupyBackend(Backend):
         with dev:
             return cupy.random.default_rng(seed)
 
+    def generator_state(self, gen: Any) -> Any:
+        raise NotImplementedError("CuPy's random generators keep no state xpnet can read: to repeat "
+                                  "GPU draws, reseed with xn.manual_seed(seed) (or g.manual_seed)")
+
+    def set_generator_state(self, gen: Any, state: Any) -> Any:
+        return self.generator_state(gen)
+
     def draw(self, gen: Any, kind: str, shape: tuple[int, ...], dev: Any, dtype: Any) -> Any:
         method = "random" if kind == "uniform" else "standard_normal"
         with dev:  # CuPy's generator draws float32/float64 only: cast float16 on the GPU

@@ -60,6 +60,15 @@ class TorchBackend(Backend):
 
         return torch.Generator(device=dev).manual_seed(seed)
 
+    def generator_state(self, gen: Any) -> Any:
+        return gen.get_state().tolist()  # torch's ByteTensor, as a list of ints
+
+    def set_generator_state(self, gen: Any, state: Any) -> Any:
+        import torch
+
+        gen.set_state(torch.tensor(state, dtype=torch.uint8))
+        return gen
+
     def draw(self, gen: Any, kind: str, shape: tuple[int, ...], dev: Any, dtype: Any) -> Any:
         import torch
 

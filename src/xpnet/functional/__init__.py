@@ -134,6 +134,7 @@ from .transcendental import (
     cosh,
     erf,
     erfc,
+    erfinv,
     exp2,
     logit,
     sinh,
@@ -163,7 +164,8 @@ __all__ = [
 __all__ += ["ValuesIndices", "argmax", "argmin"]
 __all__ += ["index_add", "take_along_dim"]
 __all__ += ["acos", "acosh", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2", "arctanh",
-            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "exp2", "logit", "sinh"]
+            "asin", "asinh", "atan", "atan2", "atanh", "cosh", "erf", "erfc", "erfinv", "exp2", "logit",
+            "sinh"]
 __all__ += ["cumprod", "einsum", "gather", "index_select", "masked_select", "nonzero", "scatter",
             "scatter_add"]
 

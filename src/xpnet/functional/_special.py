@@ -40,10 +40,8 @@ def sign(xp: Any, x: Any) -> Any:
     return xp.where(x > 0, 1, xp.where(x < 0, -1, x))
 
 
-def erf(xp: Any, x: Any) -> Any:
-    """erf(x) elementwise, accurate to about 1e-15 in float64."""
-    ax = xp.abs(x)
-    # Series on |x| <= 2 (clipped so the unused lanes cannot overflow).
+def _series(xp: Any, x: Any) -> Any:
+    """erf by its Maclaurin series, on x clipped to [-2, 2] (the lanes beyond are not used)."""
     s = clamp(xp, x, -_SWITCH, _SWITCH)
     s2 = s * s
     term = s
@@ -51,13 +49,30 @@ def erf(xp: Any, x: Any) -> Any:
     for n in range(1, _SERIES_TERMS):
         term = term * (-s2) / n
         total = total + term / (2 * n + 1)
-    series = total * (2 / math.sqrt(math.pi))
-    # Continued fraction on |x| > 2, evaluated from the tail (erfc(|x| >= 10) < 1e-44,
-    # so |x| is capped there: c * c cannot overflow).
-    c = clamp(xp, ax, _SWITCH, 10.0)
+    return total * (2 / math.sqrt(math.pi))
+
+
+def _fraction(xp: Any, ax: Any, cap: float) -> Any:
+    """erfc(|x|) by the continued fraction, evaluated from the tail, on |x| clipped to
+    [2, cap] (``c * c`` cannot overflow)."""
+    c = clamp(xp, ax, _SWITCH, cap)
     frac = c
     for k in range(_FRACTION_TERMS, 0, -1):
         frac = c + (k / 2) / frac
-    erfc = xp.exp(-c * c) / (math.sqrt(math.pi) * frac)
+    return xp.exp(-c * c) / (math.sqrt(math.pi) * frac)
+
+
+def erf(xp: Any, x: Any) -> Any:
+    """erf(x) elementwise, accurate to about 1e-15 in float64."""
+    ax = xp.abs(x)
+    erfc = _fraction(xp, ax, 10.0)  # erfc(|x| >= 10) < 1e-44: erf is +-1 there
     tail = xp.where(x < 0, erfc - 1, 1 - erfc)
-    return xp.where(ax <= _SWITCH, series, tail)
+    return xp.where(ax <= _SWITCH, _series(xp, x), tail)
+
+
+def erfc(xp: Any, x: Any) -> Any:
+    """erfc(x) = 1 - erf(x) elementwise, accurate relative to itself where it is tiny (x > 2:
+    the continued fraction directly, not 1 - erf; it underflows to 0 beyond x = 27)."""
+    ax = xp.abs(x)
+    upper = xp.where(ax <= _SWITCH, 1 - _series(xp, ax), _fraction(xp, ax, 27.0))  # erfc(|x|)
+    return xp.where(x < 0, 2 - upper, upper)
