@@ -421,7 +421,10 @@ def np_class_loss(x: np.ndarray, t: np.ndarray, w: np.ndarray, red: str, ignore:
     kw = np.expand_dims(t != ignore, axis) * w.reshape(shape)  # k_i w_c
     q = (onehot * (1 - smoothing) + smoothing / x.shape[axis]) * kw
     loss = -(q * logp).sum(axis=axis)
-    return {"none": loss, "sum": loss.sum(), "mean": loss.sum() / (onehot * kw).sum()}[red]
+    if red == "mean":  # (torch gives NaN when every target is ignored: 0 / 0)
+        with np.errstate(invalid="ignore"):
+            return loss.sum() / (onehot * kw).sum()
+    return loss if red == "none" else loss.sum()
 
 
 def ignoring(classes: int, *shape: int, ignore: int) -> np.ndarray:

@@ -190,8 +190,13 @@ class OperatorMethods:
     def atan2(self, other: Any) -> Tensor:
         return F.atan2(self, other)
 
-    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
-    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+    arcsin = asin
+    arccos = acos
+    arctan = atan
+    arctan2 = atan2
+    arcsinh = asinh
+    arccosh = acosh
+    arctanh = atanh
 
     def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
         return F.take_along_dim(self, indices, dim)

@@ -27,7 +27,7 @@ from .anomaly import set_detect_anomaly as set_detect_anomaly
 if TYPE_CHECKING:
     from ._autograd_api.function import Function, FunctionCtx
     from ._autograd_api.grad import grad
-    from ._autograd_api.gradcheck import GradcheckError, gradcheck
+    from ._autograd_api.gradcheck import GradcheckError, gradcheck, gradgradcheck
     from ._autograd_api.mode import inference_mode, set_grad_enabled
     from .tensor import Tensor
 
@@ -36,8 +36,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # The public names (the API reference shows these): bump, wrap, first_grad... are the
 # library's own. Function, grad, gradcheck... are reached through __getattr__ below.
 __all__ = ["Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
-           "grad", "gradcheck", "inference_mode", "is_anomaly_check_nan_enabled", "is_anomaly_enabled",
-           "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
+           "grad", "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_check_nan_enabled",
+           "is_anomaly_enabled", "is_grad_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
 __all__ += ["history"]  # xpnet's own: the graph as data (xpnet.viz draws it)
 
 
@@ -163,7 +163,9 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
             activations, losses...) drops them and its inputs, so their memory is freed
             and a second ``backward()`` through it raises RuntimeError. Ops that keep
             nothing (add, sub, neg, sum, mean, reshape, indexing) stay usable, as in torch.
-        create_graph: higher-order gradients; not supported yet (NotImplementedError).
+        create_graph: record the gradients' own graph, so that they can be differentiated
+            again (second and higher derivatives); the ``.grad`` set are Tensors with a
+            graph, and the graph is kept. Ops not yet converted raise NotImplementedError.
         inputs: a Tensor or a sequence of Tensors: accumulate into their ``.grad`` only
             (leaves or not); other leaves are left untouched.
 
@@ -190,11 +192,8 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
     if isinstance(root, (list, tuple)):
         return _backward_each(root, gradient, retain_graph, create_graph, inputs)
     if create_graph or inputs is not None:
-        if create_graph:
-            raise NotImplementedError(
-                "backward(create_graph=True): higher-order gradients are not supported yet; "
-                "compute second derivatives by finite differences of first ones, or use torch"
-            )
+        if create_graph:  # gradients that carry a graph: xpnet._autograd_api.higher_order
+            return _backward_graph(root, gradient, inputs)
         return _backward_into(root, gradient, retain_graph, inputs)
     if not root.requires_grad:
         raise RuntimeError(
@@ -280,6 +279,23 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
             f"Specify retain_graph=True if you need to backward through the graph a second "
             f"time, or compute the forward pass again"
         ) from None
+
+
+def _backward_graph(root: Tensor, gradient: Any, inputs: Any) -> None:
+    """``backward(create_graph=True)``: the checks of :func:`backward`, then the sweep on Tensors."""
+    from ._autograd_api.higher_order import backward_graph
+
+    if not root.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad: none of the tensors "
+                           "it was computed from has requires_grad=True (or it was computed under "
+                           "no_grad())")
+    if gradient is None and root.array.shape and math.prod(root.array.shape) != 1:
+        raise RuntimeError(f"backward() on a non-scalar tensor of shape {tuple(root.array.shape)} "
+                           "needs gradient=... of the same shape; or reduce it first")
+    if gradient is not None and not (isinstance(gradient, type(root))
+                                     and gradient.array.shape == root.array.shape):
+        gradient = _gradient_array(root, gradient)
+    backward_graph(root, gradient, inputs)
 
 
 class _GraphFreed(Exception):
@@ -463,8 +479,8 @@ def _gradient_array(root: Tensor, gradient: Any) -> Any:
 
 # torch's autograd API built on Tensor (Function, grad, gradcheck, ...) lives in
 # xpnet._autograd_api, imported on first use: this module is imported before Tensor exists.
-_API = ("Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "inference_mode",
-        "set_grad_enabled")
+_API = ("Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "gradgradcheck",
+        "inference_mode", "set_grad_enabled")
 
 
 def __getattr__(name: str) -> Any:
@@ -472,4 +488,8 @@ def __getattr__(name: str) -> Any:
         from . import _autograd_api
 
         return getattr(_autograd_api, name)
+    if name == "functional":  # torch.autograd.functional: jacobian, hessian, hvp, ...
+        from ._autograd_api import functional
+
+        return functional
     raise AttributeError(f"module 'xpnet.autograd' has no attribute {name!r}")

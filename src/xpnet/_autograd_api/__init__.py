@@ -2,12 +2,14 @@
 grad-mode switches. Reached as ``xn.autograd.<name>`` (and ``xn.set_grad_enabled``,
 ``xn.inference_mode``); see :mod:`xpnet.autograd` for the sweep itself."""
 
+# double_rules registers the double-backward rules of fused nodes and composites on import
+from . import double_rules as double_rules
 from .function import Function, FunctionCtx
 from .grad import grad
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .mode import inference_mode, set_grad_enabled
 
 gradcheck.GradcheckError = GradcheckError  # type: ignore[attr-defined]  # torch.autograd.gradcheck.GradcheckError
 
-__all__ = ["Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "inference_mode",
-           "set_grad_enabled"]
+__all__ = ["Function", "FunctionCtx", "GradcheckError", "grad", "gradcheck", "gradgradcheck",
+           "inference_mode", "set_grad_enabled"]

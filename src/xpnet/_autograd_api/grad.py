@@ -16,6 +16,7 @@ from typing import Any
 from .. import _backend, autograd
 from ..autograd import CLOCK, check_saved
 from ..tensor import Tensor, make_result
+from . import higher_order
 
 __all__ = ["grad"]
 
@@ -84,11 +85,7 @@ def _sweep(grads: dict[Tensor, Any], pending: list[tuple[int, Tensor]], wanted: 
                 continue
             if parent._backward is None and id(parent) not in wanted:
                 continue  # a leaf nobody asked for
-            if parent in grads:
-                grads[parent] = grads[parent] + pg
-            else:
-                grads[parent] = pg
-                heappush(pending, (-parent._seq, parent))
+            higher_order.send(grads, pending, parent, pg)
     return found
 
 
@@ -106,7 +103,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             error (zeros with ``materialize_grads=True``).
         retain_graph: keep the graph for another backward()/grad() through it; by default
             it is freed as backward() frees it.
-        create_graph: higher-order gradients are not supported: True raises.
+        create_graph: give gradients that carry their own graph, so that they can be
+            differentiated again (the graph is kept); ops not yet converted raise
+            NotImplementedError (see docs/higher-order.md).
         only_inputs: accepted for torch's signature (torch ignores it too).
         is_grads_batched: not supported: True raises NotImplementedError.
         materialize_grads: give zeros instead of None for unused inputs.
@@ -114,10 +113,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     Returns a tuple of Tensors (or None), one per input, each of that input's shape.
     ``.grad`` attributes are left untouched.
     """
-    if create_graph:
-        raise NotImplementedError("grad(create_graph=True): xpnet computes first-order gradients only "
-                                  "(backward rules are not themselves recorded); for a second "
-                                  "derivative, use finite differences of a first-order grad")
     if is_grads_batched:
         raise NotImplementedError("grad(is_grads_batched=True) is not supported: loop over the batch")
     outs = _as_tuple(outputs, "outputs")
@@ -145,7 +140,10 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         else:
             grads[out] = seed
             heappush(pending, (-out._seq, out))
-    found = _sweep(grads, pending, {id(t) for t in ins}, free=not retain_graph)
+    if create_graph:  # gradients with their own graph (the graph is kept)
+        found = higher_order.grad_graph(outs, given, ins)
+    else:
+        found = _sweep(grads, pending, {id(t) for t in ins}, free=not retain_graph)
     result: list[Tensor | None] = []
     for i, t in enumerate(ins):
         g = found.get(id(t))
@@ -156,7 +154,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                                    "if this is the desired behavior.")
             if materialize_grads:
                 g = t.xp.zeros_like(t.array)
-        elif not _backend.owns_memory(g):  # a broadcast view (sum's backward): give a real array
-            g = t.xp.asarray(g, copy=True)
-        result.append(None if g is None else make_result(g, t.xp, (), None, ""))
+            result.append(None if g is None else make_result(g, t.xp, (), None, ""))
+        elif create_graph:
+            result.append(g)
+        else:
+            if not _backend.owns_memory(g):  # a broadcast view (sum's backward): give a real array
+                g = t.xp.asarray(g, copy=True)
+            result.append(make_result(g, t.xp, (), None, ""))
     return tuple(result)

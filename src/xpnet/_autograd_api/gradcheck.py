@@ -13,11 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
-from ..autograd import no_grad
+from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor, make_result
 from .grad import grad
 
-__all__ = ["GradcheckError", "gradcheck"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(RuntimeError):
@@ -111,3 +111,59 @@ def _analytical(out: Tensor, x: Tensor) -> Any:
         (g,) = grad(out, x, grad_outputs=onehot, allow_unused=True, retain_graph=True)
         columns.append(xp.zeros_like(_flat(x)) if g is None else _flat(g))
     return xp.stack(columns, axis=1)
+
+
+def gradgradcheck(func: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+                  check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+                  check_fwd_over_rev: bool = False, check_rev_over_rev: bool = True,
+                  fast_mode: bool = False, masked: bool = False) -> bool:
+    """Whether ``func``'s second derivatives match central finite differences of its gradients.
+
+    As torch's: the function ``(inputs, v) -> grad(func(inputs), inputs, grad_outputs=v,
+    create_graph=True)`` is checked with :func:`gradcheck`, in the inputs and in ``v``
+    (``grad_outputs``: one Tensor per output of ``func``; random normal ones when left out).
+    Needs the double backward of every op ``func`` uses (docs/higher-order.md).
+
+    Args:
+        func: takes ``*inputs`` and returns a Tensor or a tuple of Tensors.
+        inputs: a Tensor or a tuple of arguments (float64 Tensors with ``requires_grad=True``).
+        grad_outputs: the vectors ``v``, or None.
+        eps: the finite-difference step, as :func:`gradcheck`.
+        atol: the absolute tolerance, as :func:`gradcheck`.
+        rtol: the relative tolerance, as :func:`gradcheck`.
+        raise_exception: raise on a mismatch (else return False), as :func:`gradcheck`.
+
+    ``gen_non_contig_grad_outputs``, ``nondet_tol``, ``check_undefined_grad``,
+    ``check_grad_dtypes``, ``check_batched_grad``, ``check_fwd_over_rev``,
+    ``check_rev_over_rev``, ``fast_mode``, ``masked``: accepted for torch's signature; they
+    change nothing.
+    Returns True when every Jacobian matches; raises :class:`GradcheckError` (or returns
+    False) otherwise.
+    """
+    from ..sampling import randn_like
+
+    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    outputs = [o for o in _outputs(func(*args)) if _dtypes.is_floating(o.array.dtype)]
+    if grad_outputs is None:
+        vs = tuple(randn_like(o, requires_grad=True) for o in outputs)
+    else:
+        vs = (grad_outputs,) if isinstance(grad_outputs, Tensor) else tuple(grad_outputs)
+    n = len(args)
+    wrt_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
+
+    def first_derivatives(*values: Any) -> tuple[Tensor, ...]:
+        given = values[n:]
+        # The inputs differentiated are those of ``args`` that require grad (gradcheck's
+        # shifted copies do not: they are made to, so the outputs keep their order).
+        ins = [a if i not in wrt_positions or a.requires_grad else a.detach().requires_grad_(True)
+               for i, a in enumerate(values[:n])]
+        wrt = [ins[i] for i in wrt_positions]
+        with enable_grad():  # gradcheck's finite differences run under no_grad()
+            outs = [o for o in _outputs(func(*ins)) if _dtypes.is_floating(o.array.dtype)]
+            found = grad(outs, wrt, grad_outputs=list(given), create_graph=True, allow_unused=True)
+        return tuple(g for g in found if g is not None)
+
+    return gradcheck(first_derivatives, args + vs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

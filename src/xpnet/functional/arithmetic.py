@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
+from .._double_backward import double_backward_ready
 from . import _promote
 from ._core import (
     SCALARS,
@@ -293,3 +294,8 @@ def update_(t: Tensor, other: Any, method: str) -> Tensor:
 
     op = {"__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_"}[method]
     return arith_(t, other, method, op)
+
+
+# These rules read only xp, their node's input and output arrays, and constants: under
+# create_graph=True they run again on Tensors (see xpnet._double_backward).
+double_backward_ready(_route, add, sub, mul, div, pow, neg, exp, log, sqrt, abs, where)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._double_backward import double_backward_ready
 from ._core import (
     Tensor,
     as_tensor,
@@ -48,18 +49,18 @@ def matmul(a: Any, b: Any) -> Tensor:
     out = xp.matmul(ad, bd)
 
     def backward(g: Any) -> tuple[Any, Any]:
-        a2 = a.array if a.ndim > 1 else xp.reshape(a.array, (1, -1))
-        b2 = b.array if b.ndim > 1 else xp.reshape(b.array, (-1, 1))
+        a2 = ad if a_ndim > 1 else xp.reshape(ad, (1, -1))
+        b2 = bd if b_ndim > 1 else xp.reshape(bd, (-1, 1))
         g2 = g
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, axis=-2 if b.ndim > 1 else 0)
-        if b.ndim == 1:
+        if a_ndim == 1:
+            g2 = xp.expand_dims(g2, axis=-2 if b_ndim > 1 else 0)
+        if b_ndim == 1:
             g2 = xp.expand_dims(g2, axis=-1)
         ga = gb = None
         if needs_grad(a):  # dL/dA = G B^T
-            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.array.shape)
+            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), ad.shape)
         if needs_grad(b):  # dL/dB = A^T G
-            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.array.shape)
+            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), bd.shape)
         return ga, gb
 
     return make_result(out, xp, (a, b), backward, "matmul")
@@ -94,3 +95,8 @@ def linear(x: Any, weight: Any, bias: Any = None, activation: str | None = None,
     if activation is not None:
         check_activation(activation, negative_slope, "linear")
     return linear_node(x, weight, bias, activation, negative_slope)
+
+
+# matmul's rules read only xp, ``mm`` (a product function of xp) and the operands' arrays:
+# they run on Tensors too (see xpnet._double_backward). linear's node: _autograd_api.double_rules.
+double_backward_ready(matmul)

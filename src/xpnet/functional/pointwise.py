@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _backend, _dtypes
+from .._double_backward import double_backward_ready
 from ._core import Tensor, as_tensor, make_result, needs_grad, node, operands, unbroadcast, value
 from ._promote import floating_array as floating
 from .arithmetic import clip, where
@@ -453,3 +454,9 @@ def remainder(input: Any, other: Any) -> Tensor:
         return ga, gb
 
     return make_result(av % bv, xp, (node(a), node(b)), backward, "remainder")
+
+
+# These rules read only xp, the operands and the output (and _unary's derivative formulas,
+# functions of their arguments only): they run on Tensors too (see xpnet._double_backward).
+double_backward_ready(_extreme, _unary, rsqrt, square, reciprocal, sin, cos, tan, log1p, expm1,
+                      log2, log10)

@@ -12,6 +12,7 @@ import operator
 from typing import Any, NamedTuple
 
 from .. import _backend, _dtypes
+from .._double_backward import double_backward_ready
 from .._size import reduced_count
 from . import _promote
 from ._core import Tensor, as_tensor, dim_index, dropped_shape, keepdims_shape, make_result, require_floating
@@ -277,3 +278,7 @@ def argmin(x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
         TypeError: ``axis`` and ``dim`` are both given and differ.
     """
     return _arg(x, axis, keepdims, dim, keepdim, "argmin")
+
+
+# Their rules read only xp and shapes: they run on Tensors too (see xpnet._double_backward).
+double_backward_ready(sum, mean)

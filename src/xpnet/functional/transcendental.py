@@ -277,5 +277,10 @@ def atan2(input: Any, other: Any) -> Tensor:
 
 
 # NumPy's and torch's other spellings.
-arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
-arcsinh, arccosh, arctanh = asinh, acosh, atanh
+arcsin = asin
+arccos = acos
+arctan = atan
+arctan2 = atan2
+arcsinh = asinh
+arccosh = acosh
+arctanh = atanh

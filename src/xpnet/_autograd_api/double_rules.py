@@ -1,0 +1,111 @@
+"""Double backward of the nodes whose rule keeps derived values: run through their composition.
+
+A fused node's rule keeps what only its fast first-order path needs (the activation's
+derivative as a closure of the backend, the 2-D product function, ``x - y`` of a loss).
+Under ``create_graph=True`` such a node is differentiated as the op written with
+primitives (whose rules run on Tensors): ``linear+tanh`` as ``tanh(x @ W^T + b)``,
+``mse_loss`` as ``sum((x - y)**2) * scale / 2``, ``norm`` as ``sqrt(sum(x * x))``; an
+activation node through the derivative formula of :mod:`xpnet._backend._ops` evaluated on
+Tensors. The formulas
+stay written once: these are the forward definitions, not second copies of the rules.
+
+Also declared here (to keep this branch's edits out of those files): the rules of
+:mod:`..functional.shape` and :mod:`..functional.dims` that run on Tensors as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import functional as F
+from .._double_backward import double_backward_by, double_backward_ready
+from ..functional import activation, dims, fused, loss, shape, statistics
+from ..tensor import CONSTANT, Tensor
+from .higher_order import Rule, lift_with, through, unsupported
+from .tensor_namespace import tensor_namespace
+
+# Reshape, permute and expand read only xp and shapes; softmax and log_softmax xp, the axis
+# and their output.
+double_backward_ready(shape.reshape, shape.permute_dims, dims.expand, activation.softmax,
+                      activation.log_softmax)
+
+# The activations whose derivative the generic formulas give from the output (Ops.activation).
+_FROM_FORMULA = ("relu", "sigmoid", "tanh")
+
+
+def _activation_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """relu, sigmoid, tanh: ``G act'(x)`` with ``act'`` from ``T.activation`` (the formulas of
+    :mod:`xpnet._backend._ops`), on the input Tensor."""
+    if node._op not in _FROM_FORMULA:
+        raise unsupported(node, "only relu, sigmoid and tanh are converted")
+    (x,) = node._parents
+    _, act_grad = tensor_namespace(x.xp).activation(x, node._op)
+    return lambda g: (act_grad(g),)
+
+
+def _linear_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """linear and linear+<activation>: differentiate ``act(x @ W^T + b)`` built of primitives."""
+    name = node._op.partition("+")[2] or None  # the node is named linear or linear+<activation>
+    if name is not None and name not in _FROM_FORMULA:
+        raise unsupported(node, "of the fused activations only relu, sigmoid and tanh are converted")
+
+    def composite(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+        z = F.matmul(x, F.matrix_transpose(weight))
+        if bias is not CONSTANT:
+            z = z + bias
+        return z if name is None else getattr(activation, name)(z)
+
+    return through(composite, node)
+
+
+def _mse_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """mse_loss: differentiate ``(x - y)**2``, summed and scaled as the node was (``scale`` is
+    2 for "sum" and "none", 2 / count for "mean")."""
+    half_scale = captured["scale"] / 2
+
+    def composite(x: Tensor, y: Tensor) -> Tensor:
+        d = x - y
+        squares = d * d
+        if tuple(squares.shape) == tuple(node.shape):  # "none" (or a 0-d input)
+            return squares * half_scale if half_scale != 1 else squares
+        return F.sum(squares) * half_scale
+
+    return through(composite, node)
+
+
+def _norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """norm with p = 2: differentiate ``sqrt(sum(x * x))`` over the same axes. Its derivative
+    is undefined where the norm is 0 (the first-order rule says 0 there): refused."""
+    if captured["p"] != 2:
+        raise unsupported(node, "only p=2 is converted")
+    out, xp = captured["out"], node.xp
+    if bool(xp.any(out == 0)):
+        raise unsupported(node, "a norm is 0, where its second derivative is undefined")
+    dim = captured["dim"]
+
+    def composite(x: Tensor) -> Tensor:
+        return F.reshape(F.sqrt(F.sum(x * x, dim, True)), tuple(node.shape))
+
+    return through(composite, node)
+
+
+def _class_loss_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """cross_entropy and nll_loss: their own rule, with the log-probabilities ``logp`` (of
+    cross_entropy) recomputed as ``log_softmax(x)`` on Tensors; the target weights ``q``, the
+    reduction's ``share`` and ``per_sample`` (read for its shape) do not depend on ``x``."""
+    x, y = node._parents
+    if y.requires_grad:
+        raise unsupported(node, "probability targets that require grad")
+    given: dict[str, Any] = {name: captured[name] for name in ("q", "share", "per_sample", "w")
+                             if name in captured}
+    if "logp" in captured:
+        given["logp"] = activation.log_softmax(x, captured["axis"])
+    return lift_with(node, **given)
+
+
+double_backward_by(activation._activation, _activation_rule)
+double_backward_by(loss.cross_entropy, _class_loss_rule)
+double_backward_by(loss.nll_loss, _class_loss_rule)
+double_backward_by(statistics.norm, _norm_rule)
+double_backward_by(fused.linear_node, _linear_rule)
+double_backward_by(loss.mse_loss, _mse_rule)

@@ -1,0 +1,134 @@
+"""The Array API namespace of xpnet Tensors: backward rules run on it to build a graph.
+
+``tensor_namespace(xp)`` is a backend object (a :class:`xpnet._backend.Backend`) whose
+namespace functions are xpnet ops over Tensors: ``T.exp(t)`` is ``xn.exp(t)``,
+``T.where(t > 0, g, 0.0)`` is ``xn.where``, ``T.matmul`` is ``xn.matmul``, so that a
+backward rule written against ``xp`` records a graph when it is handed ``T`` and
+Tensors (``create_graph=True``) and runs on raw arrays otherwise. xpnet's own
+operations come from the generic code (:class:`xpnet._backend._ops.Ops`):
+``T.activation`` runs the activations' formulas, written once there, on Tensors.
+
+Only the functions below exist: any other name raises AttributeError naming the
+function and the way out, never a raw-array function that would read a Tensor's
+values and silently cut the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _backend
+from .. import functional as F
+from ..tensor import Tensor, make_result
+
+__all__ = ["TensorBackend", "tensor_namespace"]
+
+# The names of the standard's dtypes and constants, taken over from the array library.
+_CONSTANTS = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+              "float32", "float64", "complex64", "complex128", "e", "inf", "nan", "newaxis", "pi")
+
+
+class TensorBackend(_backend.Backend):
+    """The namespace of Tensors whose arrays belong to the backend ``raw`` (see the module).
+
+    Attributes:
+        raw: the backend object of the arrays inside the Tensors.
+    """
+
+    def __init__(self, raw: Any) -> None:  # no library functions copied: see __getattr__
+        self.raw = raw
+        self.namespace = raw.namespace
+        self.library = f"xpnet tensors of {raw.library}"
+        self.__dict__.update({name: getattr(raw, name) for name in _CONSTANTS if hasattr(raw, name)})
+        self.__array_api_version__ = raw.__array_api_version__
+        self.__name__ = f"xpnet.tensors.{raw.library}"
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"xp.{name} is not available on Tensors yet: a backward rule that calls it cannot run "
+            f"under create_graph=True (double backward); add it to "
+            f"xpnet._autograd_api.tensor_namespace.TensorBackend as the matching xpnet op")
+
+    def is_writeable(self, array: Any) -> bool:
+        return False  # a Tensor in a graph is never updated in place by a rule
+
+    # -- elementwise -------------------------------------------------------------------------
+    exp = staticmethod(F.exp)
+    log = staticmethod(F.log)
+    sqrt = staticmethod(F.sqrt)
+    tanh = staticmethod(F.tanh)
+    sin = staticmethod(F.sin)
+    cos = staticmethod(F.cos)
+    abs = staticmethod(F.abs)
+    maximum = staticmethod(F.maximum)
+    minimum = staticmethod(F.minimum)
+    add = staticmethod(F.add)
+    subtract = staticmethod(F.sub)
+    multiply = staticmethod(F.mul)
+    divide = staticmethod(F.div)
+    negative = staticmethod(F.neg)
+
+    @staticmethod
+    def where(condition: Any, x1: Any, x2: Any) -> Tensor:
+        return F.where(condition, x1, x2)
+
+    @staticmethod
+    def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
+        """Zeros of ``x``'s shape: a constant (no graph)."""
+        return make_result(x.xp.zeros_like(x.array, dtype=dtype, device=device), x.xp, (), None, "")
+
+    @staticmethod
+    def ones_like(x: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
+        """Ones of ``x``'s shape: a constant (no graph)."""
+        return make_result(x.xp.ones_like(x.array, dtype=dtype, device=device), x.xp, (), None, "")
+
+    # -- reductions and shapes -----------------------------------------------------------------
+    @staticmethod
+    def sum(x: Tensor, /, *, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.sum(x, axis, keepdims)
+
+    @staticmethod
+    def mean(x: Tensor, /, *, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.mean(x, axis, keepdims)
+
+    @staticmethod
+    def reshape(x: Tensor, /, shape: tuple[int, ...], *, copy: Any = None) -> Tensor:
+        return F.reshape(x, shape)
+
+    @staticmethod
+    def broadcast_to(x: Tensor, /, shape: tuple[int, ...]) -> Tensor:
+        return x if tuple(x.shape) == tuple(shape) else F.expand(x, tuple(shape))
+
+    @staticmethod
+    def expand_dims(x: Tensor, /, *, axis: int = 0) -> Tensor:
+        return F.unsqueeze(x, axis)
+
+    @staticmethod
+    def permute_dims(x: Tensor, /, axes: tuple[int, ...]) -> Tensor:
+        return F.permute_dims(x, axes)
+
+    @staticmethod
+    def matrix_transpose(x: Tensor, /) -> Tensor:
+        return F.matrix_transpose(x)
+
+    @staticmethod
+    def matmul(x1: Tensor, x2: Tensor, /) -> Tensor:
+        return F.matmul(x1, x2)
+
+    # -- xpnet's operations (the rest is the generic code of Ops) ------------------------------
+    def bias_act(self, z: Tensor, bias: Any, activation: str, negative_slope: float = 0.01) -> Any:
+        """``Ops.bias_act`` without the in-place add (a Tensor of a graph is never overwritten)."""
+        return self.activation(z if bias is None else z + bias, activation, negative_slope)
+
+
+_CACHE: dict[int, TensorBackend] = {}
+
+
+def tensor_namespace(raw: Any) -> TensorBackend:
+    """The (one) :class:`TensorBackend` over the backend object ``raw``."""
+    found = _CACHE.get(id(raw))
+    if found is None or found.raw is not raw:
+        found = _CACHE[id(raw)] = TensorBackend(raw)
+    return found

@@ -1,0 +1,295 @@
+"""create_graph=True: second (and higher) derivatives of every converted op, against torch.
+
+Each case is an op over float64 inputs; the check builds ``L = sum(R * out * out)``,
+takes its gradients with ``create_graph=True``, then differentiates ``sum_i g_i . V_i``
+again (a Hessian-vector product, which needs every op's double backward) and compares
+both with torch autograd to 1e-10, on every backend of the ``xp`` fixture.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import xpnet as xn
+from xpnet import nn
+
+RTOL, ATOL = 1e-10, 1e-12
+F = nn.functional
+
+
+def _tf(torch: Any) -> Any:
+    return torch.nn.functional
+
+
+def _same(op: Callable[..., Any], specs: list[Any]) -> tuple[Any, Any, Any]:
+    """A case whose op is the same code for xpnet and torch tensors."""
+    return op, lambda t: op, specs
+
+
+# name: (xpnet op, torch op (given the torch module), inputs as (shape, "any" | "pos"))
+CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[int, ...], str]]]] = {
+    "add": _same(lambda a, b: a + b, [((3, 4), "any"), ((3, 4), "any")]),
+    "add broadcast": _same(lambda a, b: a + b, [((3, 4), "any"), ((4,), "any")]),
+    "add scalar": _same(lambda a: 1.5 + a, [((3, 4), "any")]),
+    "sub broadcast": _same(lambda a, b: a - b, [((3, 4), "any"), ((3, 1), "any")]),
+    "mul": _same(lambda a, b: a * b, [((3, 4), "any"), ((3, 4), "any")]),
+    "mul broadcast": _same(lambda a, b: a * b, [((3, 4), "any"), ((4,), "any")]),
+    "mul scalar": _same(lambda a: a * 2.5, [((3, 4), "any")]),
+    "div": _same(lambda a, b: a / b, [((3, 4), "any"), ((3, 4), "pos")]),
+    "div broadcast": _same(lambda a, b: a / b, [((3, 4), "any"), ((4,), "pos")]),
+    "rdiv scalar": _same(lambda a: 2.0 / a, [((3, 4), "pos")]),
+    "neg": _same(lambda a: -a, [((3, 4), "any")]),
+    "pow scalar": _same(lambda a: a ** 3, [((3, 4), "any")]),
+    "pow fraction": _same(lambda a: a ** 2.5, [((3, 4), "pos")]),
+    "pow tensors": _same(lambda a, b: a ** b, [((3, 4), "pos"), ((3, 4), "any")]),
+    "rpow scalar": _same(lambda a: 2.0 ** a, [((3, 4), "any")]),
+    "exp": (xn.exp, lambda t: t.exp, [((3, 4), "any")]),
+    "log": (xn.log, lambda t: t.log, [((3, 4), "pos")]),
+    "sqrt": (xn.sqrt, lambda t: t.sqrt, [((3, 4), "pos")]),
+    "tanh": (xn.tanh, lambda t: t.tanh, [((3, 4), "any")]),
+    "sin": (xn.sin, lambda t: t.sin, [((3, 4), "any")]),
+    "cos": (xn.cos, lambda t: t.cos, [((3, 4), "any")]),
+    "tan": (xn.tan, lambda t: t.tan, [((3, 4), "any")]),
+    "rsqrt": (xn.rsqrt, lambda t: t.rsqrt, [((3, 4), "pos")]),
+    "square": (xn.square, lambda t: t.square, [((3, 4), "any")]),
+    "reciprocal": (xn.reciprocal, lambda t: t.reciprocal, [((3, 4), "pos")]),
+    "log1p": (xn.log1p, lambda t: t.log1p, [((3, 4), "pos")]),
+    "expm1": (xn.expm1, lambda t: t.expm1, [((3, 4), "any")]),
+    "log2": (xn.log2, lambda t: t.log2, [((3, 4), "pos")]),
+    "log10": (xn.log10, lambda t: t.log10, [((3, 4), "pos")]),
+    "sigmoid": (xn.sigmoid, lambda t: t.sigmoid, [((3, 4), "any")]),
+    "relu": (xn.relu, lambda t: t.relu, [((3, 4), "any")]),
+    "maximum": (xn.maximum, lambda t: t.maximum, [((3, 4), "any"), ((3, 4), "any")]),
+    "where": (lambda a, b: xn.where(a > b, a * b, a - b),
+              lambda t: lambda a, b: t.where(a > b, a * b, a - b), [((3, 4), "any"), ((3, 4), "any")]),
+    "sum": _same(lambda a: a.sum(), [((3, 4), "any")]),
+    "sum axis": (lambda a: a.sum(1, keepdims=True), lambda t: lambda a: a.sum(1, keepdim=True),
+                 [((3, 4), "any")]),
+    "mean": _same(lambda a: a.mean(), [((3, 4), "any")]),
+    "mean axis": _same(lambda a: a.mean(0), [((3, 4), "any")]),
+    "reshape": _same(lambda a: a.reshape(4, 3) * 2.0, [((3, 4), "any")]),
+    "transpose": _same(lambda a: a.T, [((3, 4), "any")]),
+    "matmul": _same(lambda a, b: a @ b, [((3, 4), "any"), ((4, 5), "any")]),
+    "matmul batched": _same(lambda a, b: a @ b, [((2, 3, 4), "any"), ((4, 5), "any")]),
+    "matmul vector": _same(lambda a, b: a @ b, [((4,), "any"), ((4, 5), "any")]),
+    "matrix vector": _same(lambda a, b: a @ b, [((3, 4), "any"), ((4,), "any")]),
+    "linear": (F.linear, lambda t: _tf(t).linear, [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "linear no bias": (F.linear, lambda t: _tf(t).linear, [((5, 3), "any"), ((4, 3), "any")]),
+    "linear 3-d": (F.linear, lambda t: _tf(t).linear, [((2, 5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "linear+tanh": (lambda x, w, b: F.linear(x, w, b, activation="tanh"),
+                    lambda t: lambda x, w, b: t.tanh(_tf(t).linear(x, w, b)),
+                    [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "linear+sigmoid": (lambda x, w, b: F.linear(x, w, b, activation="sigmoid"),
+                       lambda t: lambda x, w, b: t.sigmoid(_tf(t).linear(x, w, b)),
+                       [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "linear+relu": (lambda x, w, b: F.linear(x, w, b, activation="relu"),
+                    lambda t: lambda x, w, b: t.relu(_tf(t).linear(x, w, b)),
+                    [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "norm": _same(lambda a: a.norm(), [((3, 4), "any")]),
+    "norm dim": (lambda a: a.norm(dim=1), lambda t: lambda a: a.norm(dim=1), [((3, 4), "any")]),
+    "norm dim keepdim": (lambda a: xn.norm(a, 2, 0, True), lambda t: lambda a: t.norm(a, 2, 0, True),
+                         [((3, 4), "any")]),
+    "softmax": (lambda a: xn.softmax(a, 1), lambda t: lambda a: t.softmax(a, 1), [((3, 4), "any")]),
+    "log_softmax": (lambda a: xn.log_softmax(a, 0), lambda t: lambda a: t.log_softmax(a, 0),
+                    [((3, 4), "any")]),
+    "cross_entropy": (lambda a: F.cross_entropy(a, _classes(a)),
+                      lambda t: lambda a: _tf(t).cross_entropy(a, _classes(a)), [((5, 4), "any")]),
+    "cross_entropy sum weighted": (
+        lambda a: F.cross_entropy(a, _classes(a), _like(a, [1.0, 2.0, 0.5, 1.5]), reduction="sum"),
+        lambda t: lambda a: _tf(t).cross_entropy(a, _classes(a), _like(a, [1.0, 2.0, 0.5, 1.5]),
+                                                 reduction="sum"), [((5, 4), "any")]),
+    "cross_entropy none smoothed": (
+        lambda a: F.cross_entropy(a, _classes(a), reduction="none", label_smoothing=0.1),
+        lambda t: lambda a: _tf(t).cross_entropy(a, _classes(a), reduction="none", label_smoothing=0.1),
+        [((5, 4), "any")]),
+    "cross_entropy probabilities": (
+        lambda a: F.cross_entropy(a, xn.softmax(a.detach() * 0.5, 1)),
+        lambda t: lambda a: _tf(t).cross_entropy(a, t.softmax(a.detach() * 0.5, 1)), [((5, 4), "any")]),
+    "nll_loss": (lambda a: F.nll_loss(xn.log_softmax(a, 1), _classes(a)),
+                 lambda t: lambda a: _tf(t).nll_loss(t.log_softmax(a, 1), _classes(a)), [((5, 4), "any")]),
+    "mse_loss": (F.mse_loss, lambda t: _tf(t).mse_loss, [((5, 2), "any"), ((5, 2), "any")]),
+    "mse_loss sum": (lambda x, y: F.mse_loss(x, y, reduction="sum"),
+                     lambda t: lambda x, y: _tf(t).mse_loss(x, y, reduction="sum"),
+                     [((5, 2), "any"), ((5, 2), "any")]),
+    "mse_loss none": (lambda x, y: F.mse_loss(x, y, reduction="none"),
+                      lambda t: lambda x, y: _tf(t).mse_loss(x, y, reduction="none"),
+                      [((5, 2), "any"), ((5, 2), "any")]),
+}
+
+
+def _classes(a: Any) -> Any:
+    """Class indices 0..3 for the rows of ``a``, in ``a``'s library and device (int64)."""
+    rows = [k % 4 for k in range(a.shape[0])]
+    if isinstance(a, xn.Tensor):
+        return xn.tensor(rows, dtype=xn.int64, device=a.device)
+    import torch
+
+    return torch.tensor(rows)
+
+
+def _like(a: Any, values: list[float]) -> Any:
+    """``values`` as a tensor of ``a``'s kind, dtype and device."""
+    if isinstance(a, xn.Tensor):
+        return xn.tensor(values, dtype=a.dtype, device=a.device)
+    import torch
+
+    return torch.tensor(values, dtype=a.dtype)
+
+
+def _values(name: str, specs: list[tuple[tuple[int, ...], str]]) -> list[np.ndarray]:
+    rng = np.random.default_rng(sum(map(ord, name)))
+    out = []
+    for shape, kind in specs:
+        v = rng.standard_normal(shape)
+        out.append(0.5 + np.abs(v) if kind == "pos" else v)
+    return out
+
+
+def _second_order(lib: Any, op: Callable[..., Any], inputs: list[Any], r: Any, v: list[Any]) -> list[Any]:
+    """[first gradients..., Hessian-vector products...] of ``L = sum(r * out * out)``."""
+    out = op(*inputs)
+    loss = (r * out * out).sum()
+    first = lib.autograd.grad(loss, inputs, create_graph=True)
+    dot = sum((g * w).sum() for g, w in zip(first, v))
+    second = lib.autograd.grad(dot, inputs, allow_unused=True)
+    return [*first, *second]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_second_derivatives_match_torch(xp, torch, name):
+    op, torch_op, specs = CASES[name]
+    values = _values(name, specs)
+    rng = np.random.default_rng(1)
+    shape = np.asarray(torch_op(torch)(*(torch.tensor(a) for a in values)).detach()).shape
+    r = rng.standard_normal(shape)
+    v = [rng.standard_normal(a.shape) for a in values]
+    ours = _second_order(xn, op, [xp.tensor(a, "float64", requires_grad=True) for a in values],
+                         xp.tensor(r, "float64"), [xp.tensor(w, "float64") for w in v])
+    theirs = _second_order(torch, torch_op(torch), [torch.tensor(a, requires_grad=True) for a in values],
+                           torch.tensor(r), [torch.tensor(w) for w in v])
+    for k, (a, b) in enumerate(zip(ours, theirs)):
+        if b is None:  # torch: this input does not reach the product
+            assert a is None, f"gradient {k}: torch gives None"
+            continue
+        assert xp.same_place(a), f"gradient {k} left the backend"
+        np.testing.assert_allclose(xp.numpy(a), b.detach().numpy(), rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name}: gradient {k}")
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
+                                  "rdiv scalar", "sin", "tan", "log1p"])
+def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
+    op, torch_op, specs = CASES[name]
+    values = _values(name, specs)
+
+    def derivatives(lib: Any, op: Callable[..., Any], inputs: list[Any]) -> list[Any]:
+        y = op(*inputs).sum()
+        found = []
+        for _ in range(4):  # d^k/dx^k of y, summed to a scalar each time
+            (y,) = lib.autograd.grad(y, inputs[:1], create_graph=True)
+            found.append(y)
+            y = y.sum()
+        return found
+
+    ours = derivatives(xn, op, [xp.tensor(a, "float64", requires_grad=True) for a in values])
+    theirs = derivatives(torch, torch_op(torch), [torch.tensor(a, requires_grad=True) for a in values])
+    for k, (a, b) in enumerate(zip(ours, theirs)):
+        np.testing.assert_allclose(xp.numpy(a), b.detach().numpy(), rtol=RTOL, atol=ATOL,
+                                   err_msg=f"{name}: derivative {k + 1}")
+
+
+def test_backward_create_graph_leaves_grads_with_a_graph(xp, torch):
+    values = np.array([0.3, -1.2, 2.0])
+    x = xp.tensor(values, "float64", requires_grad=True)
+    (x ** 3).sum().backward(create_graph=True)  # x.grad = 3 x^2, itself differentiable
+    assert x.grad is not None and x.grad.requires_grad
+    first = xp.numpy(x.grad)
+    x.grad.sum().backward()  # adds d(sum 3 x^2)/dx = 6 x to x.grad
+    xt = torch.tensor(values, requires_grad=True)
+    with warnings.catch_warnings():  # torch warns (once) of the cycle x -> x.grad -> graph -> x
+        warnings.simplefilter("ignore", UserWarning)
+        (xt ** 3).sum().backward(create_graph=True)
+    np.testing.assert_allclose(first, xt.grad.detach().numpy(), rtol=RTOL)
+    xt.grad.sum().backward()
+    np.testing.assert_allclose(xp.numpy(x.grad), xt.grad.detach().numpy(), rtol=RTOL)
+
+
+def test_backward_create_graph_inputs_only(xp, torch):
+    a = xp.tensor([1.0, 2.0], "float64", requires_grad=True)
+    b = xp.tensor([0.5, -1.0], "float64", requires_grad=True)
+    (a * a * b).sum().backward(create_graph=True, inputs=[a])
+    assert b.grad is None
+    np.testing.assert_allclose(xp.numpy(a.grad), [1.0, -4.0])  # 2 a b
+    assert a.grad.requires_grad
+
+
+def test_unconverted_op_refuses_and_changes_no_grad(xp):
+    x = xp.tensor([1.0, 2.0, 3.0], "float64", requires_grad=True)
+    w = xp.tensor([0.5, 0.5, 0.5], "float64", requires_grad=True)
+    loss = (_unconverted(x * w) * w).sum()
+    with pytest.raises(NotImplementedError, match="double backward of 'twice' is not supported yet"):
+        loss.backward(create_graph=True)
+    assert x.grad is None and w.grad is None
+    loss.backward()  # the first-order path is unaffected
+    assert x.grad is not None and not x.grad.requires_grad
+
+
+def test_leaky_relu_refuses_under_create_graph(xp):
+    x = xp.tensor([1.0, -2.0], "float64", requires_grad=True)
+    w = xp.tensor([[0.5, 0.1], [0.2, -0.3]], "float64", requires_grad=True)
+    for out in (F.leaky_relu(x), F.linear(x, w, None, activation="leaky_relu")):
+        with pytest.raises(NotImplementedError, match="is not supported yet"):
+            xn.autograd.grad(out.sum(), [x], create_graph=True)
+
+
+def test_first_order_gradients_have_no_graph(xp):
+    x = xp.tensor([1.0, 2.0], "float64", requires_grad=True)
+    (g,) = xn.autograd.grad((x * x).sum(), [x])
+    assert not g.requires_grad and g.is_leaf
+    (g,) = xn.autograd.grad((x * x).sum(), [x], create_graph=True)
+    assert g.requires_grad and not g.is_leaf
+
+
+def _unconverted(x):
+    """``2 x`` as an op whose rule is declared nowhere (so its double backward is refused)."""
+    from xpnet.tensor import make_result
+
+    def backward(g):
+        return (g * 2,)
+
+    return make_result(x.array * 2, x.xp, (x,), backward, "twice")
+
+
+def test_create_graph_after_a_freeing_backward_raises_as_torch(xp, torch):
+    for lib, x in ((xn, xp.tensor([1.0, 2.0], "float64", requires_grad=True)),
+                   (torch, torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True))):
+        loss = (lib.exp(x) * x).sum()
+        loss.backward()
+        with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+            lib.autograd.grad(loss, [x], create_graph=True)
+
+
+def test_create_graph_refuses_values_changed_in_place(xp):
+    x = xp.tensor([1.0, 2.0], "float64", requires_grad=True)
+    w = xp.tensor([0.5, 3.0], "float64", requires_grad=True)
+    loss = (x * w).sum()
+    with xn.no_grad():
+        w *= 2
+    with pytest.raises(RuntimeError, match="modified in place"):
+        xn.autograd.grad(loss, [x], create_graph=True)
+
+
+def test_create_graph_records_even_under_no_grad_as_torch(xp, torch):
+    for lib, x in ((xn, xp.tensor([1.0, 2.0], "float64", requires_grad=True)),
+                   (torch, torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True))):
+        y = (x ** 3).sum()
+        with lib.no_grad():
+            (g,) = lib.autograd.grad(y, x, create_graph=True)
+        assert g.requires_grad
+        (h,) = lib.autograd.grad(g.sum(), x)
+        assert h.tolist() == [6.0, 12.0]
