@@ -1,6 +1,6 @@
 """One test session per backend, plus lint and the benchmark suites.
 
-    nox                          # the CPU sessions: numpy, array_api_strict, torch, lint
+    nox                          # the CPU sessions: numpy, array_api_strict, torch, jax, lint
     nox -s tests-cupy            # on a machine with an NVIDIA GPU (installs ".[cuda]")
     nox -s tests-cupy_double     # the CuPy path on the CuPy double, no GPU (not in the default set)
     nox -s tests-torch -- -k mlp -x   # arguments after -- go to pytest
@@ -29,10 +29,12 @@ import os
 import nox
 
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["tests-numpy", "tests-array_api_strict", "tests-torch", "lint"]
+nox.options.sessions = ["tests-numpy", "tests-array_api_strict", "tests-torch", "tests-jax", "lint"]
 
 TORCH = os.environ.get("XPNET_TORCH", "torch==2.13.0")
 TORCH_INDEX_URL = os.environ.get("XPNET_TORCH_INDEX_URL")
+# The JAX the suite is checked against: its CPU wheel (jax + jaxlib; no CUDA plugin is pulled).
+JAX = os.environ.get("XPNET_JAX", "jax==0.10.2")
 
 
 def _pytest(session: nox.Session, backends: str) -> None:
@@ -60,6 +62,15 @@ def tests_torch(session: nox.Session) -> None:
     session.install(TORCH, *index)
     session.install("-e", ".[test]")
     _pytest(session, "torch,torch-cuda")
+
+
+@nox.session(name="tests-jax")
+def tests_jax(session: nox.Session) -> None:
+    """jax.numpy arrays on JAX's CPU device (immutable: the Tensor rebinds), x64 mode on (XPNET_JAX:
+    the requirement, ``jax==0.10.2`` by default)."""
+    session.install(JAX)
+    session.install("-e", ".[test]")
+    _pytest(session, "jax")
 
 
 @nox.session(name="tests-cupy")

@@ -2,8 +2,10 @@
 
 Backends: numpy, array_api_strict (its CPU device and its fake ``device1``,
 which proves no hidden NumPy call and no silent device change), torch (CPU,
-and CUDA when present), cupy (when a GPU is present). A backend that is not
-installed, or has no device, is skipped with the reason shown in the summary.
+and CUDA when present), cupy (when a GPU is present), jax (its CPU device, with
+``jax_enable_x64`` on, which xpnet requires; immutable arrays: the Tensor rebinds).
+A backend that is not installed, or has no device, is skipped with the reason
+shown in the summary.
 
 Pick backends with ``--backend numpy,torch`` or ``XPNET_TEST_BACKENDS``.
 """
@@ -21,7 +23,7 @@ import pytest
 import xpnet as xn
 
 ALL_BACKENDS = ("numpy", "array_api_strict", "array_api_strict-device1", "torch", "torch-cuda",
-                "cupy")
+                "cupy", "jax")
 # Run only when named (--backend cupy-double): xpnet's CuPy path on the CuPy double of
 # tests/_cupy_double.py (the real array-api-compat CuPy layer over NumPy memory; no GPU).
 OPT_IN_BACKENDS = ("cupy-double",)
@@ -117,6 +119,14 @@ def _make_backend(name: str) -> Backend:
         from xpnet import _backend
 
         return Backend(name, _backend.resolve("cuda")[0], "cuda")  # xpnet's CuPy namespace
+    if name == "jax":
+        jax = pytest.importorskip("jax")
+        # xpnet refuses JAX arrays until JAX's 64-bit mode is on (without it JAX silently makes
+        # float64 and int64 arrays 32-bit; torch's semantics need both): docs/backends.md.
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        return Backend(name, _backend_for(jnp), jax.devices("cpu")[0])
     raise ValueError(name)
 
 

@@ -18,6 +18,7 @@ from xpnet.bench import models, report, timing
 from xpnet.bench.__main__ import main
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_JAX = importlib.util.find_spec("jax") is not None
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,42 @@ def test_command_succeeds_and_writes_json(smoke_run):
     assert (machine["versions"]["torch"] is not None) == HAVE_TORCH
     assert result["settings"]["smoke"] is True and result["settings"]["devices"] == ["cpu"]
     assert f"JSON written to {out / 'r.json'}" in text
+
+
+def test_jax_rows_time_xpnet_on_jax_beside_numpy(smoke_run):
+    """With JAX installed, each CPU training row also times xpnet on JAX's CPU device (the same
+    model, batch and step) and gives its ratio to xpnet on NumPy; without JAX a note says why not."""
+    _, text, result, _ = smoke_run
+    windows = result["settings"]["windows"]
+    for row in result["train"]:
+        if not HAVE_JAX:
+            assert row["jax"] is None and row["ratio_jax_vs_numpy"] is None
+            continue
+        j = row["jax"]
+        assert j["steps_per_s"] > 0 and len(j["windows_per_s"]) == windows
+        assert row["ratio_jax_vs_numpy"] == pytest.approx(j["steps_per_s"] / row["xpnet"]["steps_per_s"])
+        assert f"{row['ratio_jax_vs_numpy']:.2f}x" in text
+    assert ("jax/numpy" in text) == HAVE_JAX
+    assert any("JAX is not installed" in n for n in result["notes"]) == (not HAVE_JAX)
+    assert all(r["framework"] != "jax" for r in result["sweep"]["results"])  # training rows only
+
+
+def test_jax_step_trains_on_jax_arrays():
+    """The jax rows time what they say: parameters are JAX arrays, and a step changes them."""
+    pytest.importorskip("jax", reason="jax: not installed (the bench's jax rows are skipped too)")
+    import numpy as np
+
+    spec = models.SMOKE_MODELS["xor"]
+    step = models.make_train_step("jax", spec)
+    import xpnet as xn
+
+    assert step.__closure__ is not None  # the step's model, from its closure
+    model = dict(zip(step.__code__.co_freevars, step.__closure__))["model"].cell_contents
+    before = [np.array(p.array) for p in model.parameters()]
+    step()
+    after = list(model.parameters())
+    assert after and all(xn.asarray(p.array).xp.library == "jax" for p in after)
+    assert any(not np.array_equal(b, np.asarray(p.array)) for b, p in zip(before, after))
 
 
 def test_gemm_peak_measured_in_the_run(smoke_run):
@@ -191,6 +228,6 @@ def test_xpnet_bench_subcommand(capsys):
     printed = capsys.readouterr().out
     assert status == 0
     rows = [line.split() for line in printed.splitlines() if line.startswith("xor ")]
-    # columns: model, net (3 words: "2-8-1, batch 4"), device, xpnet steps/s, ...
-    assert len(rows) == 1 and rows[0][4] == "cpu" and float(rows[0][5]) > 0
+    # columns: model, net (3 words: "2-8-1, batch 4"), device, xpnet steps/s, ...; then the jax table's
+    assert len(rows) == 1 + HAVE_JAX and rows[0][4] == "cpu" and float(rows[0][5]) > 0
     assert "Batch-size sweep" not in printed and "One op" not in printed

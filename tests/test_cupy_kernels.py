@@ -251,7 +251,7 @@ def test_each_library_has_its_backend_class(xp):
     expected = {"numpy": "NumpyBackend", "cupy": "CupyBackend", "cupy-double": "CupyBackend",
                 "torch": "TorchBackend",
                 "torch-cuda": "TorchBackend", "array_api_strict": "StrictBackend",
-                "array_api_strict-device1": "StrictBackend"}
+                "array_api_strict-device1": "StrictBackend", "jax": "JaxBackend"}
     assert type(xp.ns).__name__ == expected.get(xp.name, "Backend")
     assert isinstance(xp.ns, Backend) and _backend.namespace(xp.array([1.0])) is xp.ns
 

@@ -60,6 +60,8 @@ CHECKS: dict[str, tuple[Callable[[], bool], str]] = {
     "graphviz": (lambda: shutil.which("dot") is not None, "needs Graphviz's `dot` program"),
     "matplotlib": (lambda: importlib.util.find_spec("matplotlib") is not None, "needs matplotlib"),
     "sklearn": (lambda: importlib.util.find_spec("sklearn") is not None, "needs scikit-learn"),
+    "jax": (lambda: importlib.util.find_spec("jax") is not None, "needs jax"),
+    "dask": (lambda: importlib.util.find_spec("dask") is not None, "needs dask"),
 }
 
 

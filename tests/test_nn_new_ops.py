@@ -278,6 +278,11 @@ def test_batch_norm_updates_running_statistics_in_place_as_torch(xp, torch):
     x_host = np.random.default_rng(1).standard_normal((6, 3, 2)) * 2 + 1
     rm, rv = xp.array(np.zeros(3), "float64"), xp.tensor(np.ones(3), "float64")
     held = rv.array
+    if xp.ns.immutable:  # JAX: a raw array cannot be updated; the error says to pass a Tensor
+        with pytest.raises(TypeError, match="pass Tensors"):
+            F.batch_norm(xp.tensor(x_host, "float64"), rm, rv, training=True, momentum=0.25)
+        assert rv.array is held  # bad input loses nothing
+        rm = xp.tensor(np.zeros(3), "float64")
     F.batch_norm(xp.tensor(x_host, "float64"), rm, rv, training=True, momentum=0.25)
     trm, trv = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
     torch.nn.functional.batch_norm(torch.tensor(x_host), trm, trv, training=True, momentum=0.25)

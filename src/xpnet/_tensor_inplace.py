@@ -112,6 +112,14 @@ def write(t: Tensor, out: Any, method: str | None = None, other: Any = None) -> 
     bump(t)
 
 
+def alias(t: Tensor) -> Tensor:
+    """``t.data`` / ``t.detach()`` where arrays are immutable (JAX): a Tensor whose array is
+    ``t``'s own slot, read and written through (:mod:`xpnet._tensor_alias`)."""
+    from ._tensor_alias import alias as make
+
+    return make(t)
+
+
 def split(t: Tensor) -> Tensor:
     """A new node holding ``t``'s place in the graph and its current array (shared memory).
 
@@ -120,10 +128,9 @@ def split(t: Tensor) -> Tensor:
     from .tensor import Tensor
 
     old: Tensor = object.__new__(Tensor)
-    for cls in type(t).__mro__:
-        for name in getattr(cls, "__slots__", ()):
-            if name != "__weakref__" and hasattr(t, name):
-                setattr(old, name, getattr(t, name))
+    for name in Tensor.__slots__:  # (an alias's array is its owner's: read through)
+        if name != "__weakref__" and hasattr(t, name):
+            setattr(old, name, getattr(t, name))
     old._grad = None
     old._retains_grad = False
     return old

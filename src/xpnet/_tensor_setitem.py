@@ -61,19 +61,18 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
         number = python_number(value)
         kind = _dtypes._kind(_dtypes.wrap(t.array.dtype).name)
         v = (bool, int, float, complex)[kind](number)  # torch casts the value to t's dtype
-    if not _backend.is_writeable(t.array):
-        raise TypeError(f"x[index] = value needs a writeable array; {_backend.library(xp)} arrays "
-                        "are immutable: build the new tensor with xn.where(...) instead")
     rec = recording(t, value)
     old = split(t) if rec else None
-    t.array[where] = v
+    if _backend.is_writeable(t.array):
+        t.array[where] = v
+    else:  # immutable arrays (JAX): the tensor is rebound to the updated copy
+        t.array = xp.set_at(t.array, where, v)
     bump(t)
     if old is None:
         return
 
     def backward(g: Any) -> tuple[Any, Any]:
-        g_old = xp.asarray(g, copy=True)
-        g_old[where] = 0
+        g_old = xp.set_at(xp.asarray(g, copy=True), where, 0)
         return g_old, (grad_for(value, g[where]) if needs_grad(value) else None)
 
     record(t, old, (old, graph_input(value)), backward, "setitem", saves=False)

@@ -24,7 +24,7 @@ from . import _backend, _dtypes, _tensor_convert, _tensor_format, autograd
 from ._device import device as _device_type
 from ._size import Size
 from ._tensor_convert import ConversionMethods
-from ._tensor_inplace import InPlaceMethods
+from ._tensor_inplace import InPlaceMethods, alias
 from ._tensor_methods import LateFunctional, TensorMethods
 from ._tensor_operators import OperatorMethods
 from .autograd import CLOCK as _CLOCK
@@ -96,9 +96,9 @@ class Tensor(OperatorMethods, TensorMethods, InPlaceMethods, ConversionMethods):
         """The same values as a Tensor cut from the graph, sharing memory (torch's ``.data``).
 
         ``w.data -= lr * w.grad.data`` updates ``w`` without recording the update;
-        the native array itself is :attr:`array`.
+        the native array itself is :attr:`array`. Immutable arrays (JAX): an alias of this slot.
         """
-        return leaf(self.array, self.xp)
+        return alias(self) if self.xp.immutable else leaf(self.array, self.xp)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -207,8 +207,8 @@ class Tensor(OperatorMethods, TensorMethods, InPlaceMethods, ConversionMethods):
         return self
 
     def detach(self) -> Tensor:
-        """The same data (no copy), cut from the graph."""
-        return leaf(self.array, self.xp)
+        """The same data (no copy), cut from the graph (an alias if arrays are immutable: .data)."""
+        return alias(self) if self.xp.immutable else leaf(self.array, self.xp)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._base import Backend
 from ._cupy import CupyBackend
+from ._jax import JaxBackend
 from ._numpy import NumpyBackend
 from ._strict import StrictBackend
 from ._torch import TorchBackend
@@ -27,6 +28,7 @@ LIBRARIES: tuple[tuple[Any, type[Backend]], ...] = (
     (compat.is_cupy_namespace, CupyBackend),
     (compat.is_torch_namespace, TorchBackend),
     (compat.is_array_api_strict_namespace, StrictBackend),
+    (compat.is_jax_namespace, JaxBackend),
 )
 _BY_NAMESPACE: dict[Any, Backend] = {}  # a library's Array API namespace -> its backend object
 

@@ -63,6 +63,14 @@ class Ops:
             return _IN_PLACE[op](array, value)
         return value if op == "=" else _NEW[op](array, value)
 
+    def set_at(self, array: Any, index: Any, value: Any) -> Any:
+        """``array[index] = value``: in place where writeable, else into a copy (a read-only view);
+        a new array where arrays are immutable (JAX). Always rebind: ``a = xp.set_at(a, i, v)``."""
+        if not self.is_writeable(array):
+            array = self.asarray(array, copy=True)
+        array[index] = value
+        return array
+
     # -- products and reductions ----------------------------------------------------------------
     def matmul_2d(self, m: int, k: int, n: int) -> Callable[[Any, Any], Any]:
         """The function computing the product of an (m, k) and a (k, n) array: ``matmul``."""

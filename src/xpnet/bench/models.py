@@ -6,7 +6,8 @@ runs its work to the end before returning: on a GPU it synchronises the
 device, so a timer around one call measures the work, not the launch.
 
 Frameworks: ``"xpnet"`` (NumPy on ``"cpu"``, CuPy on ``"cuda"``), ``"torch"``
-(PyTorch eager on the same device, the peer reference) and, for single ops,
+(PyTorch eager on the same device, the peer reference), ``"jax"`` (xpnet on JAX's
+CPU device, training steps only, when JAX is installed) and, for single ops,
 ``"raw"``: the array library itself (NumPy / CuPy) computing the same forward
 and backward formulas with no graph (xpnet's overflow-free sigmoid included), so
 that xpnet's overhead is the difference.
@@ -24,6 +25,7 @@ from typing import Any
 from .timing import synchronizer
 
 FRAMEWORKS = ("xpnet", "torch")
+JAX = "jax"  # xpnet over jax.numpy on JAX's CPU device: training rows beside xpnet on NumPy
 DEVICES = ("cpu", "cuda")
 OPS = ("add", "mul", "matmul", "relu", "sigmoid", "sum")
 """The one-op graphs timed for autograd overhead (forward + backward on (4, 4) operands)."""
@@ -97,11 +99,19 @@ def inference_flops(sizes: tuple[int, ...], batch: int) -> int:
 
 def check(framework: str, device: str) -> None:
     """Raise RuntimeError saying why ``framework`` cannot run on ``device`` here."""
-    if framework not in (*FRAMEWORKS, "raw"):
-        raise ValueError(f"unknown framework {framework!r}: choose from {(*FRAMEWORKS, 'raw')}")
+    if framework not in (*FRAMEWORKS, JAX, "raw"):
+        raise ValueError(f"unknown framework {framework!r}: choose from {(*FRAMEWORKS, JAX, 'raw')}")
     if device not in DEVICES:
         raise ValueError(f"unknown device {device!r}: choose from {DEVICES}")
-    if framework == "torch":
+    if framework == JAX:
+        try:
+            import jax
+        except ImportError:
+            raise RuntimeError("jax is not installed (pip install jax)") from None
+        if device != "cpu":
+            raise RuntimeError("the bench times xpnet on JAX's CPU device only")
+        jax.config.update("jax_enable_x64", True)  # xpnet's JAX backend needs it (int64 targets)
+    elif framework == "torch":
         try:
             import torch
         except ImportError:
@@ -118,7 +128,7 @@ def check(framework: str, device: str) -> None:
 # --- xpnet -------------------------------------------------------------------------------------
 
 
-def _xpnet_model(spec: ModelSpec, device: str, batch: int, seed: int) -> tuple[Any, Any, Any]:
+def _xpnet_model(spec: ModelSpec, device: Any, batch: int, seed: int) -> tuple[Any, Any, Any]:
     import xpnet as xn
     from xpnet import nn
 
@@ -171,12 +181,14 @@ def make_train_step(framework: str, spec: ModelSpec, device: str = "cpu", batch:
     check(framework, device)
     n = spec.batch if batch is None else batch
     sync = synchronizer(framework, device)
-    if framework == "xpnet":
+    if framework in ("xpnet", JAX):
         from xpnet import nn, optim
 
-        model, x, y = _xpnet_model(spec, device, n, seed)
+        model, x, y = _xpnet_model(spec, _jax_cpu() if framework == JAX else device, n, seed)
         loss_fn: Any = nn.CrossEntropyLoss() if spec.loss == "cross_entropy" else nn.MSELoss()
         opt: Any = optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum)
+        if framework == JAX:  # JAX dispatches asynchronously: wait for the updated parameters
+            sync = _jax_waiter(list(model.parameters()))
     else:
         import torch
 
@@ -192,6 +204,21 @@ def make_train_step(framework: str, spec: ModelSpec, device: str = "cpu", batch:
         sync()
 
     return step
+
+
+def _jax_cpu() -> Any:
+    import jax
+
+    return jax.devices("cpu")[0]
+
+
+def _jax_waiter(params: list[Any]) -> Callable[[], None]:
+    import jax
+
+    def sync() -> None:
+        jax.block_until_ready([p.array for p in params])
+
+    return sync
 
 
 def make_inference(framework: str, spec: ModelSpec, device: str = "cpu", batch: int | None = None,

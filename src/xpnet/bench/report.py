@@ -10,7 +10,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-LIBRARIES = ("xpnet", "numpy", "array-api-compat", "torch", "cupy")
+LIBRARIES = ("xpnet", "numpy", "array-api-compat", "torch", "cupy", "jax")
 
 
 def cpu_model() -> str:
@@ -112,6 +112,12 @@ def format_report(result: dict[str, Any]) -> str:
                  _fmt(r["torch"] and r["torch"]["gflops"])] for r in result["train"]]
         out += _table(["model", "net", "device", "xpnet steps/s", "torch steps/s", "xpnet/torch",
                        "xpnet GFLOP/s", "% of peak", "torch GFLOP/s"], rows, 3)
+        jax_rows = [r for r in result["train"] if r.get("jax") is not None]
+        if jax_rows:
+            out += ["", "The same step, xpnet on JAX's CPU device (jax.numpy) vs on NumPy"]
+            rows = [[r["model"], r["net"], _fmt(r["xpnet"]["steps_per_s"]), _fmt(r["jax"]["steps_per_s"]),
+                     _fmt(r["ratio_jax_vs_numpy"], ".2f", "x")] for r in jax_rows]
+            out += _table(["model", "net", "numpy steps/s", "jax steps/s", "jax/numpy"], rows, 2)
     if result["ops"]:
         out += ["", "One op, forward + backward on 4x4 float32 (microseconds per call); "
                     "overhead = xpnet - raw array library"]

@@ -52,6 +52,11 @@ class Config:
     progress: bool = True
 
 
+def jax_usable(device: str) -> bool:
+    """Whether JAX is installed and ``device`` is the CPU (the jax rows: xpnet on JAX's CPU)."""
+    return device == "cpu" and importlib.util.find_spec("jax") is not None
+
+
 def torch_usable(device: str) -> bool:
     """Whether PyTorch is installed and sees ``device``."""
     if importlib.util.find_spec("torch") is None:
@@ -93,6 +98,8 @@ def _run(config: Config, threads: int | None) -> dict[str, Any]:
     for d, fws in peers.items():
         if "torch" not in fws:
             result["notes"].append(f"PyTorch is not installed or sees no {d} device: no ratios on {d}")
+    if "cpu" in config.devices and config.models and not jax_usable("cpu"):
+        result["notes"].append("JAX is not installed: no jax rows (xpnet on JAX's CPU vs on NumPy)")
     tasks = _plan(config, specs, peers, result)
     ticks = 2 * len(config.devices) + sum(len(t.frameworks) * (1 + config.windows) for t in tasks)
     with tqdm(total=ticks, desc="xpnet bench", unit="window", file=sys.stderr, leave=False,
@@ -126,9 +133,10 @@ def _plan(config: Config, specs: dict[str, models.ModelSpec], peers: dict[str, l
                 tasks.append(Task(f"op {op} {device}", fws,
                                   functools.partial(models.make_op, op=op, device=device),
                                   _op_recorder(result, op, device)))
+        with_jax = [*peers[device], models.JAX] if jax_usable(device) else peers[device]
         for name in config.models:
             spec = specs[name]
-            tasks.append(Task(f"train {name} {device}", peers[device],
+            tasks.append(Task(f"train {name} {device}", with_jax,
                               functools.partial(models.make_train_step, spec=spec, device=device),
                               _train_recorder(result, spec, device)))
         if config.sweep:
@@ -178,12 +186,15 @@ def _train_recorder(result: dict[str, Any], spec: models.ModelSpec, device: str)
     def record(m: dict[str, timing.Measurement]) -> None:
         row: dict[str, Any] = {"model": spec.name, "net": spec.describe(), "device": device,
                                "sizes": list(spec.sizes), "batch": spec.batch, "loss": spec.loss,
-                               "flops_per_step": flops, "torch": None, "ratio_vs_torch": None}
+                               "flops_per_step": flops, "torch": None, "ratio_vs_torch": None,
+                               models.JAX: None, "ratio_jax_vs_numpy": None}
         for fw, v in m.items():
             gflops = v.median * flops / 1e9
             row[fw] = {"steps_per_s": v.median, "gflops": gflops, "peak_percent": None, **v.as_dict()}
         if row["torch"] is not None:
             row["ratio_vs_torch"] = row["xpnet"]["steps_per_s"] / row["torch"]["steps_per_s"]
+        if row[models.JAX] is not None:  # xpnet on JAX's CPU / xpnet on NumPy, same model and batch
+            row["ratio_jax_vs_numpy"] = row[models.JAX]["steps_per_s"] / row["xpnet"]["steps_per_s"]
         result["train"].append(row)
 
     return record
@@ -202,7 +213,7 @@ def _finish(result: dict[str, Any], config: Config) -> None:
     """Fill the shares of the GEMM peak, ``crossover`` and ``targets`` from the measurements."""
     for row in result["train"]:
         peak = result["gemm_peak"][row["device"]]["gflops"]
-        for fw in models.FRAMEWORKS:
+        for fw in (*models.FRAMEWORKS, models.JAX):
             if row[fw] is not None:
                 row[fw]["peak_percent"] = 100 * row[fw]["gflops"] / peak
                 if row[fw]["peak_percent"] > 100:

@@ -85,8 +85,7 @@ def getitem(x: Any, index: Any) -> Tensor:
 
     def backward(g: Any) -> tuple[Any]:
         full = xp.zeros(shape, dtype=dtype, device=dev)
-        full[target] = g if target_shape is None else xp.reshape(g, target_shape)
-        return (full,)
+        return (xp.set_at(full, target, g if target_shape is None else xp.reshape(g, target_shape)),)
 
     return make_result(out, xp, (x,), backward, "getitem", saves=False)
 
