@@ -112,6 +112,21 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
         lambda t: lambda a: _tf(t).cross_entropy(a, t.softmax(a.detach() * 0.5, 1)), [((5, 4), "any")]),
     "nll_loss": (lambda a: F.nll_loss(xn.log_softmax(a, 1), _classes(a)),
                  lambda t: lambda a: _tf(t).nll_loss(t.log_softmax(a, 1), _classes(a)), [((5, 4), "any")]),
+    "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
+    "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
+    "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
+    "sinh": (xn.sinh, lambda t: t.sinh, [((3, 4), "any")]),
+    "cosh": (xn.cosh, lambda t: t.cosh, [((3, 4), "any")]),
+    "asinh": (xn.asinh, lambda t: t.asinh, [((3, 4), "any")]),
+    "acosh": (xn.acosh, lambda t: t.acosh, [((3, 4), "gt1")]),
+    "atanh": (xn.atanh, lambda t: t.atanh, [((3, 4), "unit")]),
+    "exp2": (xn.exp2, lambda t: t.exp2, [((3, 4), "any")]),
+    "erf": (xn.erf, lambda t: t.erf, [((3, 4), "any")]),
+    "erfc": (xn.erfc, lambda t: t.erfc, [((3, 4), "any")]),
+    "erfinv": (xn.erfinv, lambda t: t.erfinv, [((3, 4), "unit")]),
+    "logit": (xn.logit, lambda t: t.logit, [((3, 4), "prob")]),
+    "atan2": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((3, 4), "any")]),
+    "atan2 broadcast": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((4,), "pos")]),
     "mse_loss": (F.mse_loss, lambda t: _tf(t).mse_loss, [((5, 2), "any"), ((5, 2), "any")]),
     "mse_loss sum": (lambda x, y: F.mse_loss(x, y, reduction="sum"),
                      lambda t: lambda x, y: _tf(t).mse_loss(x, y, reduction="sum"),
@@ -146,7 +161,15 @@ def _values(name: str, specs: list[tuple[tuple[int, ...], str]]) -> list[np.ndar
     out = []
     for shape, kind in specs:
         v = rng.standard_normal(shape)
-        out.append(0.5 + np.abs(v) if kind == "pos" else v)
+        if kind == "pos":
+            v = 0.5 + np.abs(v)
+        elif kind == "unit":  # inside (-1, 1), away from the ends
+            v = np.tanh(v) * 0.9
+        elif kind == "prob":  # inside (0, 1), away from the ends
+            v = 0.05 + 0.9 / (1 + np.exp(-v))
+        elif kind == "gt1":
+            v = 1.2 + np.abs(v)
+        out.append(v)
     return out
 
 
@@ -182,7 +205,8 @@ def test_second_derivatives_match_torch(xp, torch, name):
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
-                                  "rdiv scalar", "sin", "tan", "log1p"])
+                                  "rdiv scalar", "sin", "tan", "log1p",
+                                  "asin", "atanh", "erf", "erfinv"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)

@@ -61,6 +61,8 @@ class TensorBackend(_backend.Backend):
     tanh = staticmethod(F.tanh)
     sin = staticmethod(F.sin)
     cos = staticmethod(F.cos)
+    sinh = staticmethod(F.sinh)
+    cosh = staticmethod(F.cosh)
     abs = staticmethod(F.abs)
     maximum = staticmethod(F.maximum)
     minimum = staticmethod(F.minimum)

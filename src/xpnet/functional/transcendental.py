@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._double_backward import double_backward_ready
 from ._core import Tensor, make_result, needs_grad, node, unbroadcast
 from ._promote import floating_array as floating
 from ._special import erf as _erf
@@ -279,3 +280,10 @@ def atan2(input: Any, other: Any) -> Tensor:
 # NumPy's and torch's other spellings.
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+# These rules read only xp, the operands and the output (the derivative formulas are
+# functions of their arguments only): they run on Tensors too (see xpnet._double_backward).
+# logit(eps=...) is not declared: its derivative closes over the clamp bounds (refused).
+double_backward_ready(asin, acos, atan, sinh, cosh, asinh, acosh, atanh, exp2, erf, erfc, erfinv,
+                      logit, atan2)
