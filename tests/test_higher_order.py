@@ -112,6 +112,31 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
         lambda t: lambda a: _tf(t).cross_entropy(a, t.softmax(a.detach() * 0.5, 1)), [((5, 4), "any")]),
     "nll_loss": (lambda a: F.nll_loss(xn.log_softmax(a, 1), _classes(a)),
                  lambda t: lambda a: _tf(t).nll_loss(t.log_softmax(a, 1), _classes(a)), [((5, 4), "any")]),
+    "getitem column": _same(lambda a: a[:, 0:1] * a[:, 1:2], [((5, 3), "any")]),
+    "getitem column exp": _same(lambda a: a[:, 0:1].exp() * a[:, 1:2], [((5, 3), "any")]),
+    "cat tanh": (lambda a: xn.cat([a[:, :1], a.tanh()], 1),
+                 lambda t: lambda a: t.cat([a[:, :1], a.tanh()], 1), [((3, 2), "any")]),
+    "getitem int": _same(lambda a: a[1] * a[:, 2].sum(), [((3, 4), "any")]),
+    "getitem step none": _same(lambda a: a[None, ::2, 1] ** 2, [((5, 3), "any")]),
+    "getitem ellipsis": _same(lambda a: a[..., 1] * a[0, ...], [((3, 3), "any")]),
+    "getitem mask": _same(lambda a: a[a > 0] ** 3, [((3, 4), "any")]),
+    "getitem rows": _same(lambda a: a[[2, 0, 2]] ** 2, [((3, 4), "any")]),
+    "getitem rows cols": _same(lambda a: a[[0, 1, 1], [3, 0, 0]] ** 2, [((3, 4), "any")]),
+    "getitem rows then slice": _same(lambda a: a[[1, 1], 1:] ** 2, [((3, 4), "any")]),
+    "cat": (lambda a, b: xn.cat([a * b, a], 1) ** 2, lambda t: lambda a, b: t.cat([a * b, a], 1) ** 2,
+            [((3, 2), "any"), ((3, 2), "any")]),
+    "stack": (lambda a, b: xn.stack([a, b * a], 0) ** 2,
+              lambda t: lambda a, b: t.stack([a, b * a], 0) ** 2, [((3, 2), "any"), ((3, 2), "any")]),
+    "split": _same(lambda a: a.split(2, 1)[0] * a.split(2, 1)[1][:, :1], [((3, 4), "any")]),
+    "unbind": (lambda a: xn.unbind(a, 1)[0] * xn.unbind(a, 1)[2],
+               lambda t: lambda a: t.unbind(a, 1)[0] * t.unbind(a, 1)[2], [((3, 4), "any")]),
+    "repeat": _same(lambda a: a.repeat(2, 3) ** 2, [((3, 2), "any")]),
+    "flip": (lambda a: xn.flip(a, (1,)) * a, lambda t: lambda a: t.flip(a, (1,)) * a, [((3, 4), "any")]),
+    "gather": (lambda a: xn.gather(a, 1, _idx(a, [[0, 2], [1, 1], [3, 0]])) ** 2,
+               lambda t: lambda a: t.gather(a, 1, _idx(a, [[0, 2], [1, 1], [3, 0]])) ** 2,
+               [((3, 4), "any")]),
+    "index_select": (lambda a: xn.index_select(a, 1, _idx(a, [3, 0, 3])) ** 2,
+                     lambda t: lambda a: t.index_select(a, 1, _idx(a, [3, 0, 3])) ** 2, [((3, 4), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -140,6 +165,15 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
 def _classes(a: Any) -> Any:
     """Class indices 0..3 for the rows of ``a``, in ``a``'s library and device (int64)."""
     rows = [k % 4 for k in range(a.shape[0])]
+    if isinstance(a, xn.Tensor):
+        return xn.tensor(rows, dtype=xn.int64, device=a.device)
+    import torch
+
+    return torch.tensor(rows)
+
+
+def _idx(a: Any, rows: list[Any]) -> Any:
+    """``rows`` as an int64 index tensor of ``a``'s kind and device."""
     if isinstance(a, xn.Tensor):
         return xn.tensor(rows, dtype=xn.int64, device=a.device)
     import torch
@@ -206,7 +240,7 @@ def test_second_derivatives_match_torch(xp, torch, name):
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
                                   "rdiv scalar", "sin", "tan", "log1p",
-                                  "asin", "atanh", "erf", "erfinv"])
+                                  "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)

@@ -19,8 +19,9 @@ from typing import Any
 
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
-from ..functional import activation, dims, fused, loss, shape, statistics
+from ..functional import activation, dims, fused, gathering, joining, loss, shape, statistics
 from ..tensor import CONSTANT, Tensor
+from . import index_adjoints
 from .higher_order import Rule, lift_with, through, unsupported
 from .tensor_namespace import tensor_namespace
 
@@ -28,6 +29,10 @@ from .tensor_namespace import tensor_namespace
 # and their output.
 double_backward_ready(shape.reshape, shape.permute_dims, dims.expand, activation.softmax,
                       activation.log_softmax)
+# Integer-array indexing (x[rows], x[rows, cols]) scatter-adds G by constant positions
+# (xp.scatter_add: a Tensor op on the Tensor namespace), as gather and index_select do;
+# repeat and flip read only shapes and axes.
+double_backward_ready(shape._take, dims.repeat, dims.flip, gathering.gather, gathering.index_select)
 
 # The activations whose derivative the generic formulas give from the output (Ops.activation).
 _FROM_FORMULA = ("relu", "sigmoid", "tanh")
@@ -103,6 +108,34 @@ def _class_loss_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return lift_with(node, **given)
 
 
+def _getitem_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """x[index] (basic indices, masks): G written into zeros at the index, as a Tensor op
+    (``put_zeros``, whose own gradient reads H[index] again)."""
+    shape, target, target_shape = captured["shape"], captured["target"], captured["target_shape"]
+    return lambda g: (index_adjoints.put_zeros(g, shape, target, target_shape),)
+
+
+def _narrow_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """narrow (and split, chunk, unbind): G written into zeros at the slice it came from."""
+    axis, start, length = captured["axis"], captured["start"], captured["length"]
+    index = (slice(None),) * axis + (slice(start, start + length), Ellipsis)
+    shape = tuple(captured["shape"])
+    return lambda g: (index_adjoints.put_zeros(g, shape, index, None),)
+
+
+def _cat_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """cat (and stack, hstack, vstack): its own rule, which cuts G into the inputs' pieces
+    (``g[lo:hi]``, getitem on Tensors); ``parts`` are the node's inputs (read only for
+    requires_grad), ``bounds`` ints. Inputs of different dtypes (a cast per piece): refused."""
+    if len(set(captured["dtypes"])) > 1:
+        raise unsupported(node, "its inputs have different dtypes")
+    return lift_with(node, parts=captured["parts"], bounds=captured["bounds"],
+                     dtypes=[node.dtype] * len(captured["dtypes"]))  # Tensor.dtype: no cast
+
+
+double_backward_by(shape.getitem, _getitem_rule)
+double_backward_by(dims.narrow, _narrow_rule)
+double_backward_by(joining.cat, _cat_rule)
 double_backward_by(activation._activation, _activation_rule)
 double_backward_by(loss.cross_entropy, _class_loss_rule)
 double_backward_by(loss.nll_loss, _class_loss_rule)
