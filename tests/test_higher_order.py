@@ -137,6 +137,32 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
                [((3, 4), "any")]),
     "index_select": (lambda a: xn.index_select(a, 1, _idx(a, [3, 0, 3])) ** 2,
                      lambda t: lambda a: t.index_select(a, 1, _idx(a, [3, 0, 3])) ** 2, [((3, 4), "any")]),
+    "gelu": (F.gelu, lambda t: _tf(t).gelu, [((3, 4), "any")]),
+    "gelu tanh": (lambda a: F.gelu(a, approximate="tanh"),
+                  lambda t: lambda a: _tf(t).gelu(a, approximate="tanh"), [((3, 4), "any")]),
+    "leaky_relu": (F.leaky_relu, lambda t: _tf(t).leaky_relu, [((3, 4), "any")]),
+    "leaky_relu negative slope": (lambda a: F.leaky_relu(a * a * a, -0.3),
+                                  lambda t: lambda a: _tf(t).leaky_relu(a * a * a, -0.3), [((3, 4), "any")]),
+    "linear+leaky_relu": (lambda x, w, b: F.linear(x, w, b, activation="leaky_relu", negative_slope=0.2),
+                          lambda t: lambda x, w, b: _tf(t).leaky_relu(_tf(t).linear(x, w, b), 0.2),
+                          [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "linear+leaky_relu 3-d": (lambda x, w: F.linear(x, w, None, activation="leaky_relu"),
+                              lambda t: lambda x, w: _tf(t).leaky_relu(_tf(t).linear(x, w)),
+                              [((2, 5, 3), "any"), ((4, 3), "any")]),
+    "linear+gelu_tanh": (lambda x, w, b: F.linear(x, w, b, activation="gelu_tanh"),
+                         lambda t: lambda x, w, b: _tf(t).gelu(_tf(t).linear(x, w, b), approximate="tanh"),
+                         [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "elu": (lambda a: F.elu(a, 0.7), lambda t: lambda a: _tf(t).elu(a, 0.7), [((3, 4), "any")]),
+    "selu": (F.selu, lambda t: _tf(t).selu, [((3, 4), "any")]),
+    "silu": (F.silu, lambda t: _tf(t).silu, [((3, 4), "any")]),
+    "mish": (F.mish, lambda t: _tf(t).mish, [((3, 4), "any")]),
+    "softsign": (F.softsign, lambda t: _tf(t).softsign, [((3, 4), "any")]),
+    "hardtanh": (lambda a: F.hardtanh(a * 2, -1.5, 1.0) * a,
+                 lambda t: lambda a: _tf(t).hardtanh(a * 2, -1.5, 1.0) * a, [((3, 4), "any")]),
+    "relu6": (lambda a: F.relu6(a * 4) * a, lambda t: lambda a: _tf(t).relu6(a * 4) * a, [((3, 4), "any")]),
+    "prelu": (F.prelu, lambda t: _tf(t).prelu, [((2, 3, 4), "any"), ((3,), "any")]),
+    "prelu shared": (lambda x, w: F.prelu(x * x * x, w), lambda t: lambda x, w: _tf(t).prelu(x * x * x, w),
+                     [((3, 4), "any"), ((1,), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -240,7 +266,8 @@ def test_second_derivatives_match_torch(xp, torch, name):
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
                                   "rdiv scalar", "sin", "tan", "log1p",
-                                  "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh"])
+                                  "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh",
+                                  "gelu", "gelu tanh", "elu", "silu", "mish", "softsign"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)
@@ -297,10 +324,9 @@ def test_unconverted_op_refuses_and_changes_no_grad(xp):
     assert x.grad is not None and not x.grad.requires_grad
 
 
-def test_leaky_relu_refuses_under_create_graph(xp):
+def test_unconverted_activation_refuses_under_create_graph(xp):
     x = xp.tensor([1.0, -2.0], "float64", requires_grad=True)
-    w = xp.tensor([[0.5, 0.1], [0.2, -0.3]], "float64", requires_grad=True)
-    for out in (F.leaky_relu(x), F.linear(x, w, None, activation="leaky_relu")):
+    for out in (F.softplus(x), xn.logit(xn.sigmoid(x), eps=1e-6)):
         with pytest.raises(NotImplementedError, match="is not supported yet"):
             xn.autograd.grad(out.sum(), [x], create_graph=True)
 

@@ -15,12 +15,14 @@ Also declared here (to keep this branch's edits out of those files): the rules o
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from .. import _backend
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
 from ..functional import activation, dims, fused, gathering, joining, loss, shape, statistics
-from ..tensor import CONSTANT, Tensor
+from ..tensor import CONSTANT, Tensor, make_result
 from . import index_adjoints
 from .higher_order import Rule, lift_with, through, unsupported
 from .tensor_namespace import tensor_namespace
@@ -34,31 +36,60 @@ double_backward_ready(shape.reshape, shape.permute_dims, dims.expand, activation
 # repeat and flip read only shapes and axes.
 double_backward_ready(shape._take, dims.repeat, dims.flip, gathering.gather, gathering.index_select)
 
-# The activations whose derivative the generic formulas give from the output (Ops.activation).
-_FROM_FORMULA = ("relu", "sigmoid", "tanh")
+# The activations whose derivative the generic formulas give on Tensors (Ops.activation), by
+# node name (a gelu node of _activation is GELU's tanh form).
+_FROM_FORMULA = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "gelu": "gelu_tanh",
+                 "gelu_tanh": "gelu_tanh"}
+
+
+def _constant(like: Tensor, array: Any) -> Tensor:
+    return make_result(array, like.xp, (), None, "")
+
+
+def _slopes(node: Tensor, act_grad: Any, shape: tuple[int, ...]) -> Tensor:
+    """LeakyReLU's derivative act'(z) (1 where z > 0, else the slope) from the node's own
+    ``act_grad`` (whatever backend made it), as a constant: it is piecewise constant, so
+    ``leaky_relu(z) = z act'(z)`` and the second derivative is 0 almost everywhere."""
+    xp = node.xp
+    ones = xp.ones(shape, dtype=node.array.dtype, device=_backend.device(node.array))
+    return _constant(node, xp.reshape(act_grad(ones), tuple(node.shape)))
 
 
 def _activation_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
-    """relu, sigmoid, tanh: ``G act'(x)`` with ``act'`` from ``T.activation`` (the formulas of
-    :mod:`xpnet._backend._ops`), on the input Tensor."""
-    if node._op not in _FROM_FORMULA:
-        raise unsupported(node, "only relu, sigmoid and tanh are converted")
+    """relu, sigmoid, tanh, gelu (tanh form): ``G act'(x)`` with ``act'`` from ``T.activation``
+    (the formulas of :mod:`xpnet._backend._ops`), on the input Tensor; leaky_relu: ``G act'(x)``
+    with its piecewise-constant ``act'`` a constant (see :func:`_slopes`)."""
     (x,) = node._parents
-    _, act_grad = tensor_namespace(x.xp).activation(x, node._op)
+    if node._op == "leaky_relu":
+        slopes = _slopes(node, captured["act_grad"], tuple(node.shape))
+        return lambda g: (g * slopes,)
+    if node._op not in _FROM_FORMULA:
+        raise unsupported(node, "only relu, leaky_relu, sigmoid, tanh and gelu are converted")
+    _, act_grad = tensor_namespace(x.xp).activation(x, _FROM_FORMULA[node._op])
     return lambda g: (act_grad(g),)
 
 
 def _linear_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
-    """linear and linear+<activation>: differentiate ``act(x @ W^T + b)`` built of primitives."""
+    """linear and linear+<activation>: differentiate ``act(x @ W^T + b)`` built of primitives
+    (LeakyReLU as ``z act'(z)``, its ``act'`` a constant: see :func:`_slopes`)."""
     name = node._op.partition("+")[2] or None  # the node is named linear or linear+<activation>
-    if name is not None and name not in _FROM_FORMULA:
-        raise unsupported(node, "of the fused activations only relu, sigmoid and tanh are converted")
+    slopes = None
+    if name == "leaky_relu":
+        rows = math.prod(node.shape[:-1]) if node.ndim else 1
+        slopes = _slopes(node, captured["act_grad"], (rows, node.shape[-1]))
+    elif name is not None and name not in _FROM_FORMULA:
+        raise unsupported(node, "of the fused activations only relu, leaky_relu, sigmoid, tanh and "
+                                "gelu_tanh are converted")
 
     def composite(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
         z = F.matmul(x, F.matrix_transpose(weight))
         if bias is not CONSTANT:
             z = z + bias
-        return z if name is None else getattr(activation, name)(z)
+        if name is None:
+            return z
+        if slopes is not None:
+            return z * slopes
+        return tensor_namespace(z.xp).activation(z, _FROM_FORMULA[name])[0]
 
     return through(composite, node)
 
