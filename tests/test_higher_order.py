@@ -163,6 +163,25 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "prelu": (F.prelu, lambda t: _tf(t).prelu, [((2, 3, 4), "any"), ((3,), "any")]),
     "prelu shared": (lambda x, w: F.prelu(x * x * x, w), lambda t: lambda x, w: _tf(t).prelu(x * x * x, w),
                      [((3, 4), "any"), ((1,), "any")]),
+    "clamp numbers": _same(lambda a: a.clamp(-0.5, 0.8) * a, [((3, 4), "any")]),
+    "clamp min": _same(lambda a: a.clamp(min=-0.2) ** 2, [((3, 4), "any")]),
+    "clamp tensors": (lambda a, lo, hi: xn.clamp(a * a, lo, hi) * a,
+                      lambda t: lambda a, lo, hi: t.clamp(a * a, lo, hi) * a,
+                      [((3, 4), "any"), ((4,), "any"), ((3, 1), "pos")]),
+    "amax": (lambda a: xn.max(a, (1,)) * a.sum(1), lambda t: lambda a: t.amax(a, 1) * a.sum(1),
+             [((3, 4), "any")]),
+    "amin tuple": (lambda a: xn.min(a, (0, 2)) ** 3, lambda t: lambda a: t.amin(a, (0, 2)) ** 3,
+                   [((3, 4, 2), "any")]),
+    "max all": _same(lambda a: a.max() * a, [((3, 4), "any")]),
+    "max dim": _same(lambda a: a.max(1).values ** 3, [((3, 4), "any")]),
+    "min dim keepdim": _same(lambda a: a.min(0, keepdim=True)[0] * a, [((3, 4), "any")]),
+    "logsumexp": _same(lambda a: a.logsumexp(1), [((3, 4), "any")]),
+    "logsumexp keepdim": _same(lambda a: a.logsumexp((0, 1), keepdim=True) * a, [((3, 4), "any")]),
+    "var": _same(lambda a: a.var(), [((3, 4), "any")]),
+    "var dim": _same(lambda a: a.var(1, keepdim=True) * a, [((3, 4), "any")]),
+    "var correction 0": _same(lambda a: a.var(0, correction=0), [((3, 4), "any")]),
+    "std": _same(lambda a: a.std(), [((3, 4), "any")]),
+    "std dim": _same(lambda a: a.std(1) ** 3, [((3, 4), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -267,7 +286,8 @@ def test_second_derivatives_match_torch(xp, torch, name):
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
                                   "rdiv scalar", "sin", "tan", "log1p",
                                   "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh",
-                                  "gelu", "gelu tanh", "elu", "silu", "mish", "softsign"])
+                                  "gelu", "gelu tanh", "elu", "silu", "mish", "softsign", "logsumexp",
+                                  "std dim"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)

@@ -1,0 +1,74 @@
+"""Double backward of reductions whose rule keeps derived values: amax/amin, logsumexp, var, std.
+
+* amax, amin (and max/min over several axes): G is routed by the constant weights
+  ``hit / count`` (ties share it, as the first-order rule); their derivative in x is 0
+  almost everywhere, so the rule is linear in G with constant coefficients.
+* max, min along one dim (values, indices): the rule reads only G, the axis and integer
+  positions: declared as it is.
+* logsumexp: its own rule, ``G exp(x - out)``, with ``out`` the node reshaped (keepdim).
+* var: differentiate ``sum((x - mean(x))**2) / (N - correction)``; std: its square root
+  (refused where a std is 0, where the second derivative is undefined).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import functional as F
+from .._double_backward import double_backward_by, double_backward_ready
+from ..functional import reduction, statistics
+from ..tensor import Tensor, make_result
+from .higher_order import Rule, lift_with, through, unsupported
+
+double_backward_ready(reduction._values_indices)
+
+
+def _amax_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """amax/amin: ``dL/dx = w * G`` (G with the reduced axes kept), ``w = hit / count`` constant."""
+    (x,) = node._parents
+    xp, axis, out = node.xp, captured["axis"], captured["out"]
+    hit = xp.astype(x.array == out, x.array.dtype)
+    weights = make_result(hit / xp.sum(hit, axis=axis, keepdims=True), xp, (), None, "")
+    kept = tuple(captured["kept"])
+    return lambda g: (weights * F.reshape(g, kept),)
+
+
+def _logsumexp_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """logsumexp: its own rule with ``out`` (kept axes) the node reshaped."""
+    return lift_with(node, out=F.reshape(node, tuple(captured["out"].shape)))
+
+
+def _var_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """var: differentiate ``sum((x - mean(x))**2, dim) / (N - correction)``."""
+    dim, denominator = captured["dim"], captured["denominator"]
+    if not denominator:
+        raise unsupported(node, "N - correction is 0")
+    shape = tuple(node.shape)
+
+    def composite(x: Tensor) -> Tensor:
+        centered = x - F.mean(x, dim, True)
+        return F.reshape(F.sum(centered * centered, dim, True) / denominator, shape)
+
+    return through(composite, node)
+
+
+def _std_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """std: differentiate ``sqrt(var)``; refused where a std is 0 (or N - correction is 0)."""
+    dim, denominator = captured["dim"], captured["denominator"]
+    xp = node.xp
+    if not denominator or bool(xp.any(node.array == 0)):
+        raise unsupported(node, "a standard deviation is 0, where its second derivative is undefined")
+    shape = tuple(node.shape)
+
+    def composite(x: Tensor) -> Tensor:
+        centered = x - F.mean(x, dim, True)
+        return F.reshape(F.sqrt(F.sum(centered * centered, dim, True) / denominator), shape)
+
+    return through(composite, node)
+
+
+double_backward_by(reduction._amax, _amax_rule)
+double_backward_by(statistics.logsumexp, _logsumexp_rule)
+double_backward_by(statistics.var, _var_rule)
+double_backward_by(statistics.std, _std_rule)
+
