@@ -182,6 +182,31 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "var correction 0": _same(lambda a: a.var(0, correction=0), [((3, 4), "any")]),
     "std": _same(lambda a: a.std(), [((3, 4), "any")]),
     "std dim": _same(lambda a: a.std(1) ** 3, [((3, 4), "any")]),
+    "binary_cross_entropy": (lambda p: F.binary_cross_entropy(p, 1 - p.detach() * 0.7),
+                             lambda t: lambda p: _tf(t).binary_cross_entropy(p, 1 - p.detach() * 0.7),
+                             [((3, 4), "prob")]),
+    "binary_cross_entropy sum": (
+        lambda p: F.binary_cross_entropy(p, p.detach() * 0.5, reduction="sum"),
+        lambda t: lambda p: _tf(t).binary_cross_entropy(p, p.detach() * 0.5, reduction="sum"),
+        [((3, 4), "prob")]),
+    "bce_with_logits": (F.binary_cross_entropy_with_logits, lambda t: _tf(t).binary_cross_entropy_with_logits,
+                        [((3, 4), "any"), ((3, 4), "prob")]),
+    "bce_with_logits none": (
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="none"),
+        lambda t: lambda x, y: _tf(t).binary_cross_entropy_with_logits(x, y, reduction="none"),
+        [((3, 4), "any"), ((3, 4), "prob")]),
+    "smooth_l1_loss": (lambda x, y: F.smooth_l1_loss(x, y, beta=0.8),
+                       lambda t: lambda x, y: _tf(t).smooth_l1_loss(x, y, beta=0.8),
+                       [((4, 5), "any"), ((4, 5), "any")]),
+    "smooth_l1_loss sum beta 0": (
+        lambda x, y: F.smooth_l1_loss(x * x, y, reduction="sum", beta=0.0),
+        lambda t: lambda x, y: _tf(t).smooth_l1_loss(x * x, y, reduction="sum", beta=0.0),
+        [((4, 5), "any"), ((4, 5), "any")]),
+    "huber_loss": (lambda x, y: F.huber_loss(x, y, delta=0.7),
+                   lambda t: lambda x, y: _tf(t).huber_loss(x, y, delta=0.7),
+                   [((4, 5), "any"), ((4, 5), "any")]),
+    "l1_loss": (lambda x, y: F.l1_loss(x * x, y), lambda t: lambda x, y: _tf(t).l1_loss(x * x, y),
+                [((4, 5), "any"), ((4, 5), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -287,7 +312,7 @@ def test_second_derivatives_match_torch(xp, torch, name):
                                   "rdiv scalar", "sin", "tan", "log1p",
                                   "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh",
                                   "gelu", "gelu tanh", "elu", "silu", "mish", "softsign", "logsumexp",
-                                  "std dim"])
+                                  "std dim", "binary_cross_entropy", "bce_with_logits"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)

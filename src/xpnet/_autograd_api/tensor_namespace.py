@@ -78,6 +78,11 @@ class TensorBackend(_backend.Backend):
         return F.where(condition, x1, x2)
 
     @staticmethod
+    def sign(x: Tensor) -> Tensor:
+        """-1, 0 or 1 by the sign of ``x``: a constant (its derivative is 0 almost everywhere)."""
+        return make_result(x.xp.sign(x.array), x.xp, (), None, "")
+
+    @staticmethod
     def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
         """Zeros of ``x``'s shape: a constant (no graph)."""
         return make_result(x.xp.zeros_like(x.array, dtype=dtype, device=device), x.xp, (), None, "")
