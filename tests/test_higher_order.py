@@ -207,6 +207,21 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
                    [((4, 5), "any"), ((4, 5), "any")]),
     "l1_loss": (lambda x, y: F.l1_loss(x * x, y), lambda t: lambda x, y: _tf(t).l1_loss(x * x, y),
                 [((4, 5), "any"), ((4, 5), "any")]),
+    "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b),
+                   lambda t: lambda x, w, b: _tf(t).layer_norm(x, (4,), w, b),
+                   [((3, 4), "any"), ((4,), "any"), ((4,), "any")]),
+    # torch's own layer_norm has a wrong 4th derivative (finite differences of its 3rd give 0,
+    # it gives -2.7...): the higher orders are checked against the formula in torch primitives.
+    "layer_norm vs formula": (lambda x, w, b: F.layer_norm(x, (4,), w, b),
+                              lambda t: lambda x, w, b: (x - x.mean(-1, keepdim=True)) * t.rsqrt(
+                                  x.var(-1, correction=0, keepdim=True) + 1e-5) * w + b,
+                              [((3, 4), "any"), ((4,), "any"), ((4,), "any")]),
+    "layer_norm 2 axes no affine": (lambda x: F.layer_norm(x, (3, 2), eps=0.1),
+                                    lambda t: lambda x: _tf(t).layer_norm(x, (3, 2), eps=0.1),
+                                    [((2, 3, 2), "any")]),
+    "layer_norm weight only": (lambda x, w: F.layer_norm(x * x, (4,), w),
+                               lambda t: lambda x, w: _tf(t).layer_norm(x * x, (4,), w),
+                               [((3, 4), "any"), ((4,), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -312,7 +327,8 @@ def test_second_derivatives_match_torch(xp, torch, name):
                                   "rdiv scalar", "sin", "tan", "log1p",
                                   "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh",
                                   "gelu", "gelu tanh", "elu", "silu", "mish", "softsign", "logsumexp",
-                                  "std dim", "binary_cross_entropy", "bce_with_logits"])
+                                  "std dim", "binary_cross_entropy", "bce_with_logits",
+                                  "layer_norm vs formula"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)

@@ -8,6 +8,9 @@
 * logsumexp: its own rule, ``G exp(x - out)``, with ``out`` the node reshaped (keepdim).
 * var: differentiate ``sum((x - mean(x))**2) / (N - correction)``; std: its square root
   (refused where a std is 0, where the second derivative is undefined).
+* layer_norm: differentiate ``(x - mean) / sqrt(var + eps) * w + b``; the node keeps no eps,
+  so ``var + eps`` is written ``var(x) + (1 / rstd**2 - var(x0))``: at the point x0 of the
+  node the same number (to rounding), with the same derivatives in x.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from typing import Any
 
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
-from ..functional import reduction, statistics
-from ..tensor import Tensor, make_result
+from ..functional import normalization, reduction, statistics
+from ..tensor import CONSTANT, Tensor, make_result
 from .higher_order import Rule, lift_with, through, unsupported
 
 double_backward_ready(reduction._values_indices)
@@ -67,6 +70,25 @@ def _std_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return through(composite, node)
 
 
+def _layer_norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """layer_norm: differentiate its forward (see the module docstring for eps)."""
+    x = node._parents[0]
+    xp, axes, rstd = node.xp, captured["axes"], captured["rstd"]
+    centred = x.array - xp.mean(x.array, axis=axes, keepdims=True)
+    eps = make_result(1 / (rstd * rstd) - xp.mean(centred * centred, axis=axes, keepdims=True),
+                      xp, (), None, "")
+
+    def composite(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        c = x - F.mean(x, axes, True)
+        out = c * F.rsqrt(F.mean(c * c, axes, True) + eps)
+        if w is not CONSTANT:
+            out = out * w
+        return out if b is CONSTANT else out + b
+
+    return through(composite, node)
+
+
+double_backward_by(normalization.layer_norm, _layer_norm_rule)
 double_backward_by(reduction._amax, _amax_rule)
 double_backward_by(statistics.logsumexp, _logsumexp_rule)
 double_backward_by(statistics.var, _var_rule)
