@@ -21,7 +21,7 @@ from typing import Any
 from .. import _backend
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
-from ..functional import activation, dims, fused, gathering, joining, loss, shape, statistics
+from ..functional import activation, dims, fused, gathering, indexing_more, joining, loss, shape, statistics
 from ..tensor import CONSTANT, Tensor, make_result
 from . import index_adjoints
 from .higher_order import Rule, lift_with, through, unsupported
@@ -32,9 +32,11 @@ from .tensor_namespace import tensor_namespace
 double_backward_ready(shape.reshape, shape.permute_dims, dims.expand, activation.softmax,
                       activation.log_softmax)
 # Integer-array indexing (x[rows], x[rows, cols]) scatter-adds G by constant positions
-# (xp.scatter_add: a Tensor op on the Tensor namespace), as gather and index_select do;
+# (xp.scatter_add: a Tensor op on the Tensor namespace), as gather, index_select, scatter,
+# scatter_add and index_add do (xp.take: its adjoint);
 # repeat and flip read only shapes and axes.
-double_backward_ready(shape._take, dims.repeat, dims.flip, gathering.gather, gathering.index_select)
+double_backward_ready(shape._take, dims.repeat, dims.flip, gathering.gather, gathering.index_select,
+                      gathering._write, indexing_more._node)
 
 # The activations whose derivative the generic formulas give on Tensors (Ops.activation), by
 # node name (a gelu node of _activation is GELU's tanh form).
