@@ -236,6 +236,19 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
                 [((2, 4), "any"), ((2, 2), "any")]),
     "masked_select": (lambda a: xn.masked_select(a, a > 0) ** 3,
                       lambda t: lambda a: t.masked_select(a, a > 0) ** 3, [((3, 4), "any")]),
+    "sort": (lambda a: xn.sort(a * a * a, 1).values * a,
+             lambda t: lambda a: t.sort(a * a * a, 1).values * a, [((3, 4), "any")]),
+    "topk": (lambda a: xn.topk(a, 2, 0).values ** 3, lambda t: lambda a: t.topk(a, 2, 0).values ** 3,
+             [((3, 4), "any")]),
+    "cast": _same(lambda a: (a.float().double() * a) ** 2, [((3, 4), "any")]),
+    "cumsum": (lambda a: xn.cumsum(a * a, 1) * a, lambda t: lambda a: t.cumsum(a * a, 1) * a,
+               [((3, 4), "any")]),
+    "embedding": (lambda w: F.embedding(_idx(w, [[0, 2], [2, 1]]), w) ** 3,
+                  lambda t: lambda w: _tf(t).embedding(_idx(w, [[0, 2], [2, 1]]), w) ** 3, [((3, 4), "any")]),
+    "embedding padding": (
+        lambda w: F.embedding(_idx(w, [[0, 2], [2, 1]]), w, padding_idx=2) ** 3,
+        lambda t: lambda w: _tf(t).embedding(_idx(w, [[0, 2], [2, 1]]), w, padding_idx=2) ** 3,
+        [((3, 4), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -452,3 +465,19 @@ def test_create_graph_records_even_under_no_grad_as_torch(xp, torch):
         assert g.requires_grad
         (h,) = lib.autograd.grad(g.sum(), x)
         assert h.tolist() == [6.0, 12.0]
+
+
+def test_dropout_second_derivatives_match_torch_with_the_same_mask(xp, torch):
+    values = np.random.default_rng(3).standard_normal((4, 5)) + 3.0  # nonzero: the mask is out / x
+    x = xp.tensor(values, "float64", requires_grad=True)
+    out = F.dropout(x * x, 0.4)
+    mask = xp.numpy(out.detach()) / values ** 2
+    assert 0 < np.count_nonzero(mask) < mask.size
+    (g,) = xn.autograd.grad((out * out).sum(), [x], create_graph=True)
+    (h,) = xn.autograd.grad((g * g).sum(), [x])
+    xt = torch.tensor(values, requires_grad=True)
+    ot = xt * xt * torch.tensor(mask)
+    (gt,) = torch.autograd.grad((ot * ot).sum(), [xt], create_graph=True)
+    (ht,) = torch.autograd.grad((gt * gt).sum(), [xt])
+    np.testing.assert_allclose(xp.numpy(g), gt.detach().numpy(), rtol=RTOL)
+    np.testing.assert_allclose(xp.numpy(h), ht.numpy(), rtol=RTOL)

@@ -122,6 +122,12 @@ class TensorBackend(_backend.Backend):
         return F.matrix_transpose(x)
 
     @staticmethod
+    def cumulative_sum(x: Tensor, /, *, axis: int | None = None) -> Tensor:
+        if axis is None:
+            raise NotImplementedError("cumulative_sum without an axis is not available on Tensors")
+        return F.cumsum(x, axis)
+
+    @staticmethod
     def flip(x: Tensor, /, *, axis: Any = None) -> Tensor:
         return F.flip(x, tuple(range(x.ndim)) if axis is None else axis)
 
