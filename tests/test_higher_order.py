@@ -156,6 +156,10 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "selu": (F.selu, lambda t: _tf(t).selu, [((3, 4), "any")]),
     "silu": (F.silu, lambda t: _tf(t).silu, [((3, 4), "any")]),
     "mish": (F.mish, lambda t: _tf(t).mish, [((3, 4), "any")]),
+    "softplus": (F.softplus, lambda t: _tf(t).softplus, [((3, 4), "any")]),
+    "softplus beta threshold": (lambda a: F.softplus(a * 3, 0.5, 1.0),
+                                lambda t: lambda a: _tf(t).softplus(a * 3, 0.5, 1.0), [((3, 4), "any")]),
+    "floor": _same(lambda a: a.floor() * a + a.round() + a.sign() * a * a, [((3, 4), "any")]),
     "softsign": (F.softsign, lambda t: _tf(t).softsign, [((3, 4), "any")]),
     "hardtanh": (lambda a: F.hardtanh(a * 2, -1.5, 1.0) * a,
                  lambda t: lambda a: _tf(t).hardtanh(a * 2, -1.5, 1.0) * a, [((3, 4), "any")]),
@@ -262,6 +266,7 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "erfc": (xn.erfc, lambda t: t.erfc, [((3, 4), "any")]),
     "erfinv": (xn.erfinv, lambda t: t.erfinv, [((3, 4), "unit")]),
     "logit": (xn.logit, lambda t: t.logit, [((3, 4), "prob")]),
+    "logit eps": (lambda a: xn.logit(a, 0.2), lambda t: lambda a: t.logit(a, 0.2), [((3, 4), "prob")]),
     "atan2": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((3, 4), "any")]),
     "atan2 broadcast": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((4,), "pos")]),
     "mse_loss": (F.mse_loss, lambda t: _tf(t).mse_loss, [((5, 2), "any"), ((5, 2), "any")]),
@@ -353,7 +358,8 @@ def test_second_derivatives_match_torch(xp, torch, name):
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
                                   "rdiv scalar", "sin", "tan", "log1p",
                                   "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh",
-                                  "gelu", "gelu tanh", "elu", "silu", "mish", "softsign", "logsumexp",
+                                  "gelu", "gelu tanh", "elu", "silu", "mish", "softsign",
+                                  "softplus", "logsumexp",
                                   "std dim", "binary_cross_entropy", "bce_with_logits",
                                   "layer_norm vs formula"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
@@ -412,9 +418,9 @@ def test_unconverted_op_refuses_and_changes_no_grad(xp):
     assert x.grad is not None and not x.grad.requires_grad
 
 
-def test_unconverted_activation_refuses_under_create_graph(xp):
+def test_unconverted_ops_refuse_under_create_graph(xp):
     x = xp.tensor([1.0, -2.0], "float64", requires_grad=True)
-    for out in (F.softplus(x), xn.logit(xn.sigmoid(x), eps=1e-6)):
+    for out in (xn.prod(x * x), xn.cumprod(x * x, 0)):
         with pytest.raises(NotImplementedError, match="is not supported yet"):
             xn.autograd.grad(out.sum(), [x], create_graph=True)
 

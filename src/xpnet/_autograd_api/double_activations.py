@@ -8,6 +8,8 @@ rules run on Tensors (:func:`.higher_order.through`):
 * elu, selu: ``scale x`` where x > 0, else ``scale alpha (e**x - 1)`` (e**x of the negative
   part only, as the forward)
 * silu: ``x sigmoid(x)``;  mish: ``x tanh(softplus(x))``, softplus(x) = max(x, 0) + log1p(e**-|x|)
+* softplus: ``x`` where the node was linear (beta x > threshold: a constant mask), else
+  ``(max(z, 0) + log1p(e**-|z|)) / beta``, z = beta x (beta: the rule's default argument)
 * softsign: ``x / (1 + |x|)``
 * prelu: its own rule, with the slope ``a`` (the weight reshaped) given as a Tensor
 * hardtanh, relu6: their rule (G where inside the clip, a mask) runs on Tensors as it is
@@ -58,6 +60,17 @@ def _mish_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return through(composite, node)
 
 
+def _softplus_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    (beta,) = node._backward.__defaults__  # type: ignore[union-attr]
+    linear = captured["linear"]
+
+    def composite(x: Tensor) -> Tensor:
+        z = x * beta
+        return F.where(linear, x, (F.maximum(z, 0.0) + F.log1p(F.exp(-F.abs(z)))) / beta)
+
+    return through(composite, node)
+
+
 def _softsign_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return through(lambda x: x / (1 + F.abs(x)), node)
 
@@ -72,5 +85,6 @@ double_backward_by(activation.gelu, _gelu_rule)
 double_backward_by(activation_smooth._elu, _elu_rule)
 double_backward_by(activation_smooth.silu, _silu_rule)
 double_backward_by(activation_smooth.mish, _mish_rule)
+double_backward_by(activation_smooth.softplus, _softplus_rule)
 double_backward_by(activation_smooth.softsign, _softsign_rule)
 double_backward_by(activation_smooth.prelu, _prelu_rule)

@@ -108,8 +108,9 @@ def _tensor_value(node: Tensor, name: str, value: Any) -> Any:
         raise unsupported(node, f"its rule keeps a computed array '{name}'")
     if callable(value) and name in _FUNCTIONS:
         return getattr(tensor_namespace(node.xp), _FUNCTIONS[name])
-    if isinstance(value, FunctionType) and value.__closure__ is None and value.__code__ in READY:
-        return value  # a declared formula of its arguments only (it takes xp as one)
+    if (isinstance(value, FunctionType) and value.__code__ in READY
+            and all(type(cell.cell_contents) in _PLAIN for cell in value.__closure__ or ())):
+        return value  # a declared formula of its arguments (it takes xp as one) and numbers
     raise unsupported(node, f"its rule keeps '{name}', a {type(value).__name__}")
 
 
