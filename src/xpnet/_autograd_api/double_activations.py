@@ -24,7 +24,7 @@ from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
 from ..functional import activation, activation_smooth
 from ..tensor import Tensor
-from .higher_order import Rule, lift_with, through
+from .higher_order import Rule, lift_with, through, unsupported
 
 double_backward_ready(activation_smooth._clip)
 
@@ -61,7 +61,9 @@ def _mish_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 
 
 def _softplus_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
-    (beta,) = node._backward.__defaults__  # type: ignore[union-attr]
+    (beta,) = getattr(node._backward, "__defaults__", None) or (None,)
+    if beta is None:
+        raise unsupported(node, "its rule does not say its beta")
     linear = captured["linear"]
 
     def composite(x: Tensor) -> Tensor:
