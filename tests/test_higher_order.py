@@ -253,6 +253,23 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
         lambda w: F.embedding(_idx(w, [[0, 2], [2, 1]]), w, padding_idx=2) ** 3,
         lambda t: lambda w: _tf(t).embedding(_idx(w, [[0, 2], [2, 1]]), w, padding_idx=2) ** 3,
         [((3, 4), "any")]),
+    "kl_div": (lambda x, y: F.kl_div(x * x, y, reduction="batchmean"),
+               lambda t: lambda x, y: _tf(t).kl_div(x * x, y, reduction="batchmean"),
+               [((3, 4), "any"), ((3, 4), "prob")]),
+    "kl_div log_target sum": (
+        lambda x, y: F.kl_div(x * x, y, reduction="sum", log_target=True),
+        lambda t: lambda x, y: _tf(t).kl_div(x * x, y, reduction="sum", log_target=True),
+        [((3, 4), "any"), ((3, 4), "any")]),
+    "poisson_nll_loss": (F.poisson_nll_loss, lambda t: _tf(t).poisson_nll_loss,
+                         [((3, 4), "any"), ((3, 4), "pos")]),
+    "poisson_nll_loss rate full": (
+        lambda x, y: F.poisson_nll_loss(x, y * 2, log_input=False, full=True, reduction="sum"),
+        lambda t: lambda x, y: _tf(t).poisson_nll_loss(x, y * 2, log_input=False, full=True, reduction="sum"),
+        [((3, 4), "pos"), ((3, 4), "pos")]),
+    "margin_ranking_loss": (
+        lambda a, b: F.margin_ranking_loss(a * a, b, (a.detach() > 0) * 2.0 - 1, margin=0.3),
+        lambda t: lambda a, b: _tf(t).margin_ranking_loss(a * a, b, (a.detach() > 0) * 2.0 - 1, margin=0.3),
+        [((3, 4), "any"), ((3, 4), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -420,7 +437,9 @@ def test_unconverted_op_refuses_and_changes_no_grad(xp):
 
 def test_unconverted_ops_refuse_under_create_graph(xp):
     x = xp.tensor([1.0, -2.0], "float64", requires_grad=True)
-    for out in (xn.prod(x * x), xn.cumprod(x * x, 0)):
+    w = xp.tensor([1.0, -1.0], "float64", requires_grad=True)
+    for out in (xn.prod(x * x), xn.cumprod(x * x, 0),
+                F.margin_ranking_loss(x, x * 2, w * 1.0)):
         with pytest.raises(NotImplementedError, match="is not supported yet"):
             xn.autograd.grad(out.sum(), [x], create_graph=True)
 
