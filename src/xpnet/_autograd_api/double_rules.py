@@ -112,17 +112,28 @@ def _mse_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 
 
 def _norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
-    """norm with p = 2: differentiate ``sqrt(sum(x * x))`` over the same axes. Its derivative
-    is undefined where the norm is 0 (the first-order rule says 0 there): refused."""
-    if captured["p"] != 2:
-        raise unsupported(node, "only p=2 is converted")
-    out, xp = captured["out"], node.xp
-    if bool(xp.any(out == 0)):
+    """norm: differentiate its definition over the same axes: ``sqrt(sum(x * x))`` (p = 2),
+    ``sum(|x|)`` (p = 1), ``max(|x|)`` / ``min(|x|)`` (p = +-inf, ties sharing as the first
+    order), ``sum(|x|**p) ** (1/p)``. Where a norm is 0 its second derivative is undefined
+    (p other than 1 and +-inf): refused; p = 0 (a count) has no gradient to differentiate."""
+    p, out, xp, dim = captured["p"], captured["out"], node.xp, captured["dim"]
+    if p == 0:
+        raise unsupported(node, "p=0 (a count of nonzeros)")
+    smooth = p != 1 and not math.isinf(p)
+    if smooth and bool(xp.any(out == 0)):
         raise unsupported(node, "a norm is 0, where its second derivative is undefined")
-    dim = captured["dim"]
+    axes = (dim,) if isinstance(dim, int) else dim  # a tuple: max over axes, not (values, indices)
 
     def composite(x: Tensor) -> Tensor:
-        return F.reshape(F.sqrt(F.sum(x * x, dim, True)), tuple(node.shape))
+        if p == 2:
+            r = F.sqrt(F.sum(x * x, dim, True))
+        elif p == 1:
+            r = F.sum(F.abs(x), dim, True)
+        elif math.isinf(p):
+            r = (F.max if p > 0 else F.min)(F.abs(x), axes, True)
+        else:
+            r = F.sum(F.abs(x) ** p, dim, True) ** (1 / p)
+        return F.reshape(r, tuple(node.shape))
 
     return through(composite, node)
 
