@@ -279,6 +279,24 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
         lambda a, b: F.margin_ranking_loss(a * a, b, (a.detach() > 0) * 2.0 - 1, margin=0.3),
         lambda t: lambda a, b: _tf(t).margin_ranking_loss(a * a, b, (a.detach() > 0) * 2.0 - 1, margin=0.3),
         [((3, 4), "any"), ((3, 4), "any")]),
+    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                   lambda t: lambda x, w, b: _tf(t).batch_norm(x, None, None, w, b, training=True),
+                   [((4, 3, 2), "any"), ((3,), "any"), ((3,), "any")]),
+    "batch_norm 2-d no affine": (
+        lambda x: F.batch_norm(x * x, None, None, training=True, eps=0.1),
+        lambda t: lambda x: _tf(t).batch_norm(x * x, None, None, training=True, eps=0.1),
+        [((5, 3), "any")]),
+    # torch's own batch_norm has a wrong 3rd derivative (of sum(batch_norm(x)), which is 0 for
+    # every x, it gives nonzero values): the higher orders are checked against the formula.
+    "batch_norm cubed vs formula": (
+        lambda x: F.batch_norm(x, None, None, training=True, eps=0.1) ** 3,
+        lambda t: lambda x: ((x - x.mean(0)) * t.rsqrt(x.var(0, correction=0) + 0.1)) ** 3,
+        [((5, 3), "any")]),
+    "batch_norm eval": (
+        lambda x, w, b: F.batch_norm(x * x, _like(x, [0.1, -0.2, 0.3]), _like(x, [1.5, 0.5, 2.0]), w, b),
+        lambda t: lambda x, w, b: _tf(t).batch_norm(x * x, _like(x, [0.1, -0.2, 0.3]),
+                                                    _like(x, [1.5, 0.5, 2.0]), w, b),
+        [((4, 3), "any"), ((3,), "any"), ((3,), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
@@ -387,7 +405,7 @@ def test_second_derivatives_match_torch(xp, torch, name):
                                   "gelu", "gelu tanh", "elu", "silu", "mish", "softsign",
                                   "softplus", "logsumexp",
                                   "std dim", "binary_cross_entropy", "bce_with_logits",
-                                  "layer_norm vs formula"])
+                                  "layer_norm vs formula", "batch_norm cubed vs formula"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)

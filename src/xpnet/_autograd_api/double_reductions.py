@@ -11,6 +11,8 @@
 * layer_norm: differentiate ``(x - mean) / sqrt(var + eps) * w + b``; the node keeps no eps,
   so ``var + eps`` is written ``var(x) + (1 / rstd**2 - var(x0))``: at the point x0 of the
   node the same number (to rounding), with the same derivatives in x.
+* batch_norm: the same over the batch axes in training; in evaluation (running statistics,
+  constants) ``xhat = xhat0 + (x - x0) rstd``: exactly the node's value at x0, affine in x.
 """
 
 from __future__ import annotations
@@ -88,6 +90,35 @@ def _layer_norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return through(composite, node)
 
 
+def _batch_norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """batch_norm: differentiate its forward (see the module docstring)."""
+    x = node._parents[0]
+    xp, axes, rstd = node.xp, captured["axes"], captured["rstd"]
+    stat_shape = tuple(x.shape[1] if i == 1 else 1 for i in range(x.ndim))
+    if captured["training"]:
+        centred = x.array - xp.mean(x.array, axis=axes, keepdims=True)
+        eps = _constant(node, 1 / (rstd * rstd) - xp.mean(centred * centred, axis=axes, keepdims=True))
+    else:
+        xhat0, r, x0 = (_constant(node, a) for a in (captured["xhat"], rstd, x.array))
+
+    def composite(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
+        if captured["training"]:
+            c = x - F.mean(x, axes, True)
+            out = c * F.rsqrt(F.mean(c * c, axes, True) + eps)
+        else:
+            out = xhat0 + (x - x0) * r
+        if w is not CONSTANT:
+            out = out * F.reshape(w, stat_shape)
+        return out if b is CONSTANT else out + F.reshape(b, stat_shape)
+
+    return through(composite, node)
+
+
+def _constant(like: Tensor, array: Any) -> Tensor:
+    return make_result(array, like.xp, (), None, "")
+
+
+double_backward_by(normalization.batch_norm, _batch_norm_rule)
 double_backward_by(normalization.layer_norm, _layer_norm_rule)
 double_backward_by(reduction._amax, _amax_rule)
 double_backward_by(statistics.logsumexp, _logsumexp_rule)
