@@ -297,6 +297,8 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
         lambda t: lambda x, w, b: _tf(t).batch_norm(x * x, _like(x, [0.1, -0.2, 0.3]),
                                                     _like(x, [1.5, 0.5, 2.0]), w, b),
         [((4, 3), "any"), ((3,), "any"), ((3,), "any")]),
+    "remainder": _same(lambda a, b: (a * a) % b * a, [((3, 4), "any"), ((4,), "pos")]),
+    "remainder scalar": _same(lambda a: (a * a) % 0.7 * a, [((3, 4), "any")]),
     "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
     "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
     "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),

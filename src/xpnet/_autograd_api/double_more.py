@@ -6,6 +6,8 @@
 * to (a dtype cast, or a move): G cast (moved) back, by ``to`` itself.
 * cumsum: its rule (``flip(cumsum(flip(G)))``) runs on Tensors as it is.
 * embedding: its rule (rows of G scatter-added by the constant indices) runs as it is.
+* remainder: ``dL/da = G``, ``dL/db = -G floor(a / b)`` with ``floor(a / b)`` a constant (its
+  derivative is 0 almost everywhere); operands cast to a common dtype are refused.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from typing import Any
 
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
-from ..functional import arithmetic, ordering, statistics
+from ..functional import arithmetic, ordering, pointwise, statistics
+from ..functional._core import needs_grad, unbroadcast
 from ..functional.dropout import dropout
 from ..functional.embedding import embedding
 from ..tensor import Tensor, make_result
-from .higher_order import Rule, lift_with
+from .higher_order import Rule, lift_with, unsupported
+from .tensor_namespace import tensor_namespace
 
 double_backward_ready(statistics.cumsum, embedding)
 
@@ -42,6 +46,22 @@ def _to_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return lambda g: (arithmetic.to(g, x.device, x.dtype),)
 
 
+def _remainder_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    a, b, av, bv = (captured[name] for name in ("a", "b", "av", "bv"))
+    for t, v in ((a, av), (b, bv)):
+        if isinstance(t, Tensor) and t.array is not v:
+            raise unsupported(node, "operands of different dtypes")
+    quotient = _constant(node, av // bv)
+    T = tensor_namespace(node.xp)
+
+    def rule(g: Tensor) -> tuple[Any, Any]:
+        return (unbroadcast(T, g, a.array.shape) if needs_grad(a) else None,
+                unbroadcast(T, -g * quotient, b.array.shape) if needs_grad(b) else None)
+
+    return rule
+
+
+double_backward_by(pointwise.remainder, _remainder_rule)
 double_backward_by(dropout, _dropout_rule)
 double_backward_by(ordering.sort, _sort_rule)
 double_backward_by(arithmetic.to, _to_rule)
