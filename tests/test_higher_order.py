@@ -535,3 +535,13 @@ def test_dropout_second_derivatives_match_torch_with_the_same_mask(xp, torch):
     (ht,) = torch.autograd.grad((gt * gt).sum(), [xt])
     np.testing.assert_allclose(xp.numpy(g), gt.detach().numpy(), rtol=RTOL)
     np.testing.assert_allclose(xp.numpy(h), ht.numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("name", ["getitem column exp", "cat tanh", "gelu", "leaky_relu negative slope",
+                                  "softplus beta threshold", "logsumexp keepdim", "std dim",
+                                  "layer_norm", "batch_norm", "bce_with_logits", "smooth_l1_loss",
+                                  "index_add", "erfinv", "norm p=3", "kl_div log_target sum"])
+def test_gradgradcheck_finite_differences(xp, name):
+    op, _, specs = CASES[name]
+    inputs = tuple(xp.tensor(a, "float64", requires_grad=True) for a in _values(name, specs))
+    assert xn.autograd.gradgradcheck(op, inputs)
