@@ -21,7 +21,18 @@ from typing import Any
 from .. import _backend
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
-from ..functional import activation, dims, fused, gathering, indexing_more, joining, loss, shape, statistics
+from ..functional import (
+    activation,
+    dims,
+    ensemble,
+    fused,
+    gathering,
+    indexing_more,
+    joining,
+    loss,
+    shape,
+    statistics,
+)
 from ..tensor import CONSTANT, Tensor, make_result
 from . import index_adjoints
 from .higher_order import Rule, lift_with, through, unsupported
@@ -87,6 +98,30 @@ def _linear_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
         z = F.matmul(x, F.matrix_transpose(weight))
         if bias is not CONSTANT:
             z = z + bias
+        if name is None:
+            return z
+        if slopes is not None:
+            return z * slopes
+        return tensor_namespace(z.xp).activation(z, _FROM_FORMULA[name])[0]
+
+    return through(composite, node)
+
+
+def _ensemble_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """ensemble_linear(+<activation>): differentiate ``act(x @ W[k]^T + b[k])`` (x (N, in) is
+    shared by the K members: matmul broadcasts it), as :func:`_linear_rule`."""
+    name = node._op.partition("+")[2] or None
+    slopes = None
+    if name == "leaky_relu":
+        slopes = _slopes(node, captured["act_grad"], tuple(node.shape))
+    elif name is not None and name not in _FROM_FORMULA:
+        raise unsupported(node, "of the fused activations only relu, leaky_relu, sigmoid, tanh and "
+                                "gelu_tanh are converted")
+
+    def composite(x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+        z = F.matmul(x, F.matrix_transpose(weight))
+        if bias is not CONSTANT:
+            z = z + F.unsqueeze(bias, 1)
         if name is None:
             return z
         if slopes is not None:
@@ -185,4 +220,5 @@ double_backward_by(loss.cross_entropy, _class_loss_rule)
 double_backward_by(loss.nll_loss, _class_loss_rule)
 double_backward_by(statistics.norm, _norm_rule)
 double_backward_by(fused.linear_node, _linear_rule)
+double_backward_by(ensemble.ensemble_linear, _ensemble_rule)
 double_backward_by(loss.mse_loss, _mse_rule)
