@@ -43,6 +43,8 @@ def _sort_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 
 def _to_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     (x,) = node._parents
+    if x.xp is not node.xp:  # ``to`` resolves a device within a library: no way back by name
+        raise unsupported(node, "a move between array libraries")
     return lambda g: (arithmetic.to(g, x.device, x.dtype),)
 
 
