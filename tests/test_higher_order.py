@@ -94,6 +94,15 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "norm dim": (lambda a: a.norm(dim=1), lambda t: lambda a: a.norm(dim=1), [((3, 4), "any")]),
     "norm dim keepdim": (lambda a: xn.norm(a, 2, 0, True), lambda t: lambda a: t.norm(a, 2, 0, True),
                          [((3, 4), "any")]),
+    "norm p=1": (lambda a: xn.norm(a * a * a, 1, 1), lambda t: lambda a: t.norm(a * a * a, 1, 1),
+                 [((3, 4), "any")]),
+    "norm p=inf": (lambda a: xn.norm(a, float("inf"), 1) * a.sum(1),
+                   lambda t: lambda a: t.norm(a, float("inf"), 1) * a.sum(1), [((3, 4), "any")]),
+    "norm p=-inf all": (lambda a: xn.norm(a, float("-inf")) * a,
+                        lambda t: lambda a: t.norm(a, float("-inf")) * a, [((3, 4), "any")]),
+    "norm p=3": (lambda a: xn.norm(a, 3, (0, 1), True), lambda t: lambda a: t.norm(a, 3, (0, 1), True),
+                 [((3, 4), "any")]),
+    "norm p=0.5": (lambda a: xn.norm(a, 0.5, 0), lambda t: lambda a: t.norm(a, 0.5, 0), [((3, 4), "pos")]),
     "softmax": (lambda a: xn.softmax(a, 1), lambda t: lambda a: t.softmax(a, 1), [((3, 4), "any")]),
     "log_softmax": (lambda a: xn.log_softmax(a, 0), lambda t: lambda a: t.log_softmax(a, 0),
                     [((3, 4), "any")]),
@@ -112,6 +121,210 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
         lambda t: lambda a: _tf(t).cross_entropy(a, t.softmax(a.detach() * 0.5, 1)), [((5, 4), "any")]),
     "nll_loss": (lambda a: F.nll_loss(xn.log_softmax(a, 1), _classes(a)),
                  lambda t: lambda a: _tf(t).nll_loss(t.log_softmax(a, 1), _classes(a)), [((5, 4), "any")]),
+    "getitem column": _same(lambda a: a[:, 0:1] * a[:, 1:2], [((5, 3), "any")]),
+    "getitem column exp": _same(lambda a: a[:, 0:1].exp() * a[:, 1:2], [((5, 3), "any")]),
+    "cat tanh": (lambda a: xn.cat([a[:, :1], a.tanh()], 1),
+                 lambda t: lambda a: t.cat([a[:, :1], a.tanh()], 1), [((3, 2), "any")]),
+    "getitem int": _same(lambda a: a[1] * a[:, 2].sum(), [((3, 4), "any")]),
+    "getitem step none": _same(lambda a: a[None, ::2, 1] ** 2, [((5, 3), "any")]),
+    "getitem ellipsis": _same(lambda a: a[..., 1] * a[0, ...], [((3, 3), "any")]),
+    "getitem mask": _same(lambda a: a[a > 0] ** 3, [((3, 4), "any")]),
+    "getitem rows": _same(lambda a: a[[2, 0, 2]] ** 2, [((3, 4), "any")]),
+    "getitem rows cols": _same(lambda a: a[[0, 1, 1], [3, 0, 0]] ** 2, [((3, 4), "any")]),
+    "getitem rows then slice": _same(lambda a: a[[1, 1], 1:] ** 2, [((3, 4), "any")]),
+    "cat": (lambda a, b: xn.cat([a * b, a], 1) ** 2, lambda t: lambda a, b: t.cat([a * b, a], 1) ** 2,
+            [((3, 2), "any"), ((3, 2), "any")]),
+    "stack": (lambda a, b: xn.stack([a, b * a], 0) ** 2,
+              lambda t: lambda a, b: t.stack([a, b * a], 0) ** 2, [((3, 2), "any"), ((3, 2), "any")]),
+    "split": _same(lambda a: a.split(2, 1)[0] * a.split(2, 1)[1][:, :1], [((3, 4), "any")]),
+    "unbind": (lambda a: xn.unbind(a, 1)[0] * xn.unbind(a, 1)[2],
+               lambda t: lambda a: t.unbind(a, 1)[0] * t.unbind(a, 1)[2], [((3, 4), "any")]),
+    "repeat": _same(lambda a: a.repeat(2, 3) ** 2, [((3, 2), "any")]),
+    "flip": (lambda a: xn.flip(a, (1,)) * a, lambda t: lambda a: t.flip(a, (1,)) * a, [((3, 4), "any")]),
+    "gather": (lambda a: xn.gather(a, 1, _idx(a, [[0, 2], [1, 1], [3, 0]])) ** 2,
+               lambda t: lambda a: t.gather(a, 1, _idx(a, [[0, 2], [1, 1], [3, 0]])) ** 2,
+               [((3, 4), "any")]),
+    "index_select": (lambda a: xn.index_select(a, 1, _idx(a, [3, 0, 3])) ** 2,
+                     lambda t: lambda a: t.index_select(a, 1, _idx(a, [3, 0, 3])) ** 2, [((3, 4), "any")]),
+    "gelu": (F.gelu, lambda t: _tf(t).gelu, [((3, 4), "any")]),
+    "gelu tanh": (lambda a: F.gelu(a, approximate="tanh"),
+                  lambda t: lambda a: _tf(t).gelu(a, approximate="tanh"), [((3, 4), "any")]),
+    "leaky_relu": (F.leaky_relu, lambda t: _tf(t).leaky_relu, [((3, 4), "any")]),
+    "leaky_relu negative slope": (lambda a: F.leaky_relu(a * a * a, -0.3),
+                                  lambda t: lambda a: _tf(t).leaky_relu(a * a * a, -0.3), [((3, 4), "any")]),
+    "linear+leaky_relu": (lambda x, w, b: F.linear(x, w, b, activation="leaky_relu", negative_slope=0.2),
+                          lambda t: lambda x, w, b: _tf(t).leaky_relu(_tf(t).linear(x, w, b), 0.2),
+                          [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "linear+leaky_relu 3-d": (lambda x, w: F.linear(x, w, None, activation="leaky_relu"),
+                              lambda t: lambda x, w: _tf(t).leaky_relu(_tf(t).linear(x, w)),
+                              [((2, 5, 3), "any"), ((4, 3), "any")]),
+    "linear+gelu_tanh": (lambda x, w, b: F.linear(x, w, b, activation="gelu_tanh"),
+                         lambda t: lambda x, w, b: _tf(t).gelu(_tf(t).linear(x, w, b), approximate="tanh"),
+                         [((5, 3), "any"), ((4, 3), "any"), ((4,), "any")]),
+    "elu": (lambda a: F.elu(a, 0.7), lambda t: lambda a: _tf(t).elu(a, 0.7), [((3, 4), "any")]),
+    "selu": (F.selu, lambda t: _tf(t).selu, [((3, 4), "any")]),
+    "silu": (F.silu, lambda t: _tf(t).silu, [((3, 4), "any")]),
+    "mish": (F.mish, lambda t: _tf(t).mish, [((3, 4), "any")]),
+    "softplus": (F.softplus, lambda t: _tf(t).softplus, [((3, 4), "any")]),
+    "softplus beta threshold": (lambda a: F.softplus(a * 3, 0.5, 1.0),
+                                lambda t: lambda a: _tf(t).softplus(a * 3, 0.5, 1.0), [((3, 4), "any")]),
+    "floor": _same(lambda a: a.floor() * a + a.round() + a.sign() * a * a, [((3, 4), "any")]),
+    "softsign": (F.softsign, lambda t: _tf(t).softsign, [((3, 4), "any")]),
+    "hardtanh": (lambda a: F.hardtanh(a * 2, -1.5, 1.0) * a,
+                 lambda t: lambda a: _tf(t).hardtanh(a * 2, -1.5, 1.0) * a, [((3, 4), "any")]),
+    "relu6": (lambda a: F.relu6(a * 4) * a, lambda t: lambda a: _tf(t).relu6(a * 4) * a, [((3, 4), "any")]),
+    "prelu": (F.prelu, lambda t: _tf(t).prelu, [((2, 3, 4), "any"), ((3,), "any")]),
+    "prelu shared": (lambda x, w: F.prelu(x * x * x, w), lambda t: lambda x, w: _tf(t).prelu(x * x * x, w),
+                     [((3, 4), "any"), ((1,), "any")]),
+    "clamp numbers": _same(lambda a: a.clamp(-0.5, 0.8) * a, [((3, 4), "any")]),
+    "clamp min": _same(lambda a: a.clamp(min=-0.2) ** 2, [((3, 4), "any")]),
+    "clamp tensors": (lambda a, lo, hi: xn.clamp(a * a, lo, hi) * a,
+                      lambda t: lambda a, lo, hi: t.clamp(a * a, lo, hi) * a,
+                      [((3, 4), "any"), ((4,), "any"), ((3, 1), "pos")]),
+    "amax": (lambda a: xn.max(a, (1,)) * a.sum(1), lambda t: lambda a: t.amax(a, 1) * a.sum(1),
+             [((3, 4), "any")]),
+    "amin tuple": (lambda a: xn.min(a, (0, 2)) ** 3, lambda t: lambda a: t.amin(a, (0, 2)) ** 3,
+                   [((3, 4, 2), "any")]),
+    "max all": _same(lambda a: a.max() * a, [((3, 4), "any")]),
+    "max dim": _same(lambda a: a.max(1).values ** 3, [((3, 4), "any")]),
+    "min dim keepdim": _same(lambda a: a.min(0, keepdim=True)[0] * a, [((3, 4), "any")]),
+    "logsumexp": _same(lambda a: a.logsumexp(1), [((3, 4), "any")]),
+    "logsumexp keepdim": _same(lambda a: a.logsumexp((0, 1), keepdim=True) * a, [((3, 4), "any")]),
+    "var": _same(lambda a: a.var(), [((3, 4), "any")]),
+    "var dim": _same(lambda a: a.var(1, keepdim=True) * a, [((3, 4), "any")]),
+    "var correction 0": _same(lambda a: a.var(0, correction=0), [((3, 4), "any")]),
+    "std": _same(lambda a: a.std(), [((3, 4), "any")]),
+    "std dim": _same(lambda a: a.std(1) ** 3, [((3, 4), "any")]),
+    "binary_cross_entropy": (lambda p: F.binary_cross_entropy(p, 1 - p.detach() * 0.7),
+                             lambda t: lambda p: _tf(t).binary_cross_entropy(p, 1 - p.detach() * 0.7),
+                             [((3, 4), "prob")]),
+    "binary_cross_entropy sum": (
+        lambda p: F.binary_cross_entropy(p, p.detach() * 0.5, reduction="sum"),
+        lambda t: lambda p: _tf(t).binary_cross_entropy(p, p.detach() * 0.5, reduction="sum"),
+        [((3, 4), "prob")]),
+    "bce_with_logits": (F.binary_cross_entropy_with_logits, lambda t: _tf(t).binary_cross_entropy_with_logits,
+                        [((3, 4), "any"), ((3, 4), "prob")]),
+    "bce_with_logits none": (
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction="none"),
+        lambda t: lambda x, y: _tf(t).binary_cross_entropy_with_logits(x, y, reduction="none"),
+        [((3, 4), "any"), ((3, 4), "prob")]),
+    "smooth_l1_loss": (lambda x, y: F.smooth_l1_loss(x, y, beta=0.8),
+                       lambda t: lambda x, y: _tf(t).smooth_l1_loss(x, y, beta=0.8),
+                       [((4, 5), "any"), ((4, 5), "any")]),
+    "smooth_l1_loss sum beta 0": (
+        lambda x, y: F.smooth_l1_loss(x * x, y, reduction="sum", beta=0.0),
+        lambda t: lambda x, y: _tf(t).smooth_l1_loss(x * x, y, reduction="sum", beta=0.0),
+        [((4, 5), "any"), ((4, 5), "any")]),
+    "huber_loss": (lambda x, y: F.huber_loss(x, y, delta=0.7),
+                   lambda t: lambda x, y: _tf(t).huber_loss(x, y, delta=0.7),
+                   [((4, 5), "any"), ((4, 5), "any")]),
+    "l1_loss": (lambda x, y: F.l1_loss(x * x, y), lambda t: lambda x, y: _tf(t).l1_loss(x * x, y),
+                [((4, 5), "any"), ((4, 5), "any")]),
+    "layer_norm": (lambda x, w, b: F.layer_norm(x, (4,), w, b),
+                   lambda t: lambda x, w, b: _tf(t).layer_norm(x, (4,), w, b),
+                   [((3, 4), "any"), ((4,), "any"), ((4,), "any")]),
+    # torch's own layer_norm has a wrong 4th derivative (finite differences of its 3rd give 0,
+    # it gives -2.7...): the higher orders are checked against the formula in torch primitives.
+    "layer_norm vs formula": (lambda x, w, b: F.layer_norm(x, (4,), w, b),
+                              lambda t: lambda x, w, b: (x - x.mean(-1, keepdim=True)) * t.rsqrt(
+                                  x.var(-1, correction=0, keepdim=True) + 1e-5) * w + b,
+                              [((3, 4), "any"), ((4,), "any"), ((4,), "any")]),
+    "layer_norm 2 axes no affine": (lambda x: F.layer_norm(x, (3, 2), eps=0.1),
+                                    lambda t: lambda x: _tf(t).layer_norm(x, (3, 2), eps=0.1),
+                                    [((2, 3, 2), "any")]),
+    "layer_norm weight only": (lambda x, w: F.layer_norm(x * x, (4,), w),
+                               lambda t: lambda x, w: _tf(t).layer_norm(x * x, (4,), w),
+                               [((3, 4), "any"), ((4,), "any")]),
+    "take_along_dim": (lambda a: xn.take_along_dim(a, _idx(a, [[0, 2], [1, 1], [3, 0]]), 1) ** 2,
+                       lambda t: lambda a: t.take_along_dim(a, _idx(a, [[0, 2], [1, 1], [3, 0]]), 1) ** 2,
+                       [((3, 4), "any")]),
+    "index_add": (lambda a, s: xn.index_add(a * a, 0, _idx(a, [2, 0, 2]), s * a[:1], alpha=0.5) ** 2,
+                  lambda t: lambda a, s: t.index_add(a * a, 0, _idx(a, [2, 0, 2]), s * a[:1], alpha=0.5) ** 2,
+                  [((3, 4), "any"), ((3, 4), "any")]),
+    "scatter_add": (lambda a, s: xn.scatter_add(a, 1, _idx(a, [[0, 0], [3, 1]]), s * s) ** 2,
+                    lambda t: lambda a, s: t.scatter_add(a, 1, _idx(a, [[0, 0], [3, 1]]), s * s) ** 2,
+                    [((2, 4), "any"), ((2, 2), "any")]),
+    "scatter": (lambda a, s: xn.scatter(a, 1, _idx(a, [[0, 2], [3, 1]]), s * s) ** 2,
+                lambda t: lambda a, s: t.scatter(a, 1, _idx(a, [[0, 2], [3, 1]]), s * s) ** 2,
+                [((2, 4), "any"), ((2, 2), "any")]),
+    "masked_select": (lambda a: xn.masked_select(a, a > 0) ** 3,
+                      lambda t: lambda a: t.masked_select(a, a > 0) ** 3, [((3, 4), "any")]),
+    "sort": (lambda a: xn.sort(a * a * a, 1).values * a,
+             lambda t: lambda a: t.sort(a * a * a, 1).values * a, [((3, 4), "any")]),
+    "topk": (lambda a: xn.topk(a, 2, 0).values ** 3, lambda t: lambda a: t.topk(a, 2, 0).values ** 3,
+             [((3, 4), "any")]),
+    "cast": _same(lambda a: (a.float().double() * a) ** 2, [((3, 4), "any")]),
+    "cumsum": (lambda a: xn.cumsum(a * a, 1) * a, lambda t: lambda a: t.cumsum(a * a, 1) * a,
+               [((3, 4), "any")]),
+    "embedding": (lambda w: F.embedding(_idx(w, [[0, 2], [2, 1]]), w) ** 3,
+                  lambda t: lambda w: _tf(t).embedding(_idx(w, [[0, 2], [2, 1]]), w) ** 3, [((3, 4), "any")]),
+    "embedding padding": (
+        lambda w: F.embedding(_idx(w, [[0, 2], [2, 1]]), w, padding_idx=2) ** 3,
+        lambda t: lambda w: _tf(t).embedding(_idx(w, [[0, 2], [2, 1]]), w, padding_idx=2) ** 3,
+        [((3, 4), "any")]),
+    "kl_div": (lambda x, y: F.kl_div(x * x, y, reduction="batchmean"),
+               lambda t: lambda x, y: _tf(t).kl_div(x * x, y, reduction="batchmean"),
+               [((3, 4), "any"), ((3, 4), "prob")]),
+    "kl_div log_target sum": (
+        lambda x, y: F.kl_div(x * x, y, reduction="sum", log_target=True),
+        lambda t: lambda x, y: _tf(t).kl_div(x * x, y, reduction="sum", log_target=True),
+        [((3, 4), "any"), ((3, 4), "any")]),
+    "poisson_nll_loss": (F.poisson_nll_loss, lambda t: _tf(t).poisson_nll_loss,
+                         [((3, 4), "any"), ((3, 4), "pos")]),
+    "poisson_nll_loss rate full": (
+        lambda x, y: F.poisson_nll_loss(x, y * 2, log_input=False, full=True, reduction="sum"),
+        lambda t: lambda x, y: _tf(t).poisson_nll_loss(x, y * 2, log_input=False, full=True, reduction="sum"),
+        [((3, 4), "pos"), ((3, 4), "pos")]),
+    "margin_ranking_loss": (
+        lambda a, b: F.margin_ranking_loss(a * a, b, (a.detach() > 0) * 2.0 - 1, margin=0.3),
+        lambda t: lambda a, b: _tf(t).margin_ranking_loss(a * a, b, (a.detach() > 0) * 2.0 - 1, margin=0.3),
+        [((3, 4), "any"), ((3, 4), "any")]),
+    "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+                   lambda t: lambda x, w, b: _tf(t).batch_norm(x, None, None, w, b, training=True),
+                   [((4, 3, 2), "any"), ((3,), "any"), ((3,), "any")]),
+    "batch_norm 2-d no affine": (
+        lambda x: F.batch_norm(x * x, None, None, training=True, eps=0.1),
+        lambda t: lambda x: _tf(t).batch_norm(x * x, None, None, training=True, eps=0.1),
+        [((5, 3), "any")]),
+    # torch's own batch_norm has a wrong 3rd derivative (of sum(batch_norm(x)), which is 0 for
+    # every x, it gives nonzero values): the higher orders are checked against the formula.
+    "batch_norm cubed vs formula": (
+        lambda x: F.batch_norm(x, None, None, training=True, eps=0.1) ** 3,
+        lambda t: lambda x: ((x - x.mean(0)) * t.rsqrt(x.var(0, correction=0) + 0.1)) ** 3,
+        [((5, 3), "any")]),
+    "batch_norm eval": (
+        lambda x, w, b: F.batch_norm(x * x, _like(x, [0.1, -0.2, 0.3]), _like(x, [1.5, 0.5, 2.0]), w, b),
+        lambda t: lambda x, w, b: _tf(t).batch_norm(x * x, _like(x, [0.1, -0.2, 0.3]),
+                                                    _like(x, [1.5, 0.5, 2.0]), w, b),
+        [((4, 3), "any"), ((3,), "any"), ((3,), "any")]),
+    "remainder": _same(lambda a, b: (a * a) % b * a, [((3, 4), "any"), ((4,), "pos")]),
+    "remainder scalar": _same(lambda a: (a * a) % 0.7 * a, [((3, 4), "any")]),
+    "ensemble_linear": (lambda x, w, b: F.ensemble_linear(x, w, b),
+                        lambda t: lambda x, w, b: x @ w.mT + b[:, None],
+                        [((2, 5, 3), "any"), ((2, 4, 3), "any"), ((2, 4), "any")]),
+    "ensemble_linear shared x +tanh": (lambda x, w: F.ensemble_linear(x, w, None, activation="tanh"),
+                                       lambda t: lambda x, w: t.tanh(x @ w.mT),
+                                       [((5, 3), "any"), ((2, 4, 3), "any")]),
+    "ensemble_linear +leaky_relu": (
+        lambda x, w, b: F.ensemble_linear(x, w, b, activation="leaky_relu", negative_slope=0.1),
+        lambda t: lambda x, w, b: _tf(t).leaky_relu(x @ w.mT + b[:, None], 0.1),
+        [((2, 5, 3), "any"), ((2, 4, 3), "any"), ((2, 4), "any")]),
+    "asin": (xn.asin, lambda t: t.asin, [((3, 4), "unit")]),
+    "acos": (xn.acos, lambda t: t.acos, [((3, 4), "unit")]),
+    "atan": (xn.atan, lambda t: t.atan, [((3, 4), "any")]),
+    "sinh": (xn.sinh, lambda t: t.sinh, [((3, 4), "any")]),
+    "cosh": (xn.cosh, lambda t: t.cosh, [((3, 4), "any")]),
+    "asinh": (xn.asinh, lambda t: t.asinh, [((3, 4), "any")]),
+    "acosh": (xn.acosh, lambda t: t.acosh, [((3, 4), "gt1")]),
+    "atanh": (xn.atanh, lambda t: t.atanh, [((3, 4), "unit")]),
+    "exp2": (xn.exp2, lambda t: t.exp2, [((3, 4), "any")]),
+    "erf": (xn.erf, lambda t: t.erf, [((3, 4), "any")]),
+    "erfc": (xn.erfc, lambda t: t.erfc, [((3, 4), "any")]),
+    "erfinv": (xn.erfinv, lambda t: t.erfinv, [((3, 4), "unit")]),
+    "logit": (xn.logit, lambda t: t.logit, [((3, 4), "prob")]),
+    "logit eps": (lambda a: xn.logit(a, 0.2), lambda t: lambda a: t.logit(a, 0.2), [((3, 4), "prob")]),
+    "atan2": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((3, 4), "any")]),
+    "atan2 broadcast": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((4,), "pos")]),
     "mse_loss": (F.mse_loss, lambda t: _tf(t).mse_loss, [((5, 2), "any"), ((5, 2), "any")]),
     "mse_loss sum": (lambda x, y: F.mse_loss(x, y, reduction="sum"),
                      lambda t: lambda x, y: _tf(t).mse_loss(x, y, reduction="sum"),
@@ -125,6 +338,15 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
 def _classes(a: Any) -> Any:
     """Class indices 0..3 for the rows of ``a``, in ``a``'s library and device (int64)."""
     rows = [k % 4 for k in range(a.shape[0])]
+    if isinstance(a, xn.Tensor):
+        return xn.tensor(rows, dtype=xn.int64, device=a.device)
+    import torch
+
+    return torch.tensor(rows)
+
+
+def _idx(a: Any, rows: list[Any]) -> Any:
+    """``rows`` as an int64 index tensor of ``a``'s kind and device."""
     if isinstance(a, xn.Tensor):
         return xn.tensor(rows, dtype=xn.int64, device=a.device)
     import torch
@@ -146,7 +368,15 @@ def _values(name: str, specs: list[tuple[tuple[int, ...], str]]) -> list[np.ndar
     out = []
     for shape, kind in specs:
         v = rng.standard_normal(shape)
-        out.append(0.5 + np.abs(v) if kind == "pos" else v)
+        if kind == "pos":
+            v = 0.5 + np.abs(v)
+        elif kind == "unit":  # inside (-1, 1), away from the ends
+            v = np.tanh(v) * 0.9
+        elif kind == "prob":  # inside (0, 1), away from the ends
+            v = 0.05 + 0.9 / (1 + np.exp(-v))
+        elif kind == "gt1":
+            v = 1.2 + np.abs(v)
+        out.append(v)
     return out
 
 
@@ -182,7 +412,12 @@ def test_second_derivatives_match_torch(xp, torch, name):
 
 
 @pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "pow fraction", "pow tensors",
-                                  "rdiv scalar", "sin", "tan", "log1p"])
+                                  "rdiv scalar", "sin", "tan", "log1p",
+                                  "asin", "atanh", "erf", "erfinv", "getitem column exp", "cat tanh",
+                                  "gelu", "gelu tanh", "elu", "silu", "mish", "softsign",
+                                  "softplus", "logsumexp",
+                                  "std dim", "binary_cross_entropy", "bce_with_logits",
+                                  "layer_norm vs formula", "batch_norm cubed vs formula"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)
@@ -239,10 +474,11 @@ def test_unconverted_op_refuses_and_changes_no_grad(xp):
     assert x.grad is not None and not x.grad.requires_grad
 
 
-def test_leaky_relu_refuses_under_create_graph(xp):
+def test_unconverted_ops_refuse_under_create_graph(xp):
     x = xp.tensor([1.0, -2.0], "float64", requires_grad=True)
-    w = xp.tensor([[0.5, 0.1], [0.2, -0.3]], "float64", requires_grad=True)
-    for out in (F.leaky_relu(x), F.linear(x, w, None, activation="leaky_relu")):
+    w = xp.tensor([1.0, -1.0], "float64", requires_grad=True)
+    for out in (xn.prod(x * x), xn.cumprod(x * x, 0),
+                F.margin_ranking_loss(x, x * 2, w * 1.0)):
         with pytest.raises(NotImplementedError, match="is not supported yet"):
             xn.autograd.grad(out.sum(), [x], create_graph=True)
 
@@ -293,3 +529,29 @@ def test_create_graph_records_even_under_no_grad_as_torch(xp, torch):
         assert g.requires_grad
         (h,) = lib.autograd.grad(g.sum(), x)
         assert h.tolist() == [6.0, 12.0]
+
+
+def test_dropout_second_derivatives_match_torch_with_the_same_mask(xp, torch):
+    values = np.random.default_rng(3).standard_normal((4, 5)) + 3.0  # nonzero: the mask is out / x
+    x = xp.tensor(values, "float64", requires_grad=True)
+    out = F.dropout(x * x, 0.4)
+    mask = xp.numpy(out.detach()) / values ** 2
+    assert 0 < np.count_nonzero(mask) < mask.size
+    (g,) = xn.autograd.grad((out * out).sum(), [x], create_graph=True)
+    (h,) = xn.autograd.grad((g * g).sum(), [x])
+    xt = torch.tensor(values, requires_grad=True)
+    ot = xt * xt * torch.tensor(mask)
+    (gt,) = torch.autograd.grad((ot * ot).sum(), [xt], create_graph=True)
+    (ht,) = torch.autograd.grad((gt * gt).sum(), [xt])
+    np.testing.assert_allclose(xp.numpy(g), gt.detach().numpy(), rtol=RTOL)
+    np.testing.assert_allclose(xp.numpy(h), ht.numpy(), rtol=RTOL)
+
+
+@pytest.mark.parametrize("name", ["getitem column exp", "cat tanh", "gelu", "leaky_relu negative slope",
+                                  "softplus beta threshold", "logsumexp keepdim", "std dim",
+                                  "layer_norm", "batch_norm", "bce_with_logits", "smooth_l1_loss",
+                                  "index_add", "erfinv", "norm p=3", "kl_div log_target sum"])
+def test_gradgradcheck_finite_differences(xp, name):
+    op, _, specs = CASES[name]
+    inputs = tuple(xp.tensor(a, "float64", requires_grad=True) for a in _values(name, specs))
+    assert xn.autograd.gradgradcheck(op, inputs)

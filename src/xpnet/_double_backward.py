@@ -35,10 +35,11 @@ COMPOSITE: dict[CodeType, Callable[..., Any]] = {}  # rule -> hook(node, capture
 
 def _rules_of(function: Any) -> list[CodeType]:
     """``function``'s own code, the code of each rule it defines (``backward...``) and of its
-    lambdas (derivative formulas handed to a shared rule, such as ``pointwise._unary``'s)."""
+    lambdas and functions named ``derivative`` (derivative formulas handed to a shared rule,
+    such as ``pointwise._unary``'s)."""
     code = function.__code__
     return [code] + [c for c in code.co_consts if isinstance(c, CodeType)
-                     and (c.co_name.startswith("backward") or c.co_name == "<lambda>")]
+                     and (c.co_name.startswith("backward") or c.co_name in ("<lambda>", "derivative"))]
 
 
 def double_backward_ready(*functions: Any) -> None:

@@ -3,6 +3,10 @@ grad-mode switches. Reached as ``xn.autograd.<name>`` (and ``xn.set_grad_enabled
 ``xn.inference_mode``); see :mod:`xpnet.autograd` for the sweep itself."""
 
 # double_rules registers the double-backward rules of fused nodes and composites on import
+from . import double_activations as double_activations
+from . import double_losses as double_losses
+from . import double_more as double_more
+from . import double_reductions as double_reductions
 from . import double_rules as double_rules
 from .function import Function, FunctionCtx
 from .grad import grad

@@ -109,6 +109,8 @@ def _tensor_value(node: Tensor, name: str, value: Any) -> Any:
         return value
     if isinstance(value, tuple) and all(v is None or isinstance(v, (int, tuple)) for v in value):
         return value  # a shape or axes
+    if _is_index(value):
+        return value  # an index (ints, slices, ..., integer arrays, masks): a constant of the rule
     if isinstance(value, _backend.Backend):
         return tensor_namespace(value)
     if _backend.is_array(value):
@@ -117,9 +119,22 @@ def _tensor_value(node: Tensor, name: str, value: Any) -> Any:
         raise unsupported(node, f"its rule keeps a computed array '{name}'")
     if callable(value) and name in _FUNCTIONS:
         return getattr(tensor_namespace(node.xp), _FUNCTIONS[name])
-    if isinstance(value, FunctionType) and value.__closure__ is None and value.__code__ in READY:
-        return value  # a declared formula of its arguments only (it takes xp as one)
+    if (isinstance(value, FunctionType) and value.__code__ in READY
+            and all(type(cell.cell_contents) in _PLAIN for cell in value.__closure__ or ())):
+        return value  # a declared formula of its arguments (it takes xp as one) and numbers
     raise unsupported(node, f"its rule keeps '{name}', a {type(value).__name__}")
+
+
+def _is_index(value: Any) -> bool:
+    """Whether ``value`` is an index made of constants only: ints, ``...``, slices of ints,
+    integer or boolean arrays, and tuples of those (and of None)."""
+    if value is Ellipsis or value is None or type(value) is int:
+        return True
+    if isinstance(value, slice):
+        return all(v is None or type(v) is int for v in (value.start, value.stop, value.step))
+    if isinstance(value, tuple):
+        return all(_is_index(v) for v in value)
+    return _backend.is_array(value) and not _dtypes.is_floating(value.dtype)
 
 
 def through(composite: Callable[..., Tensor], node: Tensor) -> Rule:

@@ -20,6 +20,7 @@ from typing import Any
 from .. import _backend
 from .. import functional as F
 from ..tensor import Tensor, make_result
+from . import index_adjoints
 
 __all__ = ["TensorBackend", "tensor_namespace"]
 
@@ -61,6 +62,8 @@ class TensorBackend(_backend.Backend):
     tanh = staticmethod(F.tanh)
     sin = staticmethod(F.sin)
     cos = staticmethod(F.cos)
+    sinh = staticmethod(F.sinh)
+    cosh = staticmethod(F.cosh)
     abs = staticmethod(F.abs)
     maximum = staticmethod(F.maximum)
     minimum = staticmethod(F.minimum)
@@ -73,6 +76,11 @@ class TensorBackend(_backend.Backend):
     @staticmethod
     def where(condition: Any, x1: Any, x2: Any) -> Tensor:
         return F.where(condition, x1, x2)
+
+    @staticmethod
+    def sign(x: Tensor) -> Tensor:
+        """-1, 0 or 1 by the sign of ``x``: a constant (its derivative is 0 almost everywhere)."""
+        return make_result(x.xp.sign(x.array), x.xp, (), None, "")
 
     @staticmethod
     def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
@@ -112,6 +120,37 @@ class TensorBackend(_backend.Backend):
     @staticmethod
     def matrix_transpose(x: Tensor, /) -> Tensor:
         return F.matrix_transpose(x)
+
+    @staticmethod
+    def cumulative_sum(x: Tensor, /, *, axis: int | None = None) -> Tensor:
+        if axis is None:
+            raise NotImplementedError("cumulative_sum without an axis is not available on Tensors")
+        return F.cumsum(x, axis)
+
+    @staticmethod
+    def flip(x: Tensor, /, *, axis: Any = None) -> Tensor:
+        return F.flip(x, tuple(range(x.ndim)) if axis is None else axis)
+
+    @staticmethod
+    def moveaxis(x: Tensor, source: int, destination: int, /) -> Tensor:
+        axes = [a for a in range(x.ndim) if a != source % x.ndim]
+        axes.insert(destination % x.ndim, source % x.ndim)
+        return x if axes == list(range(x.ndim)) else F.permute_dims(x, tuple(axes))
+
+    @classmethod
+    def take(cls, x: Tensor, indices: Any, /, *, axis: int | None = None) -> Tensor:
+        """Slices of ``x`` along ``axis`` by the 1-d integer array ``indices`` (a constant)."""
+        if axis is None:
+            raise NotImplementedError("take without an axis is not available on Tensors")
+        if axis % x.ndim == 0:
+            return index_adjoints.take(x, indices, 0)
+        moved = index_adjoints.take(cls.moveaxis(x, axis, 0), indices, 0)
+        return cls.moveaxis(moved, 0, axis)
+
+    @staticmethod
+    def scatter_add(index: Any, values: Tensor, size: int) -> Tensor:
+        """Rows of ``values`` (n, k) summed into ``size`` rows by ``index`` (n,), a constant."""
+        return index_adjoints.scatter_add(index, values, size)
 
     @staticmethod
     def matmul(x1: Tensor, x2: Tensor, /) -> Tensor:

@@ -124,7 +124,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     s, sp = _sigmoid_parts(xp, z)
     out = xp.where(linear, v, sp / beta)
 
-    def backward(g: Any) -> tuple[Any]:
+    def backward(g: Any, beta: float = beta) -> tuple[Any]:  # beta: read by its double backward
         return (xp.where(linear, g, g * s),)
 
     return make_result(out, xp, (x,), backward, "softplus")

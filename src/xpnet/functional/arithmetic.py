@@ -298,4 +298,4 @@ def update_(t: Tensor, other: Any, method: str) -> Tensor:
 
 # These rules read only xp, their node's input and output arrays, and constants: under
 # create_graph=True they run again on Tensors (see xpnet._double_backward).
-double_backward_ready(_route, add, sub, mul, div, pow, neg, exp, log, sqrt, abs, where)
+double_backward_ready(_route, add, sub, mul, div, pow, neg, exp, log, sqrt, abs, where, clip)

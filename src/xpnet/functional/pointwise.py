@@ -458,5 +458,5 @@ def remainder(input: Any, other: Any) -> Tensor:
 
 # These rules read only xp, the operands and the output (and _unary's derivative formulas,
 # functions of their arguments only): they run on Tensors too (see xpnet._double_backward).
-double_backward_ready(_extreme, _unary, rsqrt, square, reciprocal, sin, cos, tan, log1p, expm1,
-                      log2, log10)
+double_backward_ready(_extreme, _unary, _stepwise, clamp, rsqrt, square, reciprocal, sin, cos, tan, log1p,
+                      expm1, log2, log10)

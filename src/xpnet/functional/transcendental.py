@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .._double_backward import double_backward_ready
 from ._core import Tensor, make_result, needs_grad, node, unbroadcast
 from ._promote import floating_array as floating
 from ._special import erf as _erf
@@ -284,3 +285,11 @@ arctan2 = atan2
 arcsinh = asinh
 arccosh = acosh
 arctanh = atanh
+
+
+# These rules read only xp, the operands and the output (the derivative formulas are
+# functions of their arguments only): they run on Tensors too (see xpnet._double_backward).
+# logit(eps=...) is not declared: its derivative closes over the clamp bounds (refused).
+double_backward_ready(asin, acos, atan, sinh, cosh, asinh, acosh, atanh, exp2, erf, erfc, erfinv,
+                      logit, atan2)
+

@@ -1,0 +1,69 @@
+"""Double backward of dropout, sort, casts (``to``), cumsum and embedding.
+
+* dropout: its own rule ``G M`` with the drawn mask ``M`` a constant Tensor.
+* sort (and topk, its first k): G taken back to its places, ``take_along_dim(G, argsort(order))``
+  (the inverse permutation a constant).
+* to (a dtype cast, or a move): G cast (moved) back, by ``to`` itself.
+* cumsum: its rule (``flip(cumsum(flip(G)))``) runs on Tensors as it is.
+* embedding: its rule (rows of G scatter-added by the constant indices) runs as it is.
+* remainder: ``dL/da = G``, ``dL/db = -G floor(a / b)`` with ``floor(a / b)`` a constant (its
+  derivative is 0 almost everywhere); operands cast to a common dtype are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import functional as F
+from .._double_backward import double_backward_by, double_backward_ready
+from ..functional import arithmetic, ordering, pointwise, statistics
+from ..functional._core import needs_grad, unbroadcast
+from ..functional.dropout import dropout
+from ..functional.embedding import embedding
+from ..tensor import Tensor, make_result
+from .higher_order import Rule, lift_with, unsupported
+from .tensor_namespace import tensor_namespace
+
+double_backward_ready(statistics.cumsum, embedding)
+
+
+def _constant(like: Tensor, array: Any) -> Tensor:
+    return make_result(array, like.xp, (), None, "")
+
+
+def _dropout_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    return lift_with(node, mask=_constant(node, captured["mask"]))
+
+
+def _sort_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    xp, order, axis = node.xp, captured["order"], captured["axis"]
+    back = _constant(node, xp.argsort(order, axis=axis))
+    return lambda g: (F.take_along_dim(g, back, axis),)
+
+
+def _to_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    (x,) = node._parents
+    if x.xp is not node.xp:  # ``to`` resolves a device within a library: no way back by name
+        raise unsupported(node, "a move between array libraries")
+    return lambda g: (arithmetic.to(g, x.device, x.dtype),)
+
+
+def _remainder_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    a, b, av, bv = (captured[name] for name in ("a", "b", "av", "bv"))
+    for t, v in ((a, av), (b, bv)):
+        if isinstance(t, Tensor) and t.array is not v:
+            raise unsupported(node, "operands of different dtypes")
+    quotient = _constant(node, av // bv)
+    T = tensor_namespace(node.xp)
+
+    def rule(g: Tensor) -> tuple[Any, Any]:
+        return (unbroadcast(T, g, a.array.shape) if needs_grad(a) else None,
+                unbroadcast(T, -g * quotient, b.array.shape) if needs_grad(b) else None)
+
+    return rule
+
+
+double_backward_by(pointwise.remainder, _remainder_rule)
+double_backward_by(dropout, _dropout_rule)
+double_backward_by(ordering.sort, _sort_rule)
+double_backward_by(arithmetic.to, _to_rule)
