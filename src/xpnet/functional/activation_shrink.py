@@ -14,6 +14,8 @@ from typing import Any
 
 from ._core import Tensor, as_tensor, make_result, require_floating
 
+_SIXTH32 = 0.16666667163372040  # float32(1/6): torch's hardsigmoid_backward constant
+
 
 def _input(x: Any, op: str) -> Tensor:
     x = as_tensor(x, op)
@@ -54,11 +56,13 @@ def logsigmoid(input: Any) -> Tensor:
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
     """``clip(x / 6 + 1/2, 0, 1)``.  dL/dx = G / 6 for -3 < x < 3, else 0 (torch's open interval).
 
+    The 1/6 of the gradient is torch's float32 constant (0.16666667163...), in every dtype.
+
     ``inplace`` is accepted and ignored (the result is a new tensor).
     """
     def f(xp: Any, v: Any) -> tuple[Any, Any]:
         inside = (v > -3.0) & (v < 3.0)
-        return xp.clip(v / 6 + 0.5, 0.0, 1.0), xp.astype(inside, v.dtype) / 6
+        return xp.clip(v / 6 + 0.5, 0.0, 1.0), xp.astype(inside, v.dtype) * _SIXTH32
 
     return _pointwise(_input(input, "hardsigmoid"), "hardsigmoid", f)
 
@@ -100,8 +104,8 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``max(0, x) + min(0, alpha (e**(x / alpha) - 1))``.
 
-    dL/dx = G where x > 0, else G e**(x / alpha). Raises ValueError for alpha = 0 (torch's
-    RuntimeError would be ZeroDivision: we say it).
+    dL/dx = G where x > 0, else G e**(x / alpha) (torch's float32 1/alpha).
+    Raises ValueError for alpha = 0.
     """
     a = _number(alpha, "alpha", "celu")
     if a == 0:
@@ -109,8 +113,12 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
     def f(xp: Any, v: Any) -> tuple[Any, Any]:
         positive = v > 0
-        e = xp.exp(xp.where(positive, 0.0, v) / a)
-        return xp.where(positive, v, a * (e - 1)), xp.where(positive, 1.0, e)
+        inv = 1.0 / a  # torch multiplies by 1/alpha (elu's input_scale), not divides
+        e = xp.exp(xp.where(positive, 0.0, v) * inv)
+        # torch's backward uses 1 / float32(alpha) (derivatives.yaml: 1.0/alpha.toFloat())
+        ginv = 1.0 / float(xp.asarray(a, dtype=xp.float32))
+        de = xp.exp(xp.where(positive, 0.0, v) * ginv) * (ginv * a)
+        return xp.where(positive, v, (e - 1) * a), xp.where(positive, xp.ones_like(v), de)
 
     return _pointwise(_input(input, "celu"), "celu", f)
 
