@@ -215,3 +215,6 @@ __all__ += ["celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid
             "pairwise_distance", "cosine_embedding_loss", "gaussian_nll_loss",
             "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
             "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss", "pad"]
+from .normalization_more import alpha_dropout, bilinear, group_norm, rms_norm  # noqa: E402
+
+__all__ += ["alpha_dropout", "bilinear", "group_norm", "rms_norm"]

@@ -26,14 +26,19 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
         value: the fill for constant mode (default 0).
 
     Raises:
-        ValueError: an odd or too long ``pad``, an unknown mode, a value with another mode.
-        RuntimeError: reflect padding not smaller than the dimension (torch's error).
+        RuntimeError: an odd or too long ``pad``, reflect padding not smaller than the
+            dimension (torch's errors).
+        NotImplementedError: an unknown mode. ValueError: a value with another mode.
     """
     x = as_tensor(input, "pad")
     pads = [int(p) for p in pad]
-    if len(pads) % 2 or len(pads) // 2 > x.ndim:
-        raise ValueError(f"pad: padding length must be even and at most 2 * input.ndim "
-                         f"({2 * x.ndim}), got {len(pads)} ({tuple(pads)})")
+    if len(pads) % 2:
+        raise RuntimeError(f"Padding length must be divisible by 2 (pad: got {tuple(pads)}; give "
+                           f"a (before, after) pair per dimension)")
+    if len(pads) // 2 > x.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pads)} and input of dimension "
+                           f"{x.ndim}")
     if mode not in _MODES:
         raise NotImplementedError(f"pad: mode must be one of {_MODES}, got {mode!r}")
     pairs = {x.ndim - 1 - i: (pads[2 * i], pads[2 * i + 1]) for i in range(len(pads) // 2)}
