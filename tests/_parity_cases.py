@@ -347,3 +347,11 @@ both("F.binary_cross_entropy_with_logits pos_weight weight",
      lambda lib, x, y, w, pw: lib.nn.functional.binary_cross_entropy_with_logits(
          x, y, weight=w, pos_weight=pw), A(randn(3, 4)), A(uniform(3, 4, low=0.0, high=1.0)),
      A(positive(3, 4), grad=False), A(positive(4), grad=False))
+both("F.group_norm", lambda lib, x, w, b: lib.nn.functional.group_norm(x, 2, w, b), A(randn(2, 4, 3)),
+     A(randn(4)), A(randn(4)))
+both("F.rms_norm", lambda lib, x, w: lib.nn.functional.rms_norm(x, (3,), w, eps=1e-5), A(randn(2, 4, 3)),
+     A(randn(3)))
+both("F.bilinear", lambda lib, a, b, w, c: lib.nn.functional.bilinear(a, b, w, c), A(randn(4, 3)),
+     A(randn(4, 2)), A(randn(5, 3, 2)), A(randn(5)))
+# training=False: the identity (the random training mask: tests/test_nn_gaps2.py)
+both("F.alpha_dropout eval", lambda lib, x: lib.nn.functional.alpha_dropout(x, 0.3), A(randn(3, 4)))
