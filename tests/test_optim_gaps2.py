@@ -72,6 +72,7 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(("cls", "options", "match"), BAD, ids=[f"{c.__name__}-{next(iter(o))}" for c, o, _ in BAD])
+@pytest.mark.parametrize(("cls", "options", "match"), BAD,
+                         ids=[f"{c.__name__}-{next(iter(o))}" for c, o, _ in BAD])
 def test_bad_hyperparameters_raise_as_torch(xp, torch, cls, options, match):
     base.test_bad_hyperparameters_raise_as_torch(xp, torch, cls, options, match)
