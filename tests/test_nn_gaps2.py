@@ -215,3 +215,32 @@ def test_errors_match_torch(xp, torch):
         nn.GroupNorm(2, 3)
     with pytest.warns(UserWarning, match="Implicit dimension choice for softmin"):
         F.softmin(x)
+
+
+def test_parameters_to_vector_and_back_match_torch(xp, torch):
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)).double()
+    ours = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).to(xp.device, dtype=xn.float64)
+    ours.load_state_dict(theirs.state_dict())
+    vec, ref = nn.utils.parameters_to_vector(ours.parameters()), \
+        torch.nn.utils.parameters_to_vector(theirs.parameters())
+    assert xp.same_place(vec) and tuple(vec.shape) == tuple(ref.shape) == (26,)
+    np.testing.assert_array_equal(xp.numpy(vec), ref.detach().numpy())
+    (vec * xp.tensor(np.arange(26.0), "float64")).sum().backward()  # differentiable: a cat
+    (ref * torch.arange(26.0, dtype=torch.float64)).sum().backward()
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_array_equal(xp.numpy(p.grad), tp.grad.numpy())
+    new = RNG.standard_normal(26)
+    nn.utils.vector_to_parameters(xp.tensor(new, "float64"), ours.parameters())
+    torch.nn.utils.vector_to_parameters(torch.tensor(new), theirs.parameters())
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        assert xp.same_place(p) and tuple(p.shape) == tuple(tp.shape)
+        np.testing.assert_array_equal(xp.numpy(p), tp.detach().numpy())
+    x = RNG.standard_normal((2, 3))
+    np.testing.assert_allclose(xp.numpy(ours(xp.tensor(x, "float64"))),
+                               theirs(torch.tensor(x)).detach().numpy(), **TOL)
+    with pytest.raises(TypeError, match="expected torch.Tensor"):
+        nn.utils.vector_to_parameters(new, ours.parameters())
+    with pytest.raises(TypeError, match="expected torch.Tensor"):
+        torch.nn.utils.vector_to_parameters(new, theirs.parameters())
+    with pytest.raises(RuntimeError, match="vec has 5 elements"):
+        nn.utils.vector_to_parameters(xp.tensor(new[:5], "float64"), ours.parameters())
