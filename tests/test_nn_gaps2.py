@@ -238,9 +238,9 @@ def test_parameters_to_vector_and_back_match_torch(xp, torch):
     x = RNG.standard_normal((2, 3))
     np.testing.assert_allclose(xp.numpy(ours(xp.tensor(x, "float64"))),
                                theirs(torch.tensor(x)).detach().numpy(), **TOL)
-    with pytest.raises(TypeError, match="expected torch.Tensor"):
+    with pytest.raises(TypeError, match=r"expected torch\.Tensor"):
         nn.utils.vector_to_parameters(new, ours.parameters())
-    with pytest.raises(TypeError, match="expected torch.Tensor"):
+    with pytest.raises(TypeError, match=r"expected torch\.Tensor"):
         torch.nn.utils.vector_to_parameters(new, theirs.parameters())
     with pytest.raises(RuntimeError, match="vec has 5 elements"):
         nn.utils.vector_to_parameters(xp.tensor(new[:5], "float64"), ours.parameters())
