@@ -44,6 +44,9 @@ def logsigmoid(input: Any) -> Tensor:
     """``log(sigmoid(x)) = min(x, 0) - log(1 + e**-|x|)`` (no overflow).
 
     dL/dx = G (1 - sigmoid(x)) = G sigmoid(-x). Input: any shape; output: the same.
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
     """
     def f(xp: Any, v: Any) -> tuple[Any, Any]:
         e = xp.exp(-xp.abs(v))
@@ -59,6 +62,10 @@ def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
     The 1/6 of the gradient is torch's float32 constant (0.16666667163...), in every dtype.
 
     ``inplace`` is accepted and ignored (the result is a new tensor).
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     def f(xp: Any, v: Any) -> tuple[Any, Any]:
         inside = (v > -3.0) & (v < 3.0)
@@ -71,6 +78,10 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:
     """``x * hardsigmoid(x)`` (MobileNetV3).
 
     dL/dx = 0 for x < -3, G (x / 3 + 1/2) for -3 <= x <= 3, G above (torch's choice at the kinks).
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     def f(xp: Any, v: Any) -> tuple[Any, Any]:
         out = v * xp.clip(v / 6 + 0.5, 0.0, 1.0)
@@ -81,7 +92,11 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:
 
 
 def tanhshrink(input: Any) -> Tensor:
-    """``x - tanh(x)``.  dL/dx = G tanh(x)**2."""
+    """``x - tanh(x)``.  dL/dx = G tanh(x)**2.
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+    """
     def f(xp: Any, v: Any) -> tuple[Any, Any]:
         t = xp.tanh(v)
         return v - t, t * t
@@ -90,7 +105,14 @@ def tanhshrink(input: Any) -> Tensor:
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > threshold``, else ``value``.  dL/dx = G where x > threshold, else 0."""
+    """``x`` where ``x > threshold``, else ``value``.  dL/dx = G where x > threshold, else 0.
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+        threshold: the cut (a number).
+        value: what replaces x at or below it.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
     t = _number(threshold, "threshold", "threshold")
     val = _number(value, "value", "threshold")
 
@@ -106,6 +128,11 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
     dL/dx = G where x > 0, else G e**(x / alpha) (torch's float32 1/alpha).
     Raises ValueError for alpha = 0.
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+        alpha: the negative side tends to -alpha.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     a = _number(alpha, "alpha", "celu")
     if a == 0:
@@ -134,6 +161,10 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
     """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, else 0.
 
     dL/dx = G where |x| > lambd, else 0. Raises RuntimeError (torch's) for a negative lambd.
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+        lambd: the half-width of the zero band (0 or more).
     """
     lam = _lambd(lambd, "softshrink")
 
@@ -145,7 +176,12 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:
-    """``x`` where ``|x| > lambd``, else 0.  dL/dx = G where |x| > lambd, else 0."""
+    """``x`` where ``|x| > lambd``, else 0.  dL/dx = G where |x| > lambd, else 0.
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+        lambd: the half-width of the zero band.
+    """
     lam = _number(lambd, "lambd", "hardshrink")
 
     def f(xp: Any, v: Any) -> tuple[Any, Any]:
@@ -162,6 +198,12 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     In evaluation (``training=False``, torch's default for the function) ``a = (lower + upper) / 2``;
     in training each element draws ``a ~ U(lower, upper)`` from xpnet's generator
     (``xpnet.manual_seed``; the draws are not torch's). dL/dx = G where x >= 0, else G a.
+
+    Args:
+        input: a floating Tensor of any shape, on any device; the result has its shape.
+        lower, upper: the range of the negative slope.
+        training: draw random slopes (True) or use their mean (False).
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
     x = _input(input, "rrelu")
     lo, hi = _number(lower, "lower", "rrelu"), _number(upper, "upper", "rrelu")
@@ -192,6 +234,11 @@ def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any
     """``softmax(-x, dim)``: weights that favour the smallest entries.
 
     ``dim=None`` picks torch's implicit dimension with torch's UserWarning. ``dtype`` casts first.
+
+    Args:
+        input: a floating Tensor, on any device; the result has its shape.
+        dim: the axis whose entries sum to 1.
+        dtype: cast the input to it first (None: keep).
     """
     from .activation import softmax
 
@@ -207,6 +254,10 @@ def glu(input: Any, dim: int = -1) -> Tensor:
     """Gated linear unit: ``a * sigmoid(b)`` where ``a, b`` are the two halves of ``dim``.
 
     Input: ``(*, 2n, *)``; output: ``(*, n, *)``. Raises RuntimeError (torch's) for an odd size.
+
+    Args:
+        input: a floating Tensor whose ``dim`` has an even size.
+        dim: the axis to halve.
     """
     x = _input(input, "glu")
     if x.ndim == 0:

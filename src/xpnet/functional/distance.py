@@ -20,6 +20,13 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out:
     """``x / max(||x||_p, eps)`` along ``dim`` (unit vectors).
 
     Input: any shape with ``dim``; output: the same shape. ``out`` is not supported (None only).
+
+    Args:
+        input: a floating Tensor, on any device.
+        p: the norm's exponent (2: Euclidean).
+        dim: the axis along which each vector lies.
+        eps: the smallest norm divided by.
+        out: unsupported (must be None).
     """
     from .statistics import norm
 
@@ -34,6 +41,11 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
 
     Output: the broadcast shape without ``dim``. Each norm is clamped below at ``eps`` (torch
     clamps outside the graph; a norm below eps is the only case whose gradient differs).
+
+    Args:
+        x1, x2: floating Tensors that broadcast, on one device.
+        dim: the vectors' axis.
+        eps: the smallest norm divided by.
     """
     a, b = _floating(x1, "cosine_similarity"), _floating(x2, "cosine_similarity")
     na = (a * a).sum(dim, keepdim=True).sqrt().clamp(min=eps)
@@ -45,6 +57,12 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepd
     """``||x1 - x2 + eps||_p`` over the last dimension (inputs broadcast).
 
     Input: ``(N, D)`` or ``(D,)``; output: ``(N,)`` or ``()`` (``keepdim`` keeps a size-1 dim).
+
+    Args:
+        x1, x2: floating Tensors that broadcast, on one device.
+        p: the norm's exponent.
+        eps: added to the difference (torch's, keeps the norm differentiable at 0).
+        keepdim: keep the reduced last dim with size 1.
     """
     from .statistics import norm
 

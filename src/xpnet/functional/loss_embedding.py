@@ -70,6 +70,13 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
 
     ``cos = sum(x1 x2) / sqrt((|x1|**2 + 1e-12) (|x2|**2 + 1e-12))`` over the last dim (torch's).
     Input: ``(N, D)`` or ``(D,)``; target: ``(N,)`` or ``()`` of 1 / -1.
+
+    Args:
+        input1, input2: floating Tensors ``(N, D)`` or ``(D,)``.
+        target: 1 (similar) or -1 (dissimilar) per pair.
+        margin: for dissimilar pairs (between -1 and 1; 0 to 0.5 advised).
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     name = "cosine_embedding_loss"
     a, b = _floating(input1, name), _floating(input2, name)
@@ -89,7 +96,15 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
 
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, size_average: Any = None,
                          reduce: Any = None, reduction: str = "mean") -> Tensor:
-    """``x`` where y = 1, ``max(0, margin - x)`` where y = -1 (elementwise, any shape)."""
+    """``x`` where y = 1, ``max(0, margin - x)`` where y = -1 (elementwise, any shape).
+
+    Args:
+        input: distances, a floating Tensor of any shape.
+        target: 1 or -1, the input's shape.
+        margin: for y = -1.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
+    """
     from .arithmetic import where
 
     name = "hinge_embedding_loss"
@@ -102,7 +117,14 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, size_aver
 
 def soft_margin_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
                      reduction: str = "mean") -> Tensor:
-    """``log(1 + e**(-y x))`` elementwise (y = 1 / -1), computed as ``-logsigmoid(y x)``."""
+    """``log(1 + e**(-y x))`` elementwise (y = 1 / -1), computed as ``-logsigmoid(y x)``.
+
+    Args:
+        input: scores, a floating Tensor of any shape.
+        target: 1 or -1, the input's shape.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
+    """
     from .activation_shrink import logsigmoid
 
     name = "soft_margin_loss"
@@ -115,6 +137,13 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None, siz
     """``-mean_c [y log sigmoid(x) + (1 - y) log sigmoid(-x)]`` (times ``weight``) per sample.
 
     Input and target: ``(N, C)``; ``"none"`` gives ``(N,)``.
+
+    Args:
+        input: scores ``(N, C)``.
+        target: 0/1 labels ``(N, C)``.
+        weight: optional per-class weights ``(C,)``.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .activation_shrink import logsigmoid
 
@@ -140,6 +169,15 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
     """``sum_{j != y} max(0, margin - x[y] + x[j])**p / C`` per sample (times ``weight[y]``).
 
     Input: ``(N, C)`` or ``(C,)``; target: ``(N,)`` or ``()`` class indices. p is 1 or 2.
+
+    Args:
+        input: scores ``(N, C)`` or ``(C,)``.
+        target: class indices (integer Tensor).
+        p: 1 or 2.
+        margin: the required gap.
+        weight: optional per-class weights ``(C,)``.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .gathering import gather
 
@@ -173,6 +211,12 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None, re
     """``sum_{j in T, i not in T} max(0, 1 - (x[j] - x[i])) / C`` per sample.
 
     ``T``: the target's class indices up to its first -1. Input and target: ``(N, C)`` or ``(C,)``.
+
+    Args:
+        input: scores ``(N, C)`` or ``(C,)``.
+        target: class indices padded with -1 (integer Tensor, the input's shape).
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .gathering import gather
 
@@ -207,6 +251,15 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     """``max(0, margin + d(a, p) - d(a, n))``, ``d`` = pairwise_distance(., ., p, eps).
 
     ``swap``: ``d(a, n)`` becomes ``min(d(a, n), d(p, n))``. Inputs: ``(N, D)`` or ``(D,)``.
+
+    Args:
+        anchor, positive, negative: floating Tensors ``(N, D)`` or ``(D,)``.
+        margin: the required gap between the distances.
+        p: the norm's exponent.
+        eps: added to the differences.
+        swap: use the distance swap (Balntas et al.).
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .distance import pairwise_distance
     from .pointwise import minimum
@@ -230,6 +283,14 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False, eps
     As torch, the clamp is outside the graph (the gradient reaches ``var`` as if unclamped).
     ``var``: the input's shape, that shape without its last dim, or one dim of size 1.
     Raises ValueError for a negative variance or a var of another size (torch's messages).
+
+    Args:
+        input: the predicted means.
+        target: the samples, the input's shape.
+        var: the predicted variances (a Tensor or a number, 0 or more).
+        full: add the constant term.
+        eps: the smallest variance used.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     name = "gaussian_nll_loss"
     x = _floating(input, name)

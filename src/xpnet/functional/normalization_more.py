@@ -92,6 +92,12 @@ def alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace: b
     then everything is ``a x + b`` with ``a = ((1 - p)(1 + p alpha'**2))**-1/2``, ``b = a alpha' p``
     (torch's). The identity when not training or ``p = 0``; masks from xpnet's generator.
     Raises ValueError for p outside [0, 1].
+
+    Args:
+        input: a floating Tensor of any shape.
+        p: the drop probability.
+        training: drop (True) or return the input (False, the default).
+        inplace: accepted for torch programs and ignored.
     """
     from ..sampling import rand_like
 

@@ -80,7 +80,12 @@ class GLU(Module):
 
 
 class CELU(Module):
-    """``max(0, x) + min(0, alpha (e**(x / alpha) - 1))`` (:func:`xpnet.functional.celu`)."""
+    """``max(0, x) + min(0, alpha (e**(x / alpha) - 1))`` (:func:`xpnet.functional.celu`).
+
+    Args:
+        alpha: the negative side tends to -alpha.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         self.alpha = alpha
@@ -94,7 +99,13 @@ class CELU(Module):
 
 
 class Threshold(Module):
-    """``x`` where ``x > threshold``, else ``value`` (:func:`xpnet.functional.threshold`)."""
+    """``x`` where ``x > threshold``, else ``value`` (:func:`xpnet.functional.threshold`).
+
+    Args:
+        threshold: the cut.
+        value: what replaces x at or below it.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         self.threshold = threshold
@@ -130,7 +141,12 @@ class Hardshrink(Softshrink):
 
 class RReLU(Module):
     """Randomized leaky ReLU (:func:`xpnet.functional.rrelu`): a random negative slope in
-    ``[lower, upper]`` per element while training, the mean slope after ``model.eval()``."""
+    ``[lower, upper]`` per element while training, the mean slope after ``model.eval()``.
+
+    Args:
+        lower, upper: the range of the random negative slope.
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
         self.lower = lower

@@ -19,6 +19,12 @@ class Bilinear(Module):
     Input1: ``(*, in1_features)``; input2: ``(*, in2_features)``; output: ``(*, out_features)``.
     ``weight``: ``(out_features, in1_features, in2_features)``, ``bias``: ``(out_features,)``,
     both ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))`` as torch.
+
+    Args:
+        in1_features, in2_features: the sizes of the two inputs' last dims.
+        out_features: the output's last dim.
+        bias: learn ``b`` (True) or not.
+        device, dtype: where and how the parameters are made (None: the defaults).
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,

@@ -16,6 +16,10 @@ class CosineSimilarity(Module):
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (inputs broadcast).
 
     Output: the broadcast shape without ``dim``.
+
+    Args:
+        dim: the vectors' axis.
+        eps: the smallest norm divided by.
     """
 
     def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
@@ -27,7 +31,13 @@ class CosineSimilarity(Module):
 
 
 class PairwiseDistance(Module):
-    """``||x1 - x2 + eps||_p`` over the last dim. Input: ``(N, D)`` or ``(D,)``; output ``(N,)``."""
+    """``||x1 - x2 + eps||_p`` over the last dim. Input: ``(N, D)`` or ``(D,)``; output ``(N,)``.
+
+    Args:
+        p: the norm's exponent (stored as ``norm``, as torch).
+        eps: added to the difference.
+        keepdim: keep the last dim with size 1.
+    """
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
         self.norm = p
@@ -40,7 +50,12 @@ class PairwiseDistance(Module):
 
 class AlphaDropout(Module):
     """Dropout for SELU networks (keeps mean and variance): :func:`xpnet.functional.alpha_dropout`
-    while training, the identity after ``model.eval()``."""
+    while training, the identity after ``model.eval()``.
+
+    Args:
+        p: the drop probability, in [0, 1] (else ValueError).
+        inplace: accepted for torch programs and ignored: the result is a new tensor.
+    """
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         if not 0 <= p <= 1:

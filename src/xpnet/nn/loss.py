@@ -152,7 +152,9 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean", pos_weight: Any = None) -> None:
         """``weight``: rescales each element's loss; ``pos_weight``: weights the positive term,
-        one per class (last dim), torch's formula. Both are kept as given (not parameters)."""
+        one per class (last dim), torch's formula. Both are kept as given (not parameters).
+        ``size_average``, ``reduce``: torch's deprecated arguments, accepted and ignored;
+        ``reduction`` as above."""
         super().__init__(reduction=reduction)
         self.weight = weight
         self.pos_weight = pos_weight

@@ -24,7 +24,13 @@ class _Loss(Module):
 
 
 class CosineEmbeddingLoss(_Loss):
-    """``1 - cos(x1, x2)`` for y = 1, ``max(0, cos - margin)`` for y = -1. Call: ``(x1, x2, y)``."""
+    """``1 - cos(x1, x2)`` for y = 1, ``max(0, cos - margin)`` for y = -1. Call: ``(x1, x2, y)``.
+
+    Args:
+        margin: for dissimilar pairs.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def __init__(self, margin: float = 0.0, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
@@ -36,7 +42,13 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
-    """``x`` for y = 1, ``max(0, margin - x)`` for y = -1."""
+    """``x`` for y = 1, ``max(0, margin - x)`` for y = -1.
+
+    Args:
+        margin: for y = -1.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def __init__(self, margin: float = 1.0, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
@@ -48,14 +60,25 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class SoftMarginLoss(_Loss):
-    """``log(1 + e**(-y x))``."""
+    """``log(1 + e**(-y x))``.
+
+    Args:
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_Loss):
-    """Per-class logistic loss averaged over classes; optional class ``weight`` ``(C,)``."""
+    """Per-class logistic loss averaged over classes; optional class ``weight`` ``(C,)``.
+
+    Args:
+        weight: optional per-class weights ``(C,)``.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
@@ -67,14 +90,27 @@ class MultiLabelSoftMarginLoss(_Loss):
 
 
 class MultiLabelMarginLoss(_Loss):
-    """Multi-class hinge loss against a list of target classes (ended by -1)."""
+    """Multi-class hinge loss against a list of target classes (ended by -1).
+
+    Args:
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiMarginLoss(_Loss):
-    """Multi-class hinge loss: ``sum_{j != y} max(0, margin - x[y] + x[j])**p / C``."""
+    """Multi-class hinge loss: ``sum_{j != y} max(0, margin - x[y] + x[j])**p / C``.
+
+    Args:
+        p: 1 or 2 (else ValueError).
+        margin: the required gap.
+        weight: optional per-class weights ``(C,)``.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None, size_average: Any = None,
                  reduce: Any = None, reduction: str = "mean") -> None:
@@ -91,7 +127,16 @@ class MultiMarginLoss(_Loss):
 
 
 class TripletMarginLoss(_Loss):
-    """``max(0, margin + d(a, p) - d(a, n))``. Call: ``(anchor, positive, negative)``."""
+    """``max(0, margin + d(a, p) - d(a, n))``. Call: ``(anchor, positive, negative)``.
+
+    Args:
+        margin: the required gap.
+        p: the norm's exponent.
+        eps: added to the differences.
+        swap: use the distance swap.
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
                  size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
@@ -107,7 +152,13 @@ class TripletMarginLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
-    """``0.5 (log var + (x - y)**2 / var)``. Call: ``(input, target, var)``."""
+    """``0.5 (log var + (x - y)**2 / var)``. Call: ``(input, target, var)``.
+
+    Args:
+        full: add the constant ``0.5 log(2 pi)``.
+        eps: the smallest variance used.
+        reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
+    """
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)

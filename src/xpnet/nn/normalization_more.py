@@ -23,6 +23,14 @@ class GroupNorm(Module):
     Input: ``(N, num_channels, *)``; output: the same. Parameters ``weight`` (ones) and
     ``bias`` (zeros) of shape ``(num_channels,)`` when ``affine``.
     Raises ValueError when num_channels is not divisible by num_groups (torch's).
+
+    Args:
+        num_groups: how many groups the channels form.
+        num_channels: C.
+        eps: added to the variance.
+        affine: learn ``weight`` and ``bias``.
+        bias: learn ``bias`` (with affine).
+        device, dtype: where and how the parameters are made (None: the defaults).
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
@@ -60,6 +68,12 @@ class RMSNorm(Module):
 
     ``eps=None``: the dtype's machine epsilon (torch's). Parameter ``weight`` (ones) of
     ``normalized_shape`` when ``elementwise_affine``.
+
+    Args:
+        normalized_shape: the trailing shape normalised over (an int or a tuple).
+        eps: added to the mean square (None: the dtype's epsilon).
+        elementwise_affine: learn ``weight``.
+        device, dtype: where and how the parameters are made (None: the defaults).
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,

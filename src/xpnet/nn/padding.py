@@ -44,17 +44,31 @@ class _ConstantPad(_Pad):
 
 
 class ConstantPad1d(_ConstantPad):
-    """Pad the last dim with ``value``: ``(*, W) -> (*, W + left + right)``."""
+    """Pad the last dim with ``value``: ``(*, W) -> (*, W + left + right)``.
+
+    Args:
+        padding: an int (every side) or ``(left, right)``.
+        value: the fill.
+    """
 
 
 class ConstantPad2d(_ConstantPad):
-    """Pad the last two dims with ``value``: ``(*, H, W) -> (*, H + top + bottom, W + left + right)``."""
+    """Pad the last two dims with ``value``: ``(*, H, W) -> (*, H + top + bottom, W + left + right)``.
+
+    Args:
+        padding: an int (every side) or ``(left, right, top, bottom)``.
+        value: the fill.
+    """
 
     _sides = 4
 
 
 class ZeroPad1d(_ConstantPad):
-    """Pad the last dim with zeros."""
+    """Pad the last dim with zeros.
+
+    Args:
+        padding: an int (every side) or ``(left, right)``.
+    """
 
     def __init__(self, padding: int | tuple[int, ...]) -> None:
         super().__init__(padding, 0.0)
@@ -64,42 +78,70 @@ class ZeroPad1d(_ConstantPad):
 
 
 class ZeroPad2d(ZeroPad1d):
-    """Pad the last two dims with zeros."""
+    """Pad the last two dims with zeros.
+
+    Args:
+        padding: an int (every side) or ``(left, right, top, bottom)``.
+    """
 
     _sides = 4
 
 
 class ReflectionPad1d(_Pad):
-    """Mirror the last dim without repeating its edge: ``2 1 | 0 1 2 | 1 0``."""
+    """Mirror the last dim without repeating its edge: ``2 1 | 0 1 2 | 1 0``.
+
+    Args:
+        padding: an int (every side) or ``(left, right)``.
+    """
 
     _mode = "reflect"
 
 
 class ReflectionPad2d(ReflectionPad1d):
-    """Mirror the last two dims."""
+    """Mirror the last two dims.
+
+    Args:
+        padding: an int (every side) or ``(left, right, top, bottom)``.
+    """
 
     _sides = 4
 
 
 class ReplicationPad1d(_Pad):
-    """Repeat the edge of the last dim: ``0 0 | 0 1 2 | 2 2``."""
+    """Repeat the edge of the last dim: ``0 0 | 0 1 2 | 2 2``.
+
+    Args:
+        padding: an int (every side) or ``(left, right)``.
+    """
 
     _mode = "replicate"
 
 
 class ReplicationPad2d(ReplicationPad1d):
-    """Repeat the edges of the last two dims."""
+    """Repeat the edges of the last two dims.
+
+    Args:
+        padding: an int (every side) or ``(left, right, top, bottom)``.
+    """
 
     _sides = 4
 
 
 class CircularPad1d(_Pad):
-    """Wrap the last dim around: ``1 2 | 0 1 2 | 0 1``."""
+    """Wrap the last dim around: ``1 2 | 0 1 2 | 0 1``.
+
+    Args:
+        padding: an int (every side) or ``(left, right)``.
+    """
 
     _mode = "circular"
 
 
 class CircularPad2d(CircularPad1d):
-    """Wrap the last two dims around."""
+    """Wrap the last two dims around.
+
+    Args:
+        padding: an int (every side) or ``(left, right, top, bottom)``.
+    """
 
     _sides = 4

@@ -25,6 +25,15 @@ class ASGD(Optimizer):
     torch: ``lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0``. State per parameter:
     ``step``, ``eta``, ``mu`` (Python numbers), ``ax``. Raises ValueError for a negative
     ``lr`` or ``weight_decay``.
+
+    Args:
+        params: the Tensors to optimize (``model.parameters()``) or a list of group dicts.
+        lr: gamma.
+        lambd: the decay term.
+        alpha: eta's power.
+        t0: the step where averaging starts.
+        weight_decay: L2 penalty.
+        maximize: ascend instead.
     """
 
     def __init__(self, params: Any, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,

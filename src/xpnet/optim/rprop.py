@@ -24,6 +24,13 @@ class Rprop(Optimizer):
     with :math:`\eta_0 =` ``lr``. Defaults as torch: ``lr=1e-2, etas=(0.5, 1.2),
     step_sizes=(1e-6, 50)``. State per parameter: ``step``, ``prev``, ``step_size``.
     Raises ValueError for a negative ``lr`` or etas not ``0 < eta- < 1 < eta+`` (torch's words).
+
+    Args:
+        params: the Tensors to optimize (``model.parameters()``) or a list of group dicts.
+        lr: the first step size.
+        etas: (eta-, eta+), the step size factors.
+        step_sizes: (min, max) step size.
+        maximize: ascend instead.
     """
 
     def __init__(self, params: Any, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
