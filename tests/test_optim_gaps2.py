@@ -76,3 +76,67 @@ BAD = [
                          ids=[f"{c.__name__}-{next(iter(o))}" for c, o, _ in BAD])
 def test_bad_hyperparameters_raise_as_torch(xp, torch, cls, options, match):
     base.test_bad_hyperparameters_raise_as_torch(xp, torch, cls, options, match)
+
+
+@pytest.mark.parametrize("options", [{}, {"lr": 0.5, "max_iter": 7, "history_size": 3},
+                                     {"lr": 0.8, "max_iter": 4, "max_eval": 3}],
+                         ids=["defaults", "history3", "max_eval3"])
+def test_lbfgs_matches_torch(xp, torch64, options):  # noqa: F811
+    torch = torch64
+    x, y, params = base._ours(xp)
+    tx, ty, tparams = base._theirs(torch, "float64")
+    opt, ref = optim.LBFGS(params, **options), torch.optim.LBFGS(tparams, **options)
+
+    def closure():
+        opt.zero_grad()
+        loss = base._loss(x, y, params)
+        loss.backward()
+        return loss
+
+    def torch_closure():
+        ref.zero_grad()
+        loss = base._torch_loss(torch, tx, ty, tparams)
+        loss.backward()
+        return loss
+
+    # 3 steps (up to 60 iterations): a quasi-Newton run amplifies the rounding of its dot
+    # products (summed in another order than torch's BLAS), 3e-8 after 80 iterations
+    for step in range(3):
+        loss, ref_loss = opt.step(closure), ref.step(torch_closure)
+        np.testing.assert_allclose(xp.numpy(loss), ref_loss.item(), rtol=1e-9, atol=1e-12)
+        for p, tp in zip(params, tparams):
+            assert xp.same_place(p)
+            np.testing.assert_allclose(xp.numpy(p), tp.detach().numpy(), rtol=1e-8, atol=1e-9,
+                                       err_msg=f"step {step}")
+        ours, theirs = opt.state[params[0]], ref.state[tparams[0]]
+        assert (ours["n_iter"], ours["func_evals"]) == (theirs["n_iter"], theirs["func_evals"])
+    assert base._loss(x, y, params).item() < 0.5 * base._loss(x, y, base._ours(xp)[2]).item()
+
+
+def test_lbfgs_errors_match_torch(xp, torch):
+    p, tp = xp.tensor([1.0], requires_grad=True), torch.zeros(1, requires_grad=True)
+    with pytest.raises(ValueError, match=r"Invalid learning rate: -1\.0"):
+        torch.optim.LBFGS([tp], lr=-1.0)
+    with pytest.raises(ValueError, match=r"Invalid learning rate: -1\.0"):
+        optim.LBFGS([p], lr=-1.0)
+    ref = torch.optim.LBFGS([tp], line_search_fn="armijo")
+
+    def closure():
+        ref.zero_grad()
+        loss = (tp - 1).pow(2).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):  # torch: at step
+        ref.step(closure)
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):  # xpnet: at once
+        optim.LBFGS([p], line_search_fn="armijo")
+    q = xp.tensor([2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="parameter groups"):
+        optim.LBFGS([{"params": [p]}, {"params": [q]}])
+    with pytest.raises(ValueError, match="parameter groups"):
+        torch.optim.LBFGS([{"params": [tp]}, {"params": [torch.zeros(1, requires_grad=True)]}])
+    with pytest.raises(TypeError, match="needs a closure"):
+        optim.LBFGS([p]).step()
+    with pytest.raises(NotImplementedError, match="strong_wolfe"):
+        optim.LBFGS([p], line_search_fn="strong_wolfe")

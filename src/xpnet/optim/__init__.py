@@ -28,3 +28,6 @@ from .asgd import ASGD
 from .rprop import Rprop
 
 __all__ += ["ASGD", "Rprop"]
+from .lbfgs import LBFGS  # noqa: E402
+
+__all__ += ["LBFGS"]
