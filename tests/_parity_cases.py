@@ -299,3 +299,59 @@ for _eq, _shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3
     both(f"einsum {_eq}", lambda lib, *xs, eq=_eq: lib.einsum(eq, *xs), *[A(randn(*s)) for s in _shapes])
 both("einsum list of operands", lambda lib, a, b: lib.einsum("ij,jk->ki", [a, b]), A(randn(2, 3)),
      A(randn(3, 2)))
+
+# -- gaps2: activations, distances, pad, margin/embedding losses (torch's names) -----------------
+for _name, _kw in [("logsigmoid", {}), ("hardsigmoid", {}), ("hardswish", {}), ("tanhshrink", {}),
+                   ("celu", {"alpha": 0.7}), ("softshrink", {"lambd": 0.3}), ("hardshrink", {"lambd": 0.3}),
+                   ("rrelu", {}), ("threshold", {"threshold": 0.2, "value": -1.5})]:
+    both(f"F.{_name}", lambda lib, x, n=_name, kw=_kw: getattr(lib.nn.functional, n)(x, **kw),
+         A(uniform(3, 4, low=-4.5, high=4.5)))
+both("F.softmin", lambda lib, x: lib.nn.functional.softmin(x, 1), A(randn(3, 4)))
+both("F.glu dim=0", lambda lib, x: lib.nn.functional.glu(x, 0), A(randn(4, 3)))
+both("F.normalize", lambda lib, x: lib.nn.functional.normalize(x, dim=1), A(randn(3, 4)))
+both("F.normalize p=1 dim=0", lambda lib, x: lib.nn.functional.normalize(x, p=1.0, dim=0),
+     A(away(3, 4)))
+both("F.cosine_similarity", lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b),
+     A(randn(3, 4)), A(randn(3, 4)))
+both("F.cosine_similarity broadcast dim=-1",
+     lambda lib, a, b: lib.nn.functional.cosine_similarity(a, b, dim=-1), A(randn(2, 3, 4)), A(randn(3, 4)))
+both("F.pairwise_distance", lambda lib, a, b: lib.nn.functional.pairwise_distance(a, b),
+     A(randn(3, 4)), A(randn(3, 4)))
+both("F.pairwise_distance p=1 keepdim", lambda lib, a, b: lib.nn.functional.pairwise_distance(
+    a, b, p=1.0, keepdim=True), A(randn(3, 4)), A(randn(3, 4)))
+for _mode, _pads in [("constant", (1, 2)), ("constant", (2, 1, -1, 1)), ("reflect", (2, 1)),
+                     ("replicate", (1, 2, 2, 0)), ("circular", (1, 3))]:
+    both(f"F.pad {_mode} {_pads}", lambda lib, x, m=_mode, p=_pads: lib.nn.functional.pad(
+        x, p, mode=m) if m != "constant" else lib.nn.functional.pad(x, p, value=0.5), A(randn(2, 3, 4)))
+_SIGNS = np.array([1.0, -1.0, 1.0])
+_LABELS = np.array([0, 3, 1])
+both("F.cosine_embedding_loss", lambda lib, a, b, y: lib.nn.functional.cosine_embedding_loss(
+    a, b, y, margin=0.1), A(randn(3, 4)), A(randn(3, 4)), A(_SIGNS, grad=False))
+both("F.hinge_embedding_loss", lambda lib, x, y: lib.nn.functional.hinge_embedding_loss(x, y),
+     A(away(3, 4)), A(np.sign(randn(3, 4)), grad=False))
+both("F.soft_margin_loss sum", lambda lib, x, y: lib.nn.functional.soft_margin_loss(
+    x, y, reduction="sum"), A(randn(3, 4)), A(np.sign(randn(3, 4)), grad=False))
+both("F.multilabel_soft_margin_loss", lambda lib, x, y, w: lib.nn.functional.multilabel_soft_margin_loss(
+    x, y, weight=w), A(randn(3, 4)), A((randn(3, 4) > 0) * 1.0, grad=False), A(positive(4), grad=False))
+both("F.multi_margin_loss p=2", lambda lib, x, y, w: lib.nn.functional.multi_margin_loss(
+    x, y, p=2, margin=0.7, weight=w), A(randn(3, 4)), A(_LABELS, grad=False), A(positive(4), grad=False))
+both("F.multi_margin_loss none", lambda lib, x, y: lib.nn.functional.multi_margin_loss(
+    x, y, reduction="none"), A(away(3, 4)), A(_LABELS, grad=False), fd=False)
+both("F.multilabel_margin_loss", lambda lib, x, y: lib.nn.functional.multilabel_margin_loss(x, y),
+     A(randn(3, 4)), A(np.array([[0, 2, -1, 1], [3, -1, 0, 0], [1, 2, 3, 0]]), grad=False), fd=False)
+both("F.triplet_margin_loss swap", lambda lib, a, p, n: lib.nn.functional.triplet_margin_loss(
+    a, p, n, swap=True, margin=2.0), A(randn(3, 4)), A(randn(3, 4)), A(randn(3, 4)))
+both("F.gaussian_nll_loss full", lambda lib, x, y, v: lib.nn.functional.gaussian_nll_loss(
+    x, y, v, full=True), A(randn(3, 4)), A(randn(3, 4)), A(positive(3)))
+both("F.binary_cross_entropy_with_logits pos_weight weight",
+     lambda lib, x, y, w, pw: lib.nn.functional.binary_cross_entropy_with_logits(
+         x, y, weight=w, pos_weight=pw), A(randn(3, 4)), A(uniform(3, 4, low=0.0, high=1.0)),
+     A(positive(3, 4), grad=False), A(positive(4), grad=False))
+both("F.group_norm", lambda lib, x, w, b: lib.nn.functional.group_norm(x, 2, w, b), A(randn(2, 4, 3)),
+     A(randn(4)), A(randn(4)))
+both("F.rms_norm", lambda lib, x, w: lib.nn.functional.rms_norm(x, (3,), w, eps=1e-5), A(randn(2, 4, 3)),
+     A(randn(3)))
+both("F.bilinear", lambda lib, a, b, w, c: lib.nn.functional.bilinear(a, b, w, c), A(randn(4, 3)),
+     A(randn(4, 2)), A(randn(5, 3, 2)), A(randn(5)))
+# training=False: the identity (the random training mask: tests/test_nn_gaps2.py)
+both("F.alpha_dropout eval", lambda lib, x: lib.nn.functional.alpha_dropout(x, 0.3), A(randn(3, 4)))

@@ -267,3 +267,17 @@ def is_tensor(obj: object) -> _builtins.bool:
 def numel(input: Tensor) -> _builtins.int:
     """The number of elements of ``input`` (torch.numel)."""
     return input.numel()
+
+# gaps2: torch's top-level names for activations, distances, norms and embedding losses
+from .functional.activation_shrink import celu, hardshrink, rrelu, threshold  # noqa: E402
+from .functional.distance import cosine_similarity, pairwise_distance  # noqa: E402
+from .functional.loss_embedding import (  # noqa: E402
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    triplet_margin_loss,
+)
+from .functional.normalization_more import alpha_dropout, bilinear, group_norm, rms_norm  # noqa: E402
+
+__all__ += ["alpha_dropout", "bilinear", "celu", "cosine_embedding_loss", "cosine_similarity",
+            "group_norm", "hardshrink", "hinge_embedding_loss", "pairwise_distance", "rms_norm",
+            "rrelu", "threshold", "triplet_margin_loss"]

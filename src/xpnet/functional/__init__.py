@@ -182,3 +182,39 @@ Tensor.__matmul__ = matmul  # type: ignore[method-assign]
 Tensor.__pow__ = pow  # type: ignore[method-assign]
 Tensor.__neg__ = neg  # type: ignore[method-assign]
 Tensor.__getitem__ = getitem  # type: ignore[method-assign]
+
+# gaps2: torch's activations, distances, pad and margin/embedding losses
+from .activation_shrink import (  # noqa: E402
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    rrelu,
+    softmin,
+    softshrink,
+    tanhshrink,
+    threshold,
+)
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
+from .loss_embedding import (  # noqa: E402
+    cosine_embedding_loss,
+    gaussian_nll_loss,
+    hinge_embedding_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from .padding import pad  # noqa: E402
+
+__all__ += ["celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "rrelu",
+            "softmin", "softshrink", "tanhshrink", "threshold", "cosine_similarity", "normalize",
+            "pairwise_distance", "cosine_embedding_loss", "gaussian_nll_loss",
+            "hinge_embedding_loss", "multi_margin_loss", "multilabel_margin_loss",
+            "multilabel_soft_margin_loss", "soft_margin_loss", "triplet_margin_loss", "pad"]
+from .normalization_more import alpha_dropout, bilinear, group_norm, rms_norm  # noqa: E402
+
+__all__ += ["alpha_dropout", "bilinear", "group_norm", "rms_norm"]

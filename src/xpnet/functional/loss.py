@@ -220,7 +220,9 @@ def _clamped_log(xp: Any, v: Any) -> Any:
     return xp.where(positive, clamp(xp, xp.log(xp.where(positive, v, 1.0)), min=-100.0), -100.0)
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                                     reduce: Any = None, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
     """BCE on raw scores ``x``: ``max(x, 0) - x y + log(1 + e**-|x|)`` (no overflow).
 
     dL/dx = G (sigmoid(x) - y),  dL/dy = -G x
@@ -229,8 +231,12 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
         input: ``x``, raw scores (logits): a floating Tensor of any shape, on any device.
         target: ``y``, probabilities (0/1 labels or soft), a Tensor of the same shape,
             library and device (cast to ``x``'s dtype when it needs no gradient).
+        weight: optional rescaling of each element's loss (broadcasts to the input).
+        size_average, reduce: torch's deprecated arguments, accepted and ignored.
         reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
             or ``"none"`` (the elementwise losses, of the input's shape).
+        pos_weight: optional weight of the positive term, one per class (last dim); with
+            ``weight`` the loss is composed (functional/loss_embedding.py), torch's formula.
 
     Raises:
         ValueError: the shapes differ, or ``reduction`` is not one of the three.
@@ -238,6 +244,10 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
             another dtype.
         RuntimeError: ``input`` and ``target`` are on different devices or libraries.
     """
+    if weight is not None or pos_weight is not None:
+        from .loss_embedding import bce_with_logits_weighted
+
+        return bce_with_logits_weighted(input, target, weight, pos_weight, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     x, y = loss_operands(input, target, "binary_cross_entropy_with_logits")
     xp, xv, yv = x.xp, x.array, y.array

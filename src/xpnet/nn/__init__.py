@@ -59,3 +59,53 @@ __all__ = [
     "SiLU", "SmoothL1Loss", "Softplus", "Softsign", "Unflatten",
     "parallel",
 ]
+
+# gaps2: torch's activation, normalization, distance, padding and margin-loss layers
+from .activation_more import (
+    CELU,
+    GLU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    LogSigmoid,
+    RReLU,
+    Softmin,
+    Softshrink,
+    Tanhshrink,
+    Threshold,
+)
+from .bilinear import Bilinear
+from .distance import AlphaDropout, CosineSimilarity, PairwiseDistance
+from .loss_embedding import (
+    CosineEmbeddingLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+)
+from .normalization_more import GroupNorm, RMSNorm
+from .padding import (
+    CircularPad1d,
+    CircularPad2d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ZeroPad1d,
+    ZeroPad2d,
+)
+
+__all__ += [
+    "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "RReLU", "Softmin",
+    "Softshrink", "Tanhshrink", "Threshold", "Bilinear", "AlphaDropout", "CosineSimilarity",
+    "PairwiseDistance", "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss",
+    "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "SoftMarginLoss",
+    "TripletMarginLoss", "GroupNorm", "RMSNorm", "CircularPad1d", "CircularPad2d", "ConstantPad1d",
+    "ConstantPad2d", "ReflectionPad1d", "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d",
+    "ZeroPad1d", "ZeroPad2d",
+]

@@ -149,6 +149,21 @@ class BCEWithLogitsLoss(_Loss):
 
     _function = F.binary_cross_entropy_with_logits
 
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean", pos_weight: Any = None) -> None:
+        """``weight``: rescales each element's loss; ``pos_weight``: weights the positive term,
+        one per class (last dim), torch's formula. Both are kept as given (not parameters).
+        ``size_average``, ``reduce``: torch's deprecated arguments, accepted and ignored;
+        ``reduction`` as above."""
+        super().__init__(reduction=reduction)
+        self.weight = weight
+        self.pos_weight = pos_weight
+
+    def _options(self) -> dict[str, Any]:
+        if self.weight is None and self.pos_weight is None:
+            return {}
+        return {"weight": self.weight, "pos_weight": self.pos_weight}
+
 
 class _ClassLoss(_Loss):
     """A loss over class indices: optional (C,) class ``weight`` and an ``ignore_index``.

@@ -130,3 +130,8 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     params, xp = _grads(everything, "clip_grad_value_")
     for p in params:
         p.grad.array = xp.minimum(xp.maximum(_grad(p), -clip_value), clip_value)  # type: ignore[union-attr]  # clip with no mask: no GPU wait
+
+
+from .param_vector import parameters_to_vector, vector_to_parameters  # noqa: E402
+
+__all__ += ["parameters_to_vector", "vector_to_parameters"]

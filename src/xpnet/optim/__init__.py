@@ -22,3 +22,12 @@ from .sgd import SGD
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer", "RAdam",
            "RMSprop", "clip_grad_norm_", "clip_grad_value_", "lr_scheduler"]
+
+# gaps2
+from .asgd import ASGD
+from .rprop import Rprop
+
+__all__ += ["ASGD", "Rprop"]
+from .lbfgs import LBFGS  # noqa: E402
+
+__all__ += ["LBFGS"]
