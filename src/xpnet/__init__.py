@@ -267,3 +267,58 @@ def is_tensor(obj: object) -> _builtins.bool:
 def numel(input: Tensor) -> _builtins.int:
     """The number of elements of ``input`` (torch.numel)."""
     return input.numel()
+
+
+# torch's names for triangles, rearranging, order statistics, counting (gaps1)
+from .functional.counting import (  # noqa: E402
+    argwhere,
+    bernoulli,
+    bucketize,
+    count_nonzero,
+    histc,
+    is_floating_point,
+    searchsorted,
+    unique,
+)
+from .functional.order_stats import (  # noqa: E402
+    amax,
+    amin,
+    aminmax,
+    cummax,
+    cummin,
+    kthvalue,
+    median,
+    mode,
+    quantile,
+)
+from .functional.pointwise_extra import (  # noqa: E402
+    addmm,
+    baddbmm,
+    fmod,
+    frac,
+    hypot,
+    lerp,
+    nan_to_num,
+)
+from .functional.rearranging import (  # noqa: E402
+    diff,
+    kron,
+    meshgrid,
+    repeat_interleave,
+    roll,
+)
+from .functional.triangular import (  # noqa: E402
+    diag,
+    diagonal,
+    trace,
+    tril,
+    triu,
+)
+
+__all__ += [
+    "addmm", "amax", "amin", "aminmax", "argwhere", "baddbmm", "bernoulli", "bucketize",
+    "count_nonzero", "cummax", "cummin", "diag", "diagonal", "diff", "fmod", "frac", "histc",
+    "hypot", "is_floating_point", "kron", "kthvalue", "lerp", "median", "meshgrid", "mode",
+    "nan_to_num", "quantile", "repeat_interleave", "roll", "searchsorted", "trace", "tril",
+    "triu", "unique"
+]

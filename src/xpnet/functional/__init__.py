@@ -182,3 +182,58 @@ Tensor.__matmul__ = matmul  # type: ignore[method-assign]
 Tensor.__pow__ = pow  # type: ignore[method-assign]
 Tensor.__neg__ = neg  # type: ignore[method-assign]
 Tensor.__getitem__ = getitem  # type: ignore[method-assign]
+
+
+# torch's names for triangles, rearranging, order statistics, counting (gaps1)
+from .counting import (  # noqa: E402
+    argwhere,
+    bernoulli,
+    bucketize,
+    count_nonzero,
+    histc,
+    is_floating_point,
+    searchsorted,
+    unique,
+)
+from .order_stats import (  # noqa: E402
+    amax,
+    amin,
+    aminmax,
+    cummax,
+    cummin,
+    kthvalue,
+    median,
+    mode,
+    quantile,
+)
+from .pointwise_extra import (  # noqa: E402
+    addmm,
+    baddbmm,
+    fmod,
+    frac,
+    hypot,
+    lerp,
+    nan_to_num,
+)
+from .rearranging import (  # noqa: E402
+    diff,
+    kron,
+    meshgrid,
+    repeat_interleave,
+    roll,
+)
+from .triangular import (  # noqa: E402
+    diag,
+    diagonal,
+    trace,
+    tril,
+    triu,
+)
+
+__all__ += [
+    "addmm", "amax", "amin", "aminmax", "argwhere", "baddbmm", "bernoulli", "bucketize",
+    "count_nonzero", "cummax", "cummin", "diag", "diagonal", "diff", "fmod", "frac", "histc",
+    "hypot", "is_floating_point", "kron", "kthvalue", "lerp", "median", "meshgrid", "mode",
+    "nan_to_num", "quantile", "repeat_interleave", "roll", "searchsorted", "trace", "tril",
+    "triu", "unique"
+]

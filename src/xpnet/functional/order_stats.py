@@ -222,7 +222,8 @@ def quantile(input: Any, q: Any, dim: int | None = None, keepdim: bool = False, 
                            f"midpoint or nearest. Got {interpolation}")
     xp = x.xp
     scalar_q = not (isinstance(q, Tensor) or _backend.is_array(q))
-    qs = [float(q)] if scalar_q else [float(v) for v in _backend.to_numpy(as_tensor(q, "quantile").array).reshape(-1)]
+    qs = [float(q)] if scalar_q else \
+        [float(v) for v in _backend.to_numpy(as_tensor(q, "quantile").array).reshape(-1)]
     for v in qs:
         if not 0 <= v <= 1:
             raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {v}")
