@@ -81,7 +81,8 @@ def fmod(input: Any, other: Any) -> Tensor:
         ga = unbroadcast(xp, g, tuple(av.shape)) if needs_grad(a) else None
         gb = None
         if needs_grad(b):
-            gb = unbroadcast(xp, -g * xp.trunc((av - out) / bv), tuple(bv.shape))
+            quotient = xp.round((av - out) / bv)  # = trunc(a / b), exact (a - out = b * it)
+            gb = unbroadcast(xp, -g * quotient, tuple(bv.shape))
         return ga, gb
 
     return make_result(out, xp, (node(a), node(b)), backward, "fmod")
