@@ -29,7 +29,8 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:
     x = as_tensor(input, "count_nonzero")
     xp = x.xp
     axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
-    return _constant(xp.sum(xp.astype(x.array != 0, xp.int64), axis=axis), xp, "count_nonzero")
+    nonzero_ = xp.astype(x.array != xp.zeros_like(x.array), xp.int64)
+    return _constant(xp.sum(nonzero_, axis=axis), xp, "count_nonzero")
 
 
 def argwhere(input: Any) -> Tensor:

@@ -155,7 +155,7 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
 
 def _running(input: Any, dim: int, larger: bool, name: str, result: type) -> ValuesIndices:
     """``(values, indices)`` of the running extremum along ``dim`` (ties: the later index;
-    a NaN stays once met, as torch)."""
+    a NaN stays once met, its index moving to each later NaN, as torch)."""
     x = as_tensor(input, name)
     xp, a = x.xp, x.array
     if x.ndim == 0:
@@ -173,7 +173,7 @@ def _running(input: Any, dim: int, larger: bool, name: str, result: type) -> Val
         else:
             take = (cur >= best) if larger else (cur <= best)
             if floating:
-                take = (take & ~xp.isnan(best)) | xp.isnan(cur) & ~xp.isnan(best)
+                take = take | xp.isnan(cur)  # NaN wins and stays (a later NaN moves the index)
             best = xp.where(take, cur, best)
             best_i = xp.where(take, here, best_i)
         indices.append(best_i)
