@@ -388,3 +388,40 @@ for _it in ("linear", "lower", "higher", "nearest", "midpoint"):
 both("quantile tensor q keepdim method",
      lambda lib, x, q: x.quantile(q, dim=0, keepdim=True), A(randn(5, 3)),
      A(np.array([0.1, 0.5, 0.9]), grad=False))
+
+# -- xn.linalg: norms, inverses, solves, determinants (gaps1) ---------------------------------
+def _well_conditioned(*shape: int) -> Any:
+    return randn(*shape) + 3 * np.eye(shape[-1])
+
+
+both("linalg.inv", lambda lib, a: lib.linalg.inv(a), A(_well_conditioned(3, 3)))
+both("linalg.inv batched", lambda lib, a: lib.linalg.inv(a), A(_well_conditioned(2, 3, 3)))
+both("inverse method", lambda lib, a: a.inverse(), A(_well_conditioned(2, 2)))
+both("linalg.solve matrix", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(3, 3)),
+     A(randn(3, 2)))
+both("linalg.solve vector", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(3, 3)), A(randn(3)))
+both("linalg.solve batched vectors", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(2, 3, 3)),
+     A(randn(2, 3)))
+both("linalg.solve broadcast batch", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(3, 3)),
+     A(randn(2, 3, 2)))
+both("linalg.solve left=False", lambda lib, a, b: lib.linalg.solve(a, b, left=False),
+     A(_well_conditioned(3, 3)), A(randn(2, 3)))
+both("linalg.det", lambda lib, a: lib.linalg.det(a), A(_well_conditioned(3, 3)))
+both("det batched", lambda lib, a: lib.det(a), A(_well_conditioned(2, 3, 3)))
+both("det method", lambda lib, a: a.det(), A(randn(2, 2)))
+both("linalg.slogdet logabsdet", lambda lib, a: lib.linalg.slogdet(a).logabsdet, A(randn(3, 3)))
+both("slogdet batched", lambda lib, a: lib.slogdet(a)[1] * lib.slogdet(a)[0], A(randn(2, 3, 3)))
+for _o in (2, 1, 3, float("inf"), -float("inf")):
+    both(f"linalg.vector_norm ord={_o}", lambda lib, x, o=_o: lib.linalg.vector_norm(x, o), A(randn(3, 4)),
+         fd=abs(_o) != float("inf"))
+both("linalg.vector_norm dims keepdim", lambda lib, x: lib.linalg.vector_norm(x, 2, (0, 2), True),
+     A(randn(2, 3, 2)))
+for _o in ("fro", 1, -1, float("inf"), -float("inf")):
+    both(f"linalg.matrix_norm ord={_o}", lambda lib, x, o=_o: lib.linalg.matrix_norm(x, o), A(randn(2, 3, 4)))
+both("linalg.matrix_norm dims keepdim", lambda lib, x: lib.linalg.matrix_norm(x, 1, (0, 2), True),
+     A(randn(3, 2, 4)))
+both("linalg.norm all", lambda lib, x: lib.linalg.norm(x), A(randn(2, 3, 2)))
+both("linalg.norm matrix ord", lambda lib, x: lib.linalg.norm(x, float("inf")), A(randn(3, 4)))
+both("linalg.norm vector ord", lambda lib, x: lib.linalg.norm(x, 3), A(randn(5)))
+both("linalg.norm dim", lambda lib, x: lib.linalg.norm(x, dim=1), A(randn(3, 4)))
+both("linalg.norm dim pair", lambda lib, x: lib.linalg.norm(x, "fro", dim=(0, 2)), A(randn(2, 3, 2)))

@@ -322,3 +322,8 @@ __all__ += [
     "nan_to_num", "quantile", "repeat_interleave", "roll", "searchsorted", "trace", "tril",
     "triu", "unique"
 ]
+from . import linalg  # noqa: E402  (xn.linalg: torch.linalg's names)
+from .functional.linalg_solve import det, slogdet  # noqa: E402
+from .functional.linalg_solve import inv as inverse  # noqa: E402
+
+__all__ += ["det", "inverse", "linalg", "slogdet"]

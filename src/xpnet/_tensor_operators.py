@@ -324,3 +324,12 @@ class OperatorMethods:
 
     def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
         return F.bernoulli(self, p, generator=generator)
+
+    def det(self) -> Tensor:
+        return F.det(self)
+
+    def inverse(self) -> Tensor:
+        return F.inv(self)
+
+    def slogdet(self) -> Any:
+        return F.slogdet(self)

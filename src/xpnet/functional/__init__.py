@@ -237,3 +237,7 @@ __all__ += [
     "nan_to_num", "quantile", "repeat_interleave", "roll", "searchsorted", "trace", "tril",
     "triu", "unique"
 ]
+from .linalg_norms import matrix_norm, vector_norm  # noqa: E402
+from .linalg_solve import det, inv, slogdet, solve  # noqa: E402
+
+__all__ += ["det", "inv", "matrix_norm", "slogdet", "solve", "vector_norm"]
