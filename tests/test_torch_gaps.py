@@ -671,3 +671,35 @@ def test_bernoulli_refuses_probabilities_outside_0_1_where_reading_is_free(xp):
         return
     with pytest.raises(RuntimeError):
         xn.bernoulli(xp.tensor(_V))
+
+
+LINALG_REFUSED = [
+    ("inv singular", lambda lib, a: lib.linalg.inv(a * 0)),
+    ("solve singular", lambda lib, a: lib.linalg.solve(a * 0, a)),
+    ("inv not square", lambda lib, a: lib.linalg.inv(a[:, :2])),
+    ("det of a vector", lambda lib, a: lib.linalg.det(a[0])),
+    ("slogdet of ints", lambda lib, a: lib.linalg.slogdet(a.long())),
+    ("inv of ints", lambda lib, a: lib.linalg.inv(a.long())),
+    ("solve shapes", lambda lib, a: lib.linalg.solve(a, a[:2])),
+    ("matrix_norm ord", lambda lib, a: lib.linalg.matrix_norm(a, 3)),
+    ("matrix_norm of a vector", lambda lib, a: lib.linalg.matrix_norm(a[0])),
+    ("norm ord of 3-D", lambda lib, a: lib.linalg.norm(a[None], 2)),
+    ("vector_norm of ints", lambda lib, a: lib.linalg.vector_norm(a.long())),
+]
+
+
+@pytest.mark.parametrize("name", [n for n, _ in LINALG_REFUSED])
+def test_linalg_refused_as_torch(xp, name):
+    f = dict(LINALG_REFUSED)[name]
+    square = np.array([[2.0, 1.0, 0.5], [0.0, 3.0, 1.0], [1.0, 0.0, 4.0]])
+    with pytest.raises(Exception) as theirs:
+        f(torch, _as_torch(square))
+    if "singular" in name and xp.name.startswith("cupy"):  # CuPy answers inf/NaN (no host wait)
+        return
+    expected = type(theirs.value)
+    if isinstance(theirs.value, torch.linalg.LinAlgError):
+        expected = xn.linalg.LinAlgError  # torch's class, by its own name
+    with pytest.raises(expected):
+        f(xn, xp.tensor(square, "float64"))
+    assert issubclass(xn.linalg.LinAlgError, RuntimeError)
+    assert issubclass(torch.linalg.LinAlgError, RuntimeError)

@@ -52,8 +52,8 @@ def _call(name: str, f: Any, *args: Any) -> Any:
         return f(*args)
     except Exception as e:  # each library names its own error; torch's is a RuntimeError
         if "LinAlgError" in type(e).__name__ or "singular" in str(e).lower():
-            raise LinAlgError(f"{name}: The diagonal element is zero, the inversion could not be "
-                              f"completed because the input matrix is singular ({e})") from None
+            raise LinAlgError(f"{name}: the input matrix is singular ({e}): its rows are not "
+                              f"independent, so it has no inverse") from None
         raise
 
 
