@@ -25,7 +25,12 @@ def _constant(out: Any, xp: Any, name: str) -> Tensor:
 
 
 def count_nonzero(input: Any, dim: Any = None) -> Tensor:
-    """The number of non-zero elements over ``dim`` (an int, a tuple, or None: all), int64."""
+    """The number of non-zero elements over ``dim`` (an int, a tuple, or None: all), int64.
+
+    Args:
+        input: a Tensor of any shape.
+        dim: the dims counted over, or None.
+    """
     x = as_tensor(input, "count_nonzero")
     xp = x.xp
     axis = tuple(dim) if isinstance(dim, (list, tuple)) else dim
@@ -34,12 +39,20 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:
 
 
 def argwhere(input: Any) -> Tensor:
-    """The indices of the non-zero elements, shape (count, ndim), int64 (``nonzero``'s)."""
+    """The indices of the non-zero elements, shape (count, ndim), int64 (``nonzero``'s).
+
+    Args:
+        input: a Tensor of any shape.
+    """
     return nonzero(input)
 
 
 def is_floating_point(input: Any) -> builtins.bool:
-    """Whether ``input``'s dtype is a floating-point one."""
+    """Whether ``input``'s dtype is a floating-point one.
+
+    Args:
+        input: a Tensor.
+    """
     return _dtypes.is_floating(as_tensor(input, "is_floating_point").array.dtype)
 
 
@@ -51,6 +64,14 @@ def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: bool = False, r
     the first with ``seq[i] > v``. A 1-D ``sorted_sequence`` serves every value; an N-D one
     pairs its rows with the rows of ``input`` (same leading dims). int64 (int32 with
     ``out_int32``).
+
+    Args:
+        sorted_sequence: the sorted values (1-D, or rows).
+        input: the values to place (a Tensor or a number).
+        out_int32: answer in int32.
+        right: the right-most place among equal values.
+        side: "left" or "right" (torch's other spelling of ``right``).
+        sorter: indices that sort ``sorted_sequence`` (when it is not sorted).
 
     Raises:
         RuntimeError: ``side`` and ``right`` disagree, or rows that do not pair up.
@@ -91,6 +112,12 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: bool = False, right: bo
     """The bucket of each value among 1-D sorted ``boundaries``: i with
     ``b[i-1] < v <= b[i]`` (``right=True``: ``b[i-1] <= v < b[i]``).  int64 (or int32).
 
+    Args:
+        input: the values (a Tensor or a number).
+        boundaries: 1-D sorted bucket edges.
+        out_int32: answer in int32.
+        right: which side of an edge a value equal to it falls on.
+
     Raises:
         RuntimeError: ``boundaries`` not 1-D.
     """
@@ -107,6 +134,13 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False, return
 
     Returns:
         the values, or a tuple ``(values[, inverse][, counts])`` as torch.
+
+    Args:
+        input: a Tensor of any shape.
+        sorted: accepted as torch's (the values are always sorted).
+        return_inverse: also return each element's index into the values.
+        return_counts: also return how often each value occurs.
+        dim: must be None.
 
     Raises:
         NotImplementedError: ``dim`` given (unique rows/slices are not supported yet).
@@ -135,6 +169,12 @@ def unique(input: Any, sorted: bool = True, return_inverse: bool = False, return
 def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     """A histogram of ``bins`` equal bins over [min, max] (both 0: the data's range); values
     outside are left out, ``max`` falls in the last bin. Float input, result of its dtype.
+
+    Args:
+        input: a floating Tensor.
+        bins: the number of bins.
+        min: the lower end of the range.
+        max: the upper end (min == max == 0: the data's range).
 
     Raises:
         NotImplementedError: integer input (as torch on CPU).  RuntimeError: ``bins <= 0`` or
@@ -168,6 +208,11 @@ def histc(input: Any, bins: int = 100, min: float = 0, max: float = 0) -> Tensor
 
 def bernoulli(input: Any, p: float | None = None, *, generator: Any = None) -> Tensor:
     """1 with probability ``input`` (or ``p``), else 0, in ``input``'s shape and dtype.
+
+    Args:
+        input: probabilities, a floating Tensor.
+        p: one probability for every element instead of ``input``'s values.
+        generator: an ``xn.Generator`` to draw from; None: the global one.
 
     Raises:
         RuntimeError: a probability outside [0, 1] (read where free) or integer input.

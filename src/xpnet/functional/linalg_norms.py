@@ -35,6 +35,13 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
 
     ``ord``: any number, ``inf`` (max |x|), ``-inf`` (min |x|), 0 (count of nonzeros).
 
+    Args:
+        x: a floating Tensor.
+        ord: the order.
+        dim: the dim(s), or None (all elements).
+        keepdim: keep the reduced dims with size 1.
+        dtype: cast to this dtype first.
+
     Raises:
         RuntimeError: integer input (give a ``dtype`` or convert).
     """
@@ -48,6 +55,13 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
 def matrix_norm(A: Any, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """The matrix norm over the two dims ``dim``: ``"fro"``, 1, -1, inf, -inf.
+
+    Args:
+        A: a floating Tensor of at least 2 dims.
+        ord: "fro", 1, -1, inf or -inf.
+        dim: the two dims of the matrices.
+        keepdim: keep the reduced dims with size 1.
+        dtype: cast to this dtype first.
 
     Raises:
         RuntimeError: integer input, fewer than 2 dims, an unknown ``ord``.
@@ -82,6 +96,13 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepd
 def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """torch.linalg.norm: a vector norm (``dim`` an int, or a 1-D input, or ``ord`` None with
     ``dim`` None: all elements) or a matrix norm (``dim`` a pair, or a 2-D input with ``ord``).
+
+    Args:
+        A: a floating Tensor.
+        ord: the order, or None (2 / "fro").
+        dim: an int, a pair, or None.
+        keepdim: keep the reduced dims with size 1.
+        dtype: cast to this dtype first.
 
     Raises:
         RuntimeError: ``ord`` given for an input of neither 1 nor 2 dims with ``dim`` None.

@@ -40,17 +40,34 @@ def _dims(dim: Any) -> Any:
 
 
 def amax(input: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
-    """The largest values over ``dim`` (an int or tuple; () or None: all).  G shared among ties."""
+    """The largest values over ``dim`` (an int or tuple; () or None: all).  G shared among ties.
+
+    Args:
+        input: a Tensor of any shape.
+        dim: the dim or dims reduced.
+        keepdim: keep the reduced dims with size 1.
+    """
     return _max(as_tensor(input, "amax"), _dims(dim), keepdims=keepdim)
 
 
 def amin(input: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
-    """The smallest values over ``dim`` (an int or tuple; () or None: all).  G shared among ties."""
+    """The smallest values over ``dim`` (an int or tuple; () or None: all).  G shared among ties.
+
+    Args:
+        input: a Tensor of any shape.
+        dim: the dim or dims reduced.
+        keepdim: keep the reduced dims with size 1.
+    """
     return _min(as_tensor(input, "amin"), _dims(dim), keepdims=keepdim)
 
 
 def aminmax(input: Any, *, dim: int | None = None, keepdim: bool = False) -> aminmax_result:
     """``(min, max)`` over ``dim`` (None: all elements) in one call.
+
+    Args:
+        input: a Tensor of any shape.
+        dim: the dim reduced, or None.
+        keepdim: keep the reduced dim with size 1.
 
     Raises:
         RuntimeError: an empty input reduced over all elements.
@@ -94,6 +111,11 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median: ``median(x)`` of all elements (0-d, G shared among ties), or
     ``(values, indices)`` along ``dim``. A NaN makes the median NaN (its first index).
 
+    Args:
+        input: a Tensor of any shape.
+        dim: the dim, or None (all elements).
+        keepdim: keep the reduced dim with size 1.
+
     Raises:
         RuntimeError: an empty input.  IndexError: ``dim`` out of range.
     """
@@ -122,6 +144,12 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
 def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``.
 
+    Args:
+        input: a Tensor of any shape.
+        k: the rank, from 1.
+        dim: the dim searched.
+        keepdim: keep the reduced dim with size 1.
+
     Raises:
         RuntimeError: ``k`` not in [1, size of dim].  IndexError: ``dim`` out of range.
     """
@@ -133,6 +161,11 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Values
 def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """``(values, indices)`` of the most frequent value along ``dim`` (ties: the smallest
     value; index: its last occurrence, as torch). Uses an (n, n) comparison per row.
+
+    Args:
+        input: a Tensor of any shape.
+        dim: the dim searched.
+        keepdim: keep the reduced dim with size 1.
 
     Raises:
         IndexError: ``dim`` out of range.
@@ -186,6 +219,10 @@ def cummax(input: Any, dim: int) -> ValuesIndices:
     """``(values, indices)``: the largest value so far along ``dim`` and where it was (the
     later index among ties).  dL/dx[index] += G.
 
+    Args:
+        input: a Tensor of any shape.
+        dim: the dim scanned.
+
     Raises:
         IndexError: ``dim`` out of range.
     """
@@ -195,6 +232,10 @@ def cummax(input: Any, dim: int) -> ValuesIndices:
 def cummin(input: Any, dim: int) -> ValuesIndices:
     """``(values, indices)``: the smallest value so far along ``dim`` and where it was (the
     later index among ties).  dL/dx[index] += G.
+
+    Args:
+        input: a Tensor of any shape.
+        dim: the dim scanned.
 
     Raises:
         IndexError: ``dim`` out of range.
@@ -208,6 +249,13 @@ def quantile(input: Any, q: Any, dim: int | None = None, keepdim: bool = False, 
     ``q (n - 1)`` in the sorted values, between the two nearest by ``interpolation``
     ("linear", "lower", "higher", "nearest", "midpoint"). A tensor ``q`` (1-D) puts its
     dim first. A row with a NaN gives NaN.
+
+    Args:
+        input: a floating Tensor.
+        q: a number in [0, 1] or a 1-D Tensor of them.
+        dim: the dim, or None (all elements).
+        keepdim: keep the reduced dim with size 1.
+        interpolation: how to pick between the two nearest sorted values.
 
     Raises:
         RuntimeError: ``q`` outside [0, 1], an unknown interpolation, integer input.

@@ -27,6 +27,12 @@ def nan_to_num(input: Any, nan: float = 0.0, posinf: float | None = None,
 
     ``posinf``/``neginf`` None: the dtype's largest / lowest finite value. Integer input
     comes back unchanged (a copy).  dL/dx = G where x is finite, 0 where it was replaced.
+
+    Args:
+        input: a Tensor.
+        nan: the value for NaN.
+        posinf: the value for +inf.
+        neginf: the value for -inf.
     """
     x = as_tensor(input, "nan_to_num")
     xp, a = x.xp, x.array
@@ -59,7 +65,12 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
 
 
 def hypot(input: Any, other: Any) -> Tensor:
-    """``sqrt(input**2 + other**2)`` elementwise (broadcasting).  d/da = G a / out."""
+    """``sqrt(input**2 + other**2)`` elementwise (broadcasting).  d/da = G a / out.
+
+    Args:
+        input: a floating Tensor.
+        other: a Tensor or number, broadcast with ``input``.
+    """
     a = as_tensor(input, "hypot")
     return sqrt(a * a + other * other)
 
@@ -68,6 +79,10 @@ def fmod(input: Any, other: Any) -> Tensor:
     """C's remainder ``a - b * trunc(a / b)``: the sign of the dividend (``remainder``: the divisor's).
 
     ``other`` may be a Python number.  d/da = G,  d/db = -G trunc(a / b).
+
+    Args:
+        input: the dividend, a Tensor.
+        other: the divisor, a Tensor or number.
     """
     a, b, xp = operands(input, other, "fmod")
     av, bv = value(a), value(b)
@@ -89,7 +104,11 @@ def fmod(input: Any, other: Any) -> Tensor:
 
 
 def frac(input: Any) -> Tensor:
-    """The fractional part ``x - trunc(x)`` (the sign of x).  dL/dx = G."""
+    """The fractional part ``x - trunc(x)`` (the sign of x).  dL/dx = G.
+
+    Args:
+        input: a floating Tensor.
+    """
     x = as_tensor(input, "frac")
     return x - trunc(x)
 
@@ -106,6 +125,13 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) ->
     """``beta * input + alpha * (mat1 @ mat2)``; input (n, p) or broadcastable to it.
 
     Shapes: mat1 (n, m), mat2 (m, p).  Raises as :func:`mm` for mismatched shapes.
+
+    Args:
+        input: the Tensor added.
+        mat1: (n, m).
+        mat2: (m, p).
+        beta: the factor of ``input``.
+        alpha: the factor of the product.
     """
     return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
 
@@ -114,5 +140,12 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any =
     """``beta * input + alpha * (batch1 @ batch2)`` per batch.
 
     Shapes: batch1 (b, n, m), batch2 (b, m, p), input broadcastable to (b, n, p).
+
+    Args:
+        input: the Tensor added.
+        batch1: (b, n, m).
+        batch2: (b, m, p).
+        beta: the factor of ``input``.
+        alpha: the factor of the product.
     """
     return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)

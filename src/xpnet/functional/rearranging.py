@@ -29,6 +29,11 @@ def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:
 
     ``dims`` None: the flattened tensor is rolled, then given its shape back.
 
+    Args:
+        input: a Tensor of any shape.
+        shifts: an int or a tuple of ints (one per dim).
+        dims: an int, a tuple of ints, or None.
+
     Raises:
         RuntimeError: ``shifts`` and ``dims`` of different lengths.  IndexError: a dim out of range.
     """
@@ -57,6 +62,13 @@ def diff(input: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any
 
     ``prepend``/``append`` are joined to ``input`` along ``dim`` first.
 
+    Args:
+        input: a Tensor of at least 1 dim.
+        n: how many times to difference.
+        dim: the dim.
+        prepend: a Tensor joined before ``input`` along ``dim``.
+        append: a Tensor joined after ``input`` along ``dim``.
+
     Raises:
         RuntimeError: a 0-d input.  IndexError: ``dim`` out of range.
     """
@@ -82,6 +94,12 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: int | None = None, *
     ``repeats``: an int, or an integer tensor with one count per slice (its total is read on
     the host unless ``output_size`` is given, as torch). ``repeat_interleave(counts)``: the
     indices ``0, 1, ...`` each repeated its count. ``dim`` None: on the flattened input.
+
+    Args:
+        input: a Tensor (or the counts, when ``repeats`` is None).
+        repeats: an int or an integer Tensor of counts.
+        dim: the dim, or None (flattened).
+        output_size: the total length, to skip the host read.
 
     Raises:
         RuntimeError: negative repeats, or a count tensor whose length does not match.
@@ -128,6 +146,10 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     ``indexing="ij"``: shape (len0, len1, ...); ``"xy"``: the first two lengths swapped
     (Cartesian, as NumPy's default). The tensors may be given as one list.
 
+    Args:
+        tensors: 1-D Tensors (or one list of them).
+        indexing: "ij" or "xy".
+
     Raises:
         RuntimeError: a tensor of more than 1 dimension, or an unknown ``indexing``.
     """
@@ -159,6 +181,10 @@ def kron(input: Any, other: Any) -> Tensor:
 
     Shapes: a (a0, a1, ...), b (b0, b1, ...) (the shorter padded with leading 1s) ->
     (a0*b0, a1*b1, ...).
+
+    Args:
+        input: a Tensor ``a``.
+        other: a Tensor ``b``.
     """
     a, b = as_tensor(input, "kron"), as_tensor(other, "kron")
     nd = max(a.ndim, b.ndim)

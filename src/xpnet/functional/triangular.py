@@ -74,6 +74,12 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
 
     Shapes: (..., n, ..., m, ...) -> (..., L), L the diagonal's length (0 if out of the matrix).
 
+    Args:
+        input: a Tensor of at least 2 dims.
+        offset: 0 the main diagonal, > 0 above, < 0 below.
+        dim1: the rows' dim.
+        dim2: the columns' dim.
+
     Raises:
         RuntimeError: ``dim1 == dim2``.  IndexError: a dim out of range.
     """
@@ -96,6 +102,10 @@ def diag(input: Any, diagonal: int = 0) -> Tensor:
     """A vector on diagonal ``diagonal`` of a square matrix, or a matrix's diagonal as a vector.
 
     Shapes: (L,) -> (L + |k|, L + |k|);  (n, m) -> (diagonal length,).
+
+    Args:
+        input: a 1-D or 2-D Tensor.
+        diagonal: 0 the main diagonal, > 0 above, < 0 below.
 
     Raises:
         RuntimeError: input of neither 1 nor 2 dimensions.
@@ -123,6 +133,9 @@ def diag(input: Any, diagonal: int = 0) -> Tensor:
 
 def trace(input: Any) -> Tensor:
     """The sum of a matrix's main diagonal (0-d).  dL/dx = G on the diagonal, 0 elsewhere.
+
+    Args:
+        input: a 2-D Tensor.
 
     Raises:
         RuntimeError: input not 2-D.
