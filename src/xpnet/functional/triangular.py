@@ -124,7 +124,9 @@ def diag(input: Any, diagonal: int = 0) -> Tensor:
     first_row = max(-diagonal, 0)  # out[first_row + t, first_col + t] = v[t]
     if length == 0:
         return make_result(xp.zeros((size, size), dtype=x.array.dtype, device=dev), xp, (), None, "diag")
-    pick = xp.clip(xp.arange(size, dtype=xp.int64, device=dev) - first_row, 0, length - 1)
+    # row r reads v[r - first_row], clipped into range (where() zeroes the rows off the diagonal)
+    pick = xp.asarray([min(max(r - first_row, 0), length - 1) for r in range(size)], dtype=xp.int64,
+                      device=dev)
     per_row = reshape(index_select(x, 0, pick), (size, 1))
     mask = make_result(cols - rows == diagonal, xp, (), None, "diag")
     return where(mask, per_row, make_result(xp.zeros((1, 1), dtype=x.array.dtype, device=dev),
