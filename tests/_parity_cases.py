@@ -425,3 +425,16 @@ both("linalg.norm matrix ord", lambda lib, x: lib.linalg.norm(x, float("inf")), 
 both("linalg.norm vector ord", lambda lib, x: lib.linalg.norm(x, 3), A(randn(5)))
 both("linalg.norm dim", lambda lib, x: lib.linalg.norm(x, dim=1), A(randn(3, 4)))
 both("linalg.norm dim pair", lambda lib, x: lib.linalg.norm(x, "fro", dim=(0, 2)), A(randn(2, 3, 2)))
+# in place, recorded in the graph as torch's
+both("tril_ in place", lambda lib, x: (x * 1).tril_(-1) * 2, A(randn(3, 4)))
+both("triu_ in place", lambda lib, x: (x * 1).triu_(1) * 2, A(randn(3, 4)))
+both("nan_to_num_ in place", lambda lib, x: (x * 1).nan_to_num_(posinf=5.0, neginf=-5.0) * 2,
+     A([np.nan, 1.5, -np.inf, np.inf, -0.3]), fd=False)
+both("lerp_ in place", lambda lib, a, b: (a * 1).lerp_(b, 0.25) * 2, A(randn(2, 3)), A(randn(2, 3)))
+both("lerp_ in place tensor weight", lambda lib, a, b, w: (a * 1).lerp_(b, w) * 2, A(randn(2, 3)),
+     A(randn(2, 3)), A(uniform(3, low=0.0, high=1.0)))
+both("frac_ in place", lambda lib, x: (x * 1).frac_() * 2, A(uniform(5, low=-3, high=3)))
+both("addmm_ in place", lambda lib, c, a, b: (c * 1).addmm_(a, b, beta=0.5) * 2, A(randn(2, 2)),
+     A(randn(2, 3)), A(randn(3, 2)))
+both("baddbmm_ in place", lambda lib, c, a, b: (c * 1).baddbmm_(a, b, alpha=2) * 2, A(randn(2, 2, 2)),
+     A(randn(2, 2, 3)), A(randn(2, 3, 2)))

@@ -333,3 +333,29 @@ class OperatorMethods:
 
     def slogdet(self) -> Any:
         return F.slogdet(self)
+
+    # in place (recorded in the graph as torch's; each op's backward never reads its input)
+    def tril_(self: Any, diagonal: int = 0) -> Tensor:
+        return F.gathering.written_in_place(self, "tril_", lambda t: F.tril(t, diagonal))
+
+    def triu_(self: Any, diagonal: int = 0) -> Tensor:
+        return F.gathering.written_in_place(self, "triu_", lambda t: F.triu(t, diagonal))
+
+    def nan_to_num_(self: Any, nan: float = 0.0, posinf: float | None = None,
+                    neginf: float | None = None) -> Tensor:
+        return F.gathering.written_in_place(self, "nan_to_num_",
+                                            lambda t: F.nan_to_num(t, nan, posinf, neginf))
+
+    def lerp_(self: Any, end: Any, weight: Any) -> Tensor:
+        return F.gathering.written_in_place(self, "lerp_", lambda t: F.lerp(t, end, weight), end, weight)
+
+    def frac_(self: Any) -> Tensor:
+        return F.gathering.written_in_place(self, "frac_", F.frac)
+
+    def addmm_(self: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.gathering.written_in_place(
+            self, "addmm_", lambda t: F.addmm(t, mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def baddbmm_(self: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.gathering.written_in_place(
+            self, "baddbmm_", lambda t: F.baddbmm(t, batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
