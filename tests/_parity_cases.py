@@ -438,3 +438,9 @@ both("addmm_ in place", lambda lib, c, a, b: (c * 1).addmm_(a, b, beta=0.5) * 2,
      A(randn(2, 3)), A(randn(3, 2)))
 both("baddbmm_ in place", lambda lib, c, a, b: (c * 1).baddbmm_(a, b, alpha=2) * 2, A(randn(2, 2, 2)),
      A(randn(2, 2, 3)), A(randn(2, 3, 2)))
+for _o in ("nuc", 2, -2):
+    both(f"linalg.matrix_norm ord={_o} (singular values)", lambda lib, x, o=_o: lib.linalg.matrix_norm(x, o),
+         A(randn(2, 3, 4)))
+both("linalg.matrix_norm nuc dims keepdim", lambda lib, x: lib.linalg.matrix_norm(x, "nuc", (2, 0), True),
+     A(randn(3, 2, 4)))
+both("linalg.norm ord=2 of a matrix", lambda lib, x: lib.linalg.norm(x, 2), A(randn(4, 3)))

@@ -54,18 +54,18 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
 
 def matrix_norm(A: Any, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
-    """The matrix norm over the two dims ``dim``: ``"fro"``, 1, -1, inf, -inf.
+    """The matrix norm over the two dims ``dim``: ``"fro"``, ``"nuc"`` (the sum of the singular
+    values), 2 / -2 (the largest / smallest singular value), 1, -1, inf, -inf.
 
     Args:
         A: a floating Tensor of at least 2 dims.
-        ord: "fro", 1, -1, inf or -inf.
+        ord: "fro", "nuc", 2, -2, 1, -1, inf or -inf.
         dim: the two dims of the matrices.
         keepdim: keep the reduced dims with size 1.
         dtype: cast to this dtype first.
 
     Raises:
         RuntimeError: integer input, fewer than 2 dims, an unknown ``ord``.
-        NotImplementedError: ``"nuc"``, 2, -2 (they need the SVD).
     """
     t = as_tensor(A, "linalg.matrix_norm")
     if dtype is not None:
@@ -80,8 +80,11 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepd
     if ord == "fro":
         return _vector_norm(t, 2, (rows, cols), keepdim)
     if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs the singular values "
-                                  f"(not supported yet): use 'fro', 1, -1, inf or -inf")
+        moved = t.movedim((rows, cols), (-2, -1))
+        out = _singular_norm(moved, ord)
+        if keepdim:
+            out = out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols))
+        return out
     if ord not in (1, -1, math.inf, -math.inf):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     summed, other = (rows, cols) if abs(ord) == 1 else (cols, rows)  # 1: column sums, inf: row sums
@@ -91,6 +94,31 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: tuple[int, int] = (-2, -1), keepd
     if keepdim:
         return out
     return out.squeeze(max(rows, cols)).squeeze(min(rows, cols))
+
+
+def _singular_norm(t: Tensor, ord: Any) -> Tensor:
+    """The nuclear norm (sum of singular values) or the largest / smallest one, over the last
+    two dims.  With A = U S V^T: d(sum S)/dA = U V^T;  d(S_i)/dA = u_i v_i^T."""
+    from ._core import make_result
+    from .linalg_solve import linalg_of
+
+    xp = t.xp
+    u, sv, vh = linalg_of(xp).svd(t.array, full_matrices=False)
+    if ord == "nuc":
+        out = xp.sum(sv, axis=-1)
+    else:
+        pick = xp.argmax(sv, axis=-1, keepdims=True) if ord == 2 else xp.argmin(sv, axis=-1, keepdims=True)
+        out = xp.squeeze(xp.take_along_axis(sv, pick, axis=-1), axis=-1)
+
+    def backward(g: Any) -> tuple[Any]:
+        g2 = xp.expand_dims(xp.expand_dims(g, axis=-1), axis=-1)
+        if ord == "nuc":
+            return (g2 * (u @ vh),)
+        ui = xp.take_along_axis(u, xp.expand_dims(pick, axis=-2), axis=-1)  # (..., m, 1)
+        vi = xp.take_along_axis(vh, xp.expand_dims(pick, axis=-1), axis=-2)  # (..., 1, n)
+        return (g2 * (ui @ vi),)
+
+    return make_result(out, xp, (t,), backward, "matrix_norm")
 
 
 def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
