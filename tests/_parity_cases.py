@@ -444,3 +444,5 @@ for _o in ("nuc", 2, -2):
 both("linalg.matrix_norm nuc dims keepdim", lambda lib, x: lib.linalg.matrix_norm(x, "nuc", (2, 0), True),
      A(randn(3, 2, 4)))
 both("linalg.norm ord=2 of a matrix", lambda lib, x: lib.linalg.norm(x, 2), A(randn(4, 3)))
+both("logdet", lambda lib, a: lib.logdet(a), A(_well_conditioned(2, 3, 3)))
+both("logdet method", lambda lib, a: a.logdet(), A(_well_conditioned(3, 3)))

@@ -703,3 +703,9 @@ def test_linalg_refused_as_torch(xp, name):
         f(xn, xp.tensor(square, "float64"))
     assert issubclass(xn.linalg.LinAlgError, RuntimeError)
     assert issubclass(torch.linalg.LinAlgError, RuntimeError)
+
+
+def test_logdet_of_negative_and_zero_determinants_as_torch(xp):
+    for m in ([[0.0, 1.0], [1.0, 0.0]], [[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 3.0]]):
+        m = np.array(m)
+        _equal(xn.logdet(xp.tensor(m, "float64")), torch.logdet(_as_torch(m)), xp)

@@ -323,7 +323,7 @@ __all__ += [
     "triu", "unique"
 ]
 from . import linalg  # noqa: E402  (xn.linalg: torch.linalg's names)
-from .functional.linalg_solve import det, slogdet  # noqa: E402
+from .functional.linalg_solve import det, logdet, slogdet  # noqa: E402
 from .functional.linalg_solve import inv as inverse  # noqa: E402
 
-__all__ += ["det", "inverse", "linalg", "slogdet"]
+__all__ += ["det", "inverse", "linalg", "logdet", "slogdet"]

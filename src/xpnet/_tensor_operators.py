@@ -334,6 +334,9 @@ class OperatorMethods:
     def slogdet(self) -> Any:
         return F.slogdet(self)
 
+    def logdet(self) -> Tensor:
+        return F.logdet(self)
+
     # in place (recorded in the graph as torch's; each op's backward never reads its input)
     def tril_(self: Any, diagonal: int = 0) -> Tensor:
         return F.gathering.written_in_place(self, "tril_", lambda t: F.tril(t, diagonal))

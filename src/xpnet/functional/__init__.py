@@ -238,6 +238,6 @@ __all__ += [
     "triu", "unique"
 ]
 from .linalg_norms import matrix_norm, vector_norm  # noqa: E402
-from .linalg_solve import det, inv, slogdet, solve  # noqa: E402
+from .linalg_solve import det, inv, logdet, slogdet, solve  # noqa: E402
 
-__all__ += ["det", "inv", "matrix_norm", "slogdet", "solve", "vector_norm"]
+__all__ += ["det", "inv", "logdet", "matrix_norm", "slogdet", "solve", "vector_norm"]

@@ -12,12 +12,13 @@ All act on the last two dims, batches broadcast. A singular matrix raises
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 from .. import _dtypes
 from ._core import Tensor, as_tensor, check_same_place, make_result, needs_grad, unbroadcast
 
-__all__ = ["LinAlgError", "det", "inv", "slogdet", "solve"]
+__all__ = ["LinAlgError", "det", "inv", "logdet", "slogdet", "solve"]
 
 
 class LinAlgError(RuntimeError):
@@ -174,3 +175,23 @@ def slogdet(A: Any) -> slogdet_result:
 
     return slogdet_result(make_result(sign, xp, (), None, "slogdet"),
                           make_result(logabs, xp, (a,), backward, "slogdet"))
+
+
+def logdet(A: Any) -> Tensor:
+    """``log(det A)``: NaN for a negative determinant, -inf for a zero one (as torch).
+
+    Composed: logabsdet + log(sign) (the sign is a constant), so dA = G A^-T (for det > 0;
+    torch's gradient where det <= 0 is not reproduced).
+
+    Args:
+        A: a floating Tensor (..., n, n).
+
+    Raises:
+        RuntimeError: non-square or integer input.
+    """
+    sign, logabs = slogdet(A)
+    xp = logabs.xp
+    sv = sign.array
+    zero = xp.zeros_like(sv)
+    shift = xp.where(sv > zero, zero, xp.where(sv < zero, zero + math.nan, zero - math.inf))  # log(sign)
+    return logabs + make_result(shift, xp, (), None, "logdet")
