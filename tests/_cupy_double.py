@@ -104,6 +104,8 @@ def wrap(state: State, obj: Any) -> Any:
         return ndarray._of(np.asarray(obj) if isinstance(obj, np.generic) else obj, state.current)
     if isinstance(obj, tuple) and not hasattr(obj, "_fields"):
         return tuple(wrap(state, o) for o in obj)
+    if isinstance(obj, tuple) and any(isinstance(o, (np.ndarray, np.generic)) for o in obj):
+        return tuple(wrap(state, o) for o in obj)  # NumPy's SlogdetResult, ...: CuPy gives a tuple
     if isinstance(obj, list):
         return [wrap(state, o) for o in obj]
     return obj

@@ -355,3 +355,149 @@ both("F.bilinear", lambda lib, a, b, w, c: lib.nn.functional.bilinear(a, b, w, c
      A(randn(4, 2)), A(randn(5, 3, 2)), A(randn(5)))
 # training=False: the identity (the random training mask: tests/test_nn_gaps2.py)
 both("F.alpha_dropout eval", lambda lib, x: lib.nn.functional.alpha_dropout(x, 0.3), A(randn(3, 4)))
+# -- torch's names for triangles, rearranging, order statistics, counting (gaps1) ------------
+TESTED_ELSEWHERE |= {"argwhere", "bernoulli", "bucketize", "count_nonzero", "histc", "is_floating_point",
+                     "searchsorted", "unique"}  # integer / boolean / drawn: tests/test_torch_gaps.py
+for _k in (0, 1, -1):
+    both(f"tril diagonal={_k}", lambda lib, x, k=_k: lib.tril(x, k), A(randn(3, 4)))
+    both(f"triu method diagonal={_k}", lambda lib, x, k=_k: x.triu(k), A(randn(2, 3, 3)))
+    both(f"diagonal offset={_k}", lambda lib, x, k=_k: lib.diagonal(x, k), A(randn(3, 4)))
+    both(f"diag of a vector k={_k}", lambda lib, x, k=_k: lib.diag(x, k), A(randn(3)))
+    both(f"diag of a matrix method k={_k}", lambda lib, x, k=_k: x.diag(k), A(randn(4, 3)))
+both("diagonal dims 2, 0", lambda lib, x: x.diagonal(1, 2, 0), A(randn(3, 2, 4)))
+both("trace", lambda lib, x: lib.trace(x), A(randn(3, 4)))
+both("trace method", lambda lib, x: x.trace(), A(randn(3, 3)))
+both("roll", lambda lib, x: lib.roll(x, 1, 0), A(randn(3, 4)))
+both("roll two dims", lambda lib, x: x.roll((2, -1), (1, 0)), A(randn(3, 4)))
+both("roll flattened", lambda lib, x: lib.roll(x, 5), A(randn(3, 4)))
+both("diff", lambda lib, x: lib.diff(x), A(randn(3, 4)))
+both("diff n=2 dim=0 prepend append", lambda lib, x, p, q: lib.diff(x, 2, 0, prepend=p, append=q),
+     A(randn(3, 2)), A(randn(1, 2)), A(randn(2, 2)))
+both("diff method", lambda lib, x: x.diff(dim=0), A(randn(4)))
+both("repeat_interleave int", lambda lib, x: lib.repeat_interleave(x, 2), A(randn(2, 3)))
+both("repeat_interleave counts dim=0", lambda lib, x, r: lib.repeat_interleave(x, r, dim=0),
+     A(randn(3, 2)), A(np.array([2, 0, 3], dtype=np.int64)))
+both("repeat_interleave method dim=1", lambda lib, x: x.repeat_interleave(3, dim=1), A(randn(2, 2)))
+for _ix in ("ij", "xy"):
+    both(f"meshgrid indexing={_ix}",  # each output weighted differently, so each one counts
+         lambda lib, a, b, c, ix=_ix: sum((k + 1.5) * g for k, g in
+                                          enumerate(lib.meshgrid(a, b, c, indexing=ix))),
+         A(randn(2)), A(randn(3)), A(randn(4)))
+    both(f"meshgrid of a list indexing={_ix}",
+         lambda lib, a, b, ix=_ix: (lambda g: g[0] * g[1] + g[0])(lib.meshgrid([a, b], indexing=ix)),
+         A(randn(2)), A(randn(3)))
+both("kron", lambda lib, a, b: lib.kron(a, b), A(randn(2, 3)), A(randn(3, 2)))
+both("kron ranks 1 and 2 method", lambda lib, a, b: a.kron(b), A(randn(3)), A(randn(2, 2)))
+both("nan_to_num", lambda lib, x: lib.nan_to_num(x, posinf=1e30, neginf=-2e30),
+     A([[np.nan, 1.5, -np.inf], [np.inf, -0.3, 2.0]]), fd=False)
+both("nan_to_num values method", lambda lib, x: x.nan_to_num(0.5, 9.0, -9.0),
+     A([np.nan, 1.5, -np.inf, np.inf, -0.3]), fd=False)
+both("nan_to_num finite", lambda lib, x: lib.nan_to_num(x), A(randn(3, 2)))
+both("lerp number", lambda lib, a, b: lib.lerp(a, b, 0.3), A(randn(2, 3)), A(randn(2, 3)))
+both("lerp tensor weight broadcast", lambda lib, a, b, w: lib.lerp(a, b, w), A(randn(2, 3)), A(randn(3)),
+     A(uniform(2, 1, low=0.0, high=1.0)))
+both("lerp method", lambda lib, a, b: a.lerp(b, 0.8), A(randn(4)), A(randn(4)))
+both("hypot", lambda lib, a, b: lib.hypot(a, b), A(away(2, 3)), A(away(3)))
+both("hypot method", lambda lib, a, b: a.hypot(b), A(away(4)), A(away(4)))
+both("fmod number", lambda lib, x: lib.fmod(x, 0.7), A(uniform(2, 5, low=-3, high=3)))
+both("fmod tensor", lambda lib, a, b: lib.fmod(a, b),  # a / b away from integers (fmod's jumps)
+     A([[2.5, -1.0, 0.7, 2.0, -0.2], [-2.3, 1.4, -2.9, 0.5, 1.1]]),
+     A(np.array([0.7, -0.9, 1.3, -1.1, 0.45])))
+both("fmod method", lambda lib, a: a.fmod(-1.25), A(uniform(6, low=-3, high=3)))
+both("frac", lambda lib, x: lib.frac(x), A(uniform(2, 5, low=-3, high=3)))
+both("frac method", lambda lib, x: x.frac(), A(uniform(5, low=-3, high=3)))
+both("addmm", lambda lib, c, a, b: lib.addmm(c, a, b), A(randn(2, 4)), A(randn(2, 3)), A(randn(3, 4)))
+both("addmm beta alpha broadcast", lambda lib, c, a, b: lib.addmm(c, a, b, beta=0.5, alpha=-2.0),
+     A(randn(4)), A(randn(2, 3)), A(randn(3, 4)))
+both("addmm method", lambda lib, c, a, b: c.addmm(a, b, alpha=3), A(randn(2, 2)), A(randn(2, 3)),
+     A(randn(3, 2)))
+both("baddbmm", lambda lib, c, a, b: lib.baddbmm(c, a, b, beta=2.0, alpha=0.5), A(randn(2, 2, 4)),
+     A(randn(2, 2, 3)), A(randn(2, 3, 4)))
+both("baddbmm method", lambda lib, c, a, b: c.baddbmm(a, b), A(randn(1, 2, 2)), A(randn(3, 2, 3)),
+     A(randn(3, 3, 2)))
+both("amax dim=1", lambda lib, x: lib.amax(x, 1), A(randn(3, 4)))
+both("amax all", lambda lib, x: lib.amax(x), A(randn(3, 4)))
+both("amin dims keepdim method", lambda lib, x: x.amin((0, 2), keepdim=True), A(randn(2, 3, 4)))
+both("amax ties share", lambda lib, x: lib.amax(x, 0), A([[1.0, 2.0], [1.0, 0.5]]), fd=False)
+both("aminmax min", lambda lib, x: lib.aminmax(x, dim=1).min, A(randn(3, 4)))
+both("aminmax max method", lambda lib, x: x.aminmax().max, A(randn(3, 4)))
+both("median all", lambda lib, x: lib.median(x), A(randn(3, 5)))
+both("median all even count (lower)", lambda lib, x: x.median(), A(randn(4)))
+both("median all ties share", lambda lib, x: lib.median(x), A([3.0, 1.0, 2.0, 2.0, 5.0]), fd=False)
+both("median dim", lambda lib, x: lib.median(x, 1).values, A(randn(3, 5)))
+both("median dim keepdim method", lambda lib, x: x.median(0, keepdim=True)[0], A(randn(4, 3)))
+both("kthvalue", lambda lib, x: lib.kthvalue(x, 2).values, A(randn(3, 5)))
+both("kthvalue dim 0 keepdim method", lambda lib, x: x.kthvalue(3, 0, True).values, A(randn(4, 3)))
+both("mode", lambda lib, x: lib.mode(x).values,
+     A([[1.0, 2.0, 2.0, 3.0, 1.0, 2.0], [0.5, 0.5, 4.0, 4.0, 1.0, 1.0]]), fd=False)
+both("mode method dim 0", lambda lib, x: x.mode(0).values, A([[1.0, 2.0], [1.0, 3.0], [0.5, 3.0]]),
+     fd=False)
+both("cummax", lambda lib, x: lib.cummax(x, 1).values, A(randn(3, 6)))
+both("cummin method dim 0", lambda lib, x: x.cummin(0).values, A(randn(5, 3)))
+both("cummax ties (the later index)", lambda lib, x: lib.cummax(x, 0).values,
+     A([1.0, 3.0, 3.0, 2.0, 5.0, 5.0]), fd=False)
+both("quantile all", lambda lib, x: lib.quantile(x, 0.3), A(randn(3, 5)))
+for _it in ("linear", "lower", "higher", "nearest", "midpoint"):
+    both(f"quantile interpolation={_it}", lambda lib, x, it=_it: lib.quantile(x, 0.4, 1, interpolation=it),
+         A(randn(3, 6)))
+both("quantile tensor q keepdim method",
+     lambda lib, x, q: x.quantile(q, dim=0, keepdim=True), A(randn(5, 3)),
+     A(np.array([0.1, 0.5, 0.9]), grad=False))
+
+# -- xn.linalg: norms, inverses, solves, determinants (gaps1) ---------------------------------
+def _well_conditioned(*shape: int) -> Any:
+    return randn(*shape) + 3 * np.eye(shape[-1])
+
+
+both("linalg.inv", lambda lib, a: lib.linalg.inv(a), A(_well_conditioned(3, 3)))
+both("linalg.inv batched", lambda lib, a: lib.linalg.inv(a), A(_well_conditioned(2, 3, 3)))
+both("inverse method", lambda lib, a: a.inverse(), A(_well_conditioned(2, 2)))
+both("linalg.solve matrix", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(3, 3)),
+     A(randn(3, 2)))
+both("linalg.solve vector", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(3, 3)), A(randn(3)))
+both("linalg.solve batched vectors", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(2, 3, 3)),
+     A(randn(2, 3)))
+both("linalg.solve broadcast batch", lambda lib, a, b: lib.linalg.solve(a, b), A(_well_conditioned(3, 3)),
+     A(randn(2, 3, 2)))
+both("linalg.solve left=False", lambda lib, a, b: lib.linalg.solve(a, b, left=False),
+     A(_well_conditioned(3, 3)), A(randn(2, 3)))
+both("linalg.det", lambda lib, a: lib.linalg.det(a), A(_well_conditioned(3, 3)))
+both("det batched", lambda lib, a: lib.det(a), A(_well_conditioned(2, 3, 3)))
+both("det method", lambda lib, a: a.det(), A(randn(2, 2)))
+both("linalg.slogdet logabsdet", lambda lib, a: lib.linalg.slogdet(a).logabsdet, A(randn(3, 3)))
+both("slogdet batched", lambda lib, a: lib.slogdet(a)[1] * lib.slogdet(a)[0], A(randn(2, 3, 3)))
+for _o in (2, 1, 3, float("inf"), -float("inf")):
+    both(f"linalg.vector_norm ord={_o}", lambda lib, x, o=_o: lib.linalg.vector_norm(x, o), A(randn(3, 4)),
+         fd=abs(_o) != float("inf"))
+both("linalg.vector_norm dims keepdim", lambda lib, x: lib.linalg.vector_norm(x, 2, (0, 2), True),
+     A(randn(2, 3, 2)))
+for _o in ("fro", 1, -1, float("inf"), -float("inf")):
+    both(f"linalg.matrix_norm ord={_o}", lambda lib, x, o=_o: lib.linalg.matrix_norm(x, o), A(randn(2, 3, 4)))
+both("linalg.matrix_norm dims keepdim", lambda lib, x: lib.linalg.matrix_norm(x, 1, (0, 2), True),
+     A(randn(3, 2, 4)))
+both("linalg.norm all", lambda lib, x: lib.linalg.norm(x), A(randn(2, 3, 2)))
+both("linalg.norm matrix ord", lambda lib, x: lib.linalg.norm(x, float("inf")), A(randn(3, 4)))
+both("linalg.norm vector ord", lambda lib, x: lib.linalg.norm(x, 3), A(randn(5)))
+both("linalg.norm dim", lambda lib, x: lib.linalg.norm(x, dim=1), A(randn(3, 4)))
+both("linalg.norm dim pair", lambda lib, x: lib.linalg.norm(x, "fro", dim=(0, 2)), A(randn(2, 3, 2)))
+# in place, recorded in the graph as torch's
+both("tril_ in place", lambda lib, x: (x * 1).tril_(-1) * 2, A(randn(3, 4)))
+both("triu_ in place", lambda lib, x: (x * 1).triu_(1) * 2, A(randn(3, 4)))
+both("nan_to_num_ in place", lambda lib, x: (x * 1).nan_to_num_(posinf=5.0, neginf=-5.0) * 2,
+     A([np.nan, 1.5, -np.inf, np.inf, -0.3]), fd=False)
+both("lerp_ in place", lambda lib, a, b: (a * 1).lerp_(b, 0.25) * 2, A(randn(2, 3)), A(randn(2, 3)))
+both("lerp_ in place tensor weight", lambda lib, a, b, w: (a * 1).lerp_(b, w) * 2, A(randn(2, 3)),
+     A(randn(2, 3)), A(uniform(3, low=0.0, high=1.0)))
+both("frac_ in place", lambda lib, x: (x * 1).frac_() * 2, A(uniform(5, low=-3, high=3)))
+both("addmm_ in place", lambda lib, c, a, b: (c * 1).addmm_(a, b, beta=0.5) * 2, A(randn(2, 2)),
+     A(randn(2, 3)), A(randn(3, 2)))
+both("baddbmm_ in place", lambda lib, c, a, b: (c * 1).baddbmm_(a, b, alpha=2) * 2, A(randn(2, 2, 2)),
+     A(randn(2, 2, 3)), A(randn(2, 3, 2)))
+for _o in ("nuc", 2, -2):
+    both(f"linalg.matrix_norm ord={_o} (singular values)", lambda lib, x, o=_o: lib.linalg.matrix_norm(x, o),
+         A(randn(2, 3, 4)))
+both("linalg.matrix_norm nuc dims keepdim", lambda lib, x: lib.linalg.matrix_norm(x, "nuc", (2, 0), True),
+     A(randn(3, 2, 4)))
+both("linalg.norm ord=2 of a matrix", lambda lib, x: lib.linalg.norm(x, 2), A(randn(4, 3)))
+both("logdet", lambda lib, a: lib.logdet(a), A(_well_conditioned(2, 3, 3)))
+both("logdet method", lambda lib, a: a.logdet(), A(_well_conditioned(3, 3)))

@@ -505,3 +505,207 @@ def test_one_hot_refuses_as_torch(xp, torch):
             continue  # an index out of range is not read on a GPU (no host wait)
         with pytest.raises(RuntimeError):
             F.one_hot(xn.tensor(bad, device=xp.device), classes)
+
+
+# -- torch's names for counting, locating and binning (integer results; gaps1) --------------
+def _as_torch(values: Any) -> Any:
+    return torch.from_numpy(np.array(values))
+
+
+def _equal(got: Any, expected: Any, xp: Any) -> None:
+    assert isinstance(got, xn.Tensor) and xp.same_place(got)
+    assert got.dtype.name == str(expected.dtype).removeprefix("torch."), (got.dtype, expected.dtype)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(xp.numpy(got), expected.numpy(), rtol=1e-6, atol=0, equal_nan=True)
+
+
+_V = np.array([[0.5, 2.0, 2.5, -1.0], [3.0, 3.5, 1.0, 2.0]])
+_S = np.array([1.0, 2.0, 3.0])
+_U = np.array([[3, 1, 3], [2, 2, 7]], dtype=np.int64)
+
+
+INTEGER_RESULTS = {
+    "count_nonzero": lambda lib, v, s: lib.count_nonzero(v > 1),
+    "count_nonzero dim": lambda lib, v, s: lib.count_nonzero(v, 1),
+    "count_nonzero dims": lambda lib, v, s: lib.count_nonzero(v > 1, (0, 1)),
+    "argwhere": lambda lib, v, s: lib.argwhere(v > 1),
+    "argwhere method": lambda lib, v, s: (v > 1).argwhere(),
+    "searchsorted": lambda lib, v, s: lib.searchsorted(s, v),
+    "searchsorted right": lambda lib, v, s: lib.searchsorted(s, v,
+                                                          right=True),
+    "searchsorted side int32": lambda lib, v, s: lib.searchsorted(s, v, side="right", out_int32=True),
+    "searchsorted rows": lambda lib, v, s: lib.searchsorted(lib.sort(v, 1).values, v * 0.9),
+    "bucketize": lambda lib, v, s: lib.bucketize(v, s),
+    "bucketize right int32": lambda lib, v, s: lib.bucketize(v, s,
+                                                          right=True, out_int32=True),
+    "histc": lambda lib, v, s: lib.histc(v, 4),
+    "histc range": lambda lib, v, s: lib.histc(v, 3, min=0, max=3),
+    "histc method": lambda lib, v, s: v.histc(bins=5, min=-1, max=2.5),
+    "median indices": lambda lib, v, s: lib.median(v, 1).indices,
+    "kthvalue indices": lambda lib, v, s: lib.kthvalue(v, 3, 1).indices,
+    "cummax indices": lambda lib, v, s: lib.cummax(v, 1).indices,
+    "cummin indices": lambda lib, v, s: v.cummin(0).indices,
+    "mode indices": lambda lib, v, s: lib.mode(v, 1).indices,
+    "floor of frac": lambda lib, v, s: lib.frac(v).floor(),
+}
+
+
+@pytest.mark.parametrize("name", list(INTEGER_RESULTS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_integer_results_match_torch(xp, name, dtype):
+    f = INTEGER_RESULTS[name]
+    values = _V.astype(dtype)
+    edges = _S.astype(dtype)
+    _equal(f(xn, xp.tensor(values, dtype), xp.tensor(edges, dtype)),
+           f(torch, _as_torch(values), _as_torch(edges)), xp)
+
+
+@pytest.mark.parametrize("flags", [(False, False), (True, False), (False, True), (True, True)])
+def test_unique_matches_torch(xp, flags):
+    inverse, counts = flags
+    ours = xn.unique(xp.tensor(_U, "int64"), return_inverse=inverse, return_counts=counts)
+    theirs = torch.unique(_as_torch(_U), return_inverse=inverse, return_counts=counts)
+    if not (inverse or counts):
+        ours, theirs = (ours,), (theirs,)
+    assert len(ours) == len(theirs)
+    for a, b in zip(ours, theirs):
+        _equal(a, b, xp)
+    floats = xp.tensor(_V, "float32").unique(return_counts=True)
+    for a, b in zip(floats, torch.unique(_as_torch(_V.astype(np.float32)), return_counts=True)):
+        _equal(a, b, xp)
+
+
+def test_integer_inputs_keep_torch_dtypes(xp):
+    ints = xp.tensor(_U, "int64")
+    for f in (lambda lib, v: lib.tril(v), lambda lib, v: lib.roll(v, 1, 1), lambda lib, v: lib.diag(v),
+              lambda lib, v: lib.trace(v), lambda lib, v: lib.amax(v, 0), lambda lib, v: lib.fmod(v, -2),
+              lambda lib, v: lib.kron(v, v), lambda lib, v: lib.repeat_interleave(v, 2, 0),
+              lambda lib, v: lib.diff(v), lambda lib, v: lib.nan_to_num(v),
+              lambda lib, v: lib.median(v), lambda lib, v: lib.mode(v, 1).values,
+              lambda lib, v: lib.cummax(v, 1).values, lambda lib, v: lib.count_nonzero(v)):
+        _equal(f(xn, ints), f(torch, _as_torch(_U)), xp)
+    assert xn.is_floating_point(xp.tensor(_V)) and not xn.is_floating_point(ints)
+    assert torch.is_floating_point(_as_torch(_V)) and not torch.is_floating_point(_as_torch(_U))
+
+
+def test_nan_to_num_default_bounds_and_nan_order_stats(xp):
+    v = np.array([np.nan, np.inf, -np.inf, 1.5, np.nan, 0.5], dtype=np.float32)
+    for f in (lambda lib, t: lib.nan_to_num(t), lambda lib, t: t.nan_to_num(nan=2.0),
+              lambda lib, t: lib.median(t), lambda lib, t: lib.median(t, 0).values,
+              lambda lib, t: lib.median(t, 0).indices, lambda lib, t: lib.cummax(t, 0).values,
+              lambda lib, t: lib.cummin(t, 0).indices, lambda lib, t: lib.quantile(t, 0.5)):
+        _equal(f(xn, xp.tensor(v)), f(torch, _as_torch(v)), xp)
+
+
+def test_meshgrid_and_result_types_as_torch(xp):
+    a, b = np.arange(2.0), np.arange(3.0)
+    for ix in ("ij", "xy"):
+        ours = xn.meshgrid(xp.tensor(a), xp.tensor(b), indexing=ix)
+        theirs = torch.meshgrid(_as_torch(a).float(), _as_torch(b).float(), indexing=ix)
+        for p, q in zip(ours, theirs):
+            _equal(p, q, xp)
+    x = xp.tensor(_V)
+    assert type(xn.median(x, 0)).__name__ == type(torch.median(_as_torch(_V), 0)).__name__ == "median"
+    assert tuple(xn.aminmax(x)._fields) == ("min", "max")
+    assert type(xn.cummax(x, 0)).__name__ == "cummax" and type(x.kthvalue(1)).__name__ == "kthvalue"
+
+
+def test_bernoulli_draws_zeros_and_ones_of_the_input_dtype(xp):
+    xn.manual_seed(0)
+    p = np.full((400,), 0.25, dtype=np.float32)
+    draw = xn.bernoulli(xp.tensor(p))
+    theirs = torch.bernoulli(_as_torch(p))
+    assert draw.dtype.name == str(theirs.dtype).removeprefix("torch.") and xp.same_place(draw)
+    values = xp.numpy(draw)
+    assert set(np.unique(values)) <= {0.0, 1.0} and 0.1 < values.mean() < 0.4
+    assert set(np.unique(xp.numpy(xp.tensor(p).bernoulli(1.0)))) == {1.0}
+    certain = xp.numpy(xn.bernoulli(xp.tensor(np.array([0.0, 1.0, 0.0]))))
+    np.testing.assert_array_equal(certain, torch.bernoulli(torch.tensor([0.0, 1.0, 0.0])).numpy())
+
+
+REFUSED = [
+    ("tril of a vector", lambda lib, v, s: lib.tril(v[0])),
+    ("diagonal same dims", lambda lib, v, s: lib.diagonal(v, 0, 1, 1)),
+    ("diagonal dim out of range", lambda lib, v, s: lib.diagonal(v, 0, 0, 5)),
+    ("diag of 3-D", lambda lib, v, s: lib.diag(v[None])),
+    ("trace of 3-D", lambda lib, v, s: lib.trace(v[None])),
+    ("roll shifts/dims lengths", lambda lib, v, s: lib.roll(v, (1, 2), 0)),
+    ("diff of 0-d", lambda lib, v, s: lib.diff(v[0, 0])),
+    ("repeat_interleave negative", lambda lib, v, s: lib.repeat_interleave(v, -1)),
+    ("repeat_interleave counts length", lambda lib, v, s: lib.repeat_interleave(
+        v, lib.tensor([1, 2, 3]), dim=0)),
+    ("meshgrid indexing", lambda lib, v, s: lib.meshgrid(v[0], v[1], indexing="ab")),
+    ("meshgrid 2-D", lambda lib, v, s: lib.meshgrid(v, v[0], indexing="ij")),
+    ("addmm shapes", lambda lib, v, s: lib.addmm(v, v, v)),
+    ("kthvalue k too large", lambda lib, v, s: lib.kthvalue(v, 5, 1)),
+    ("kthvalue k zero", lambda lib, v, s: lib.kthvalue(v, 0, 1)),
+    ("median dim", lambda lib, v, s: lib.median(v, 3)),
+    ("cummax dim", lambda lib, v, s: lib.cummax(v, 2)),
+    ("quantile q > 1", lambda lib, v, s: lib.quantile(v, 1.5)),
+    ("quantile q < 0 tensor", lambda lib, v, s: lib.quantile(v, lib.tensor([0.5, -0.1], dtype=v.dtype))),
+    ("quantile interpolation", lambda lib, v, s: lib.quantile(v, 0.5, interpolation="cubic")),
+    ("quantile of ints", lambda lib, v, s: lib.quantile(v.long(), 0.5)),
+    ("histc bins", lambda lib, v, s: lib.histc(v, 0)),
+    ("histc min > max", lambda lib, v, s: lib.histc(v, 3, 2.0, 1.0)),
+    ("histc of ints", lambda lib, v, s: lib.histc(v.long())),
+    ("bucketize 2-D boundaries", lambda lib, v, s: lib.bucketize(v, v)),
+    ("searchsorted side", lambda lib, v, s: lib.searchsorted(v[0], v, side="middle")),
+    ("searchsorted rows", lambda lib, v, s: lib.searchsorted(v, v[:1])),
+]
+
+
+@pytest.mark.parametrize("name", [n for n, _ in REFUSED])
+def test_refused_as_torch(xp, name):
+    f = dict(REFUSED)[name]
+    with pytest.raises(Exception) as theirs:
+        f(torch, _as_torch(_V.astype(np.float32)), _as_torch(_S))
+    with pytest.raises(type(theirs.value)):
+        f(xn, xp.tensor(_V), xp.tensor(_S))
+
+
+def test_bernoulli_refuses_probabilities_outside_0_1_where_reading_is_free(xp):
+    with pytest.raises(RuntimeError):
+        torch.bernoulli(_as_torch(_V))
+    if xp.name.startswith("cupy"):  # not read on a GPU (no host wait): still zeros and ones
+        assert set(np.unique(xp.numpy(xn.bernoulli(xp.tensor(_V))))) <= {0.0, 1.0}
+        return
+    with pytest.raises(RuntimeError):
+        xn.bernoulli(xp.tensor(_V))
+
+
+LINALG_REFUSED = [
+    ("inv singular", lambda lib, a: lib.linalg.inv(a * 0)),
+    ("solve singular", lambda lib, a: lib.linalg.solve(a * 0, a)),
+    ("inv not square", lambda lib, a: lib.linalg.inv(a[:, :2])),
+    ("det of a vector", lambda lib, a: lib.linalg.det(a[0])),
+    ("slogdet of ints", lambda lib, a: lib.linalg.slogdet(a.long())),
+    ("inv of ints", lambda lib, a: lib.linalg.inv(a.long())),
+    ("solve shapes", lambda lib, a: lib.linalg.solve(a, a[:2])),
+    ("matrix_norm ord", lambda lib, a: lib.linalg.matrix_norm(a, 3)),
+    ("matrix_norm of a vector", lambda lib, a: lib.linalg.matrix_norm(a[0])),
+    ("norm ord of 3-D", lambda lib, a: lib.linalg.norm(a[None], 2)),
+    ("vector_norm of ints", lambda lib, a: lib.linalg.vector_norm(a.long())),
+]
+
+
+@pytest.mark.parametrize("name", [n for n, _ in LINALG_REFUSED])
+def test_linalg_refused_as_torch(xp, name):
+    f = dict(LINALG_REFUSED)[name]
+    square = np.array([[2.0, 1.0, 0.5], [0.0, 3.0, 1.0], [1.0, 0.0, 4.0]])
+    with pytest.raises(Exception) as theirs:
+        f(torch, _as_torch(square))
+    if "singular" in name and xp.name.startswith("cupy"):  # CuPy answers inf/NaN (no host wait)
+        return
+    expected = type(theirs.value)
+    if isinstance(theirs.value, torch.linalg.LinAlgError):
+        expected = xn.linalg.LinAlgError  # torch's class, by its own name
+    with pytest.raises(expected):
+        f(xn, xp.tensor(square, "float64"))
+    assert issubclass(xn.linalg.LinAlgError, RuntimeError)
+    assert issubclass(torch.linalg.LinAlgError, RuntimeError)
+
+
+def test_logdet_of_negative_and_zero_determinants_as_torch(xp):
+    for m in ([[0.0, 1.0], [1.0, 0.0]], [[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 3.0]]):
+        m = np.array(m)
+        _equal(xn.logdet(xp.tensor(m, "float64")), torch.logdet(_as_torch(m)), xp)

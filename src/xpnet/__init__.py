@@ -281,3 +281,62 @@ from .functional.normalization_more import alpha_dropout, bilinear, group_norm, 
 __all__ += ["alpha_dropout", "bilinear", "celu", "cosine_embedding_loss", "cosine_similarity",
             "group_norm", "hardshrink", "hinge_embedding_loss", "pairwise_distance", "rms_norm",
             "rrelu", "threshold", "triplet_margin_loss"]
+
+# torch's names for triangles, rearranging, order statistics, counting (gaps1)
+from .functional.counting import (  # noqa: E402
+    argwhere,
+    bernoulli,
+    bucketize,
+    count_nonzero,
+    histc,
+    is_floating_point,
+    searchsorted,
+    unique,
+)
+from .functional.order_stats import (  # noqa: E402
+    amax,
+    amin,
+    aminmax,
+    cummax,
+    cummin,
+    kthvalue,
+    median,
+    mode,
+    quantile,
+)
+from .functional.pointwise_extra import (  # noqa: E402
+    addmm,
+    baddbmm,
+    fmod,
+    frac,
+    hypot,
+    lerp,
+    nan_to_num,
+)
+from .functional.rearranging import (  # noqa: E402
+    diff,
+    kron,
+    meshgrid,
+    repeat_interleave,
+    roll,
+)
+from .functional.triangular import (  # noqa: E402
+    diag,
+    diagonal,
+    trace,
+    tril,
+    triu,
+)
+
+__all__ += [
+    "addmm", "amax", "amin", "aminmax", "argwhere", "baddbmm", "bernoulli", "bucketize",
+    "count_nonzero", "cummax", "cummin", "diag", "diagonal", "diff", "fmod", "frac", "histc",
+    "hypot", "is_floating_point", "kron", "kthvalue", "lerp", "median", "meshgrid", "mode",
+    "nan_to_num", "quantile", "repeat_interleave", "roll", "searchsorted", "trace", "tril",
+    "triu", "unique"
+]
+from . import linalg  # noqa: E402  (xn.linalg: torch.linalg's names)
+from .functional.linalg_solve import det, logdet, slogdet  # noqa: E402
+from .functional.linalg_solve import inv as inverse  # noqa: E402
+
+__all__ += ["det", "inverse", "linalg", "logdet", "slogdet"]

@@ -229,3 +229,136 @@ class OperatorMethods:
         return F.gathering.written_in_place(
             self, "scatter_reduce_",
             lambda t: F.scatter_reduce(t.clone(), dim, index, src, reduce, include_self=include_self), src)
+
+    # torch's names for triangles, rearranging, order statistics, counting (gaps1)
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return F.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return F.triu(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return F.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return F.diag(self, diagonal)
+
+    def trace(self) -> Tensor:
+        return F.trace(self)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return F.roll(self, shifts, dims)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+        return F.diff(self, n, dim, prepend, append)
+
+    def repeat_interleave(self, repeats: Any = None, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        return F.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def kron(self, other: Any) -> Tensor:
+        return F.kron(self, other)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return F.nan_to_num(self, nan, posinf, neginf)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return F.lerp(self, end, weight)
+
+    def hypot(self, other: Any) -> Tensor:
+        return F.hypot(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return F.fmod(self, other)
+
+    def frac(self) -> Tensor:
+        return F.frac(self)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return F.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return F.amin(self, dim, keepdim)
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return F.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return F.median(self, dim, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return F.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return F.mode(self, dim, keepdim)
+
+    def cummax(self, dim: int) -> Any:
+        return F.cummax(self, dim)
+
+    def cummin(self, dim: int) -> Any:
+        return F.cummin(self, dim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        return F.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return F.count_nonzero(self, dim)
+
+    def argwhere(self) -> Tensor:
+        return F.argwhere(self)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        return F.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+        return F.histc(self, bins, min, max)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        return F.bernoulli(self, p, generator=generator)
+
+    def det(self) -> Tensor:
+        return F.det(self)
+
+    def inverse(self) -> Tensor:
+        return F.inv(self)
+
+    def slogdet(self) -> Any:
+        return F.slogdet(self)
+
+    def logdet(self) -> Tensor:
+        return F.logdet(self)
+
+    # in place (recorded in the graph as torch's; each op's backward never reads its input)
+    def tril_(self: Any, diagonal: int = 0) -> Tensor:
+        return F.gathering.written_in_place(self, "tril_", lambda t: F.tril(t, diagonal))
+
+    def triu_(self: Any, diagonal: int = 0) -> Tensor:
+        return F.gathering.written_in_place(self, "triu_", lambda t: F.triu(t, diagonal))
+
+    def nan_to_num_(self: Any, nan: float = 0.0, posinf: float | None = None,
+                    neginf: float | None = None) -> Tensor:
+        return F.gathering.written_in_place(self, "nan_to_num_",
+                                            lambda t: F.nan_to_num(t, nan, posinf, neginf))
+
+    def lerp_(self: Any, end: Any, weight: Any) -> Tensor:
+        return F.gathering.written_in_place(self, "lerp_", lambda t: F.lerp(t, end, weight), end, weight)
+
+    def frac_(self: Any) -> Tensor:
+        return F.gathering.written_in_place(self, "frac_", F.frac)
+
+    def addmm_(self: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.gathering.written_in_place(
+            self, "addmm_", lambda t: F.addmm(t, mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def baddbmm_(self: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return F.gathering.written_in_place(
+            self, "baddbmm_", lambda t: F.baddbmm(t, batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)

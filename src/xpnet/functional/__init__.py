@@ -218,3 +218,61 @@ __all__ += ["celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid
 from .normalization_more import alpha_dropout, bilinear, group_norm, rms_norm  # noqa: E402
 
 __all__ += ["alpha_dropout", "bilinear", "group_norm", "rms_norm"]
+
+# torch's names for triangles, rearranging, order statistics, counting (gaps1)
+from .counting import (  # noqa: E402
+    argwhere,
+    bernoulli,
+    bucketize,
+    count_nonzero,
+    histc,
+    is_floating_point,
+    searchsorted,
+    unique,
+)
+from .order_stats import (  # noqa: E402
+    amax,
+    amin,
+    aminmax,
+    cummax,
+    cummin,
+    kthvalue,
+    median,
+    mode,
+    quantile,
+)
+from .pointwise_extra import (  # noqa: E402
+    addmm,
+    baddbmm,
+    fmod,
+    frac,
+    hypot,
+    lerp,
+    nan_to_num,
+)
+from .rearranging import (  # noqa: E402
+    diff,
+    kron,
+    meshgrid,
+    repeat_interleave,
+    roll,
+)
+from .triangular import (  # noqa: E402
+    diag,
+    diagonal,
+    trace,
+    tril,
+    triu,
+)
+
+__all__ += [
+    "addmm", "amax", "amin", "aminmax", "argwhere", "baddbmm", "bernoulli", "bucketize",
+    "count_nonzero", "cummax", "cummin", "diag", "diagonal", "diff", "fmod", "frac", "histc",
+    "hypot", "is_floating_point", "kron", "kthvalue", "lerp", "median", "meshgrid", "mode",
+    "nan_to_num", "quantile", "repeat_interleave", "roll", "searchsorted", "trace", "tril",
+    "triu", "unique"
+]
+from .linalg_norms import matrix_norm, vector_norm  # noqa: E402
+from .linalg_solve import det, inv, logdet, slogdet, solve  # noqa: E402
+
+__all__ += ["det", "inv", "logdet", "matrix_norm", "slogdet", "solve", "vector_norm"]
