@@ -50,6 +50,9 @@ class Backend(Ops):
         own = set(dir(type(self)))
         self.__dict__.update({name: value for name, value in vars(namespace).items()
                               if not name.startswith("__") and name not in own})
+        for extension in ("linalg", "fft"):  # the standard's extensions, where the library has them
+            if extension not in self.__dict__ and hasattr(namespace, extension):
+                self.__dict__[extension] = getattr(namespace, extension)
         self.__array_api_version__ = getattr(namespace, "__array_api_version__", "2023.12")
         self.__name__ = f"xpnet._backend.{self.library}"
 
