@@ -32,7 +32,7 @@ def put_zeros(g: Tensor, shape: tuple[int, ...], index: Any, index_shape: Any) -
     xp = g.xp
     gshape = tuple(g.array.shape)
     full = xp.zeros(shape, dtype=g.array.dtype, device=_backend.device(g.array))
-    full[index] = g.array if index_shape is None else xp.reshape(g.array, index_shape)
+    full = xp.set_at(full, index, g.array if index_shape is None else xp.reshape(g.array, index_shape))
 
     def backward(h: Any) -> tuple[Any]:
         piece = h[index]

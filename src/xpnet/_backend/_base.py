@@ -43,6 +43,7 @@ class Backend(Ops):
     namespace_module = ""  # the module of its Array API namespace, imported for such a device
     has_views = False  # whether slices and reshapes are views of one memory (not a copy)
     one_device = False  # whether all arrays of the library live on one device (NumPy's cpu)
+    linalg_raises = True  # whether its linalg raises on a singular matrix (JAX returns inf/NaN)
     immutable = False  # whether its arrays never change (JAX): updates rebind the Tensor
 
     def __init__(self, namespace: Any) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from .. import _dtypes
+from .. import _backend, _dtypes
 from ._core import Tensor, as_tensor, check_same_place, make_result, needs_grad, unbroadcast
 
 __all__ = ["LinAlgError", "det", "inv", "logdet", "slogdet", "solve"]
@@ -48,14 +48,22 @@ def _square(x: Tensor, name: str) -> None:
         raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {got}")
 
 
-def _call(name: str, f: Any, *args: Any) -> Any:
+def _call(name: str, xp: Any, f: Any, *args: Any) -> Any:
+    """``f(*args)``, a singular matrix reported as :class:`LinAlgError` whichever way the
+    library reports it: an exception (NumPy, torch, CuPy), or non-finite results where its
+    backend says it does not raise (``xp.linalg_raises``: JAX), checked where reading is free."""
     try:
-        return f(*args)
+        out = f(*args)
     except Exception as e:  # each library names its own error; torch's is a RuntimeError
         if "LinAlgError" in type(e).__name__ or "singular" in str(e).lower():
             raise LinAlgError(f"{name}: the input matrix is singular ({e}): its rows are not "
                               f"independent, so it has no inverse") from None
         raise
+    if (not getattr(xp, "linalg_raises", True) and xp.on_host(_backend.device(out))
+            and not bool(xp.all(xp.isfinite(out))) and bool(xp.all(xp.isfinite(args[0])))):
+        raise LinAlgError(f"{name}: the input matrix is singular: its rows are not independent, "
+                          "so it has no inverse")
+    return out
 
 
 def _broadcast_shape(s1: tuple[int, ...], s2: tuple[int, ...], name: str) -> tuple[int, ...]:
@@ -81,7 +89,7 @@ def inv(A: Any) -> Tensor:
     a = as_tensor(A, "linalg.inv")
     _square(a, "linalg.inv")
     xp = a.xp
-    out = _call("linalg.inv", linalg_of(xp).inv, a.array)
+    out = _call("linalg.inv", xp, linalg_of(xp).inv, a.array)
 
     def backward(g: Any) -> tuple[Any]:
         xt = _t(xp, out)
@@ -119,11 +127,11 @@ def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:
     batch = _broadcast_shape(tuple(av.shape[:-2]), tuple(rhs.shape[:-2]), "linalg.solve")
     a_full = xp.broadcast_to(av, batch + tuple(av.shape[-2:]))
     rhs_full = xp.broadcast_to(rhs, batch + tuple(rhs.shape[-2:]))
-    x = _call("linalg.solve", linalg_of(xp).solve, a_full, rhs_full)
+    x = _call("linalg.solve", xp, linalg_of(xp).solve, a_full, rhs_full)
 
     def backward(g: Any) -> tuple[Any, Any]:
         g2 = xp.expand_dims(g, axis=-1) if vector else g
-        gb = _call("linalg.solve", linalg_of(xp).solve, _t(xp, a_full), g2)  # dB = A^-T G
+        gb = _call("linalg.solve", xp, linalg_of(xp).solve, _t(xp, a_full), g2)  # dB = A^-T G
         ga = -(gb @ _t(xp, x)) if needs_grad(a) else None  # dA = -dB X^T
         gb_out = None
         if needs_grad(b):
@@ -150,7 +158,7 @@ def det(A: Any) -> Tensor:
     out = linalg_of(xp).det(a.array)
 
     def backward(g: Any) -> tuple[Any]:
-        inv_t = _t(xp, _call("linalg.det", linalg_of(xp).inv, a.array))
+        inv_t = _t(xp, _call("linalg.det", xp, linalg_of(xp).inv, a.array))
         return (xp.expand_dims(xp.expand_dims(g * out, axis=-1), axis=-1) * inv_t,)
 
     return make_result(out, xp, (a,), backward, "det")
@@ -170,7 +178,7 @@ def slogdet(A: Any) -> slogdet_result:
     sign, logabs = linalg_of(xp).slogdet(a.array)
 
     def backward(g: Any) -> tuple[Any]:
-        inv_t = _t(xp, _call("linalg.slogdet", linalg_of(xp).inv, a.array))
+        inv_t = _t(xp, _call("linalg.slogdet", xp, linalg_of(xp).inv, a.array))
         return (xp.expand_dims(xp.expand_dims(g, axis=-1), axis=-1) * inv_t,)
 
     return slogdet_result(make_result(sign, xp, (), None, "slogdet"),
