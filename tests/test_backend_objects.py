@@ -92,9 +92,9 @@ class CountingBackend(Backend):
         super().__init__(namespace)
         self.calls: list[str] = []
 
-    def activation(self, z, activation, negative_slope=0.01, *, overwrite=False):
+    def activation(self, z, activation, negative_slope=0.01, overwrite=False):
         self.calls.append(activation)
-        return super().activation(z, activation, negative_slope, overwrite=overwrite)
+        return super().activation(z, activation, negative_slope, overwrite)
 
 
 def test_a_subclass_overrides_one_method_and_declines_with_super():

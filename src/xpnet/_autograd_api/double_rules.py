@@ -215,7 +215,7 @@ def _cat_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 double_backward_by(shape.getitem, _getitem_rule)
 double_backward_by(dims.narrow, _narrow_rule)
 double_backward_by(joining.cat, _cat_rule)
-double_backward_by(activation._activation, _activation_rule)
+double_backward_by(activation._node, _activation_rule)
 double_backward_by(loss.cross_entropy, _class_loss_rule)
 double_backward_by(loss.nll_loss, _class_loss_rule)
 double_backward_by(statistics.norm, _norm_rule)

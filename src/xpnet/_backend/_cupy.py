@@ -86,7 +86,7 @@ class CupyBackend(Backend):
             return launch_bias_act(self, z, bias, activation, negative_slope)
         return super().bias_act(z, bias, activation, negative_slope)
 
-    def activation(self, z: Any, activation: str, negative_slope: float = 0.01, *,
+    def activation(self, z: Any, activation: str, negative_slope: float = 0.01,
                    overwrite: bool = False) -> Any:
         if (activation in _ACTIVATIONS and covers(z)
                 and not (activation == "leaky_relu" and negative_slope < 0)):

@@ -4,7 +4,7 @@ The generic ``sgd_step`` (:class:`xpnet._backend._ops.Ops`) checks on every pass
 whether an array is writeable and converts each Python number (``buf * 0.9``) on
 every call; on a small network's flat group that costs more than the arithmetic.
 NumPy's backend runs the same formula (``Ops.sgd``) with writeability checked once
-(:func:`in_place`) and, in a plan, its numbers made 0-d arrays of the dtype once: the
+(``in_place``) and, in a plan, its numbers made 0-d arrays of the dtype once: the
 same numbers (NumPy rounds a Python number to the array's dtype either way).
 """
 
@@ -43,9 +43,6 @@ def sgd_plan(sgd: Any, dtype: Any, lr: float, momentum: float, dampening: float,
     return plan
 
 
-def in_place(array: Any, op: str, value: Any) -> Any:
-    """``array <op>= value`` on a NumPy array known to be writeable (checked once by the caller)."""
-    return _IN_PLACE[op](array, value)
-
-
-_IN_PLACE = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}
+# ``a op= value`` on NumPy arrays known to be writeable (checked once by the caller): the
+# operators themselves, so a pass costs no Python call of ours.
+in_place = {"+": operator.iadd, "-": operator.isub, "*": operator.imul, "/": operator.itruediv}

@@ -23,6 +23,7 @@ dampening, Nesterov and weight decay; Adam/AdamW with amsgrad.
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable
@@ -144,9 +145,9 @@ class Ops:
         """
         if bias is not None:
             z += bias  # in place: z is fresh (libraries without in-place ops rebind)
-        return self.activation(z, activation, negative_slope, overwrite=True)
+        return self.activation(z, activation, negative_slope, True)  # overwrite: z is fresh
 
-    def activation(self, z: Any, activation: str, negative_slope: float = 0.01, *,
+    def activation(self, z: Any, activation: str, negative_slope: float = 0.01,
                    overwrite: bool = False) -> tuple[Any, ActGrad]:
         """``(Y, grad)``: ``Y = act(z)`` and ``grad(G) = G act'(z)``, for a floating ``z``.
 
@@ -165,16 +166,24 @@ class Ops:
         """
         return self.sgd(param, grad, buf, lr, momentum if momentum != 0 else None,
                         1 - dampening if dampening != 0 else None,
-                        weight_decay if weight_decay != 0 else None, nesterov, self.apply_)
+                        weight_decay if weight_decay != 0 else None, nesterov, self.updates)
+
+    @functools.cached_property
+    def updates(self) -> dict[str, Callable[[Any, Any], Any]]:
+        """``{op: f}`` with ``f(a, value)`` making ``a op= value`` as :meth:`apply_` does (made
+        once per backend object)."""
+        return {op: functools.partial(_apply_as, self, op) for op in ("+", "-", "*", "/", "=")}
 
     def sgd(self, param: Any, grad: Any, buf: Any, lr: Any, momentum: Any, keep: Any,
-            weight_decay: Any, nesterov: bool, update: Callable[[Any, str, Any], Any]) -> tuple[Any, Any]:
+            weight_decay: Any, nesterov: bool, update: dict[str, Callable[[Any, Any], Any]]
+            ) -> tuple[Any, Any]:
         """SGD's formula, written once (:meth:`sgd_step` and NumPy's in-place plans run it).
 
         ``momentum``, ``keep`` (``1 - dampening``) and ``weight_decay`` are numbers (Python's,
         or 0-d arrays of the parameter's dtype), None where the option is off (no test of a
-        number on each call). ``update(a, op, value)`` makes ``a op= value``: :meth:`apply_`
-        (in place where writeable), or always in place where the caller checked it once.
+        number on each call). ``update[op](a, value)`` makes ``a op= value``: :attr:`updates`
+        (in place where writeable), or the operators themselves where the caller checked
+        once that the arrays are writeable (NumPy: no Python call per pass).
         """
         g = grad
         if weight_decay is not None:
@@ -183,10 +192,10 @@ class Ops:
             if buf is None:  # b_1 = g: our own copy, never the caller's gradient array
                 buf = g if g is not grad else self.asarray(g, copy=True)
             else:  # b_t = mu b_{t-1} + (1 - tau) g
-                buf = update(buf, "*", momentum)
-                buf = update(buf, "+", g if keep is None else keep * g)
+                buf = update["*"](buf, momentum)
+                buf = update["+"](buf, g if keep is None else keep * g)
             g = g + momentum * buf if nesterov else buf
-        return update(param, "-", lr * g), buf  # theta <- theta - gamma g
+        return update["-"](param, lr * g), buf  # theta <- theta - gamma g
 
     def sgd_plan(self, dtype: Any, lr: float, momentum: float, dampening: float,
                  weight_decay: float, nesterov: bool) -> Callable[[Any, Any, dict[str, Any]], bool] | None:
@@ -219,6 +228,10 @@ class Ops:
         step_size = lr / (1 - beta1**step)
         denom = self.sqrt(v_hat) / (1 - beta2**step) ** 0.5 + eps
         return self.apply_(param, "-", step_size * (m / denom)), m, v, max_exp_avg_sq
+
+
+def _apply_as(xp: Ops, op: str, array: Any, value: Any) -> Any:
+    return xp.apply_(array, op, value)
 
 
 def reduce_identity(xp: Any, dtype: Any, reduce: str) -> Any:

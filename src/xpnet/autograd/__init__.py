@@ -184,13 +184,7 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
     A chain (an MLP: each node feeds one inner node) skips the heap: when the node
     just run leaves exactly one inner node waiting, that node's consumers have all
     run (any other consumer would be waiting too), so it runs next directly.
-
-    ``xn.autograd.backward([t1, t2], [g1, g2])`` (torch's ``torch.autograd.backward``:
-    a sequence of roots and of their gradients, ``grad_tensors=`` its keyword) accumulates
-    the sum of their gradients; see :func:`backward`.
     """
-    if isinstance(root, (list, tuple)):
-        return _backward_each(root, gradient, retain_graph, create_graph, inputs)
     if create_graph or inputs is not None:
         if create_graph:  # gradients that carry a graph: xpnet._autograd_api.higher_order
             return _backward_graph(root, gradient, inputs)

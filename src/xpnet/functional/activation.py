@@ -19,10 +19,10 @@ from ._special import clamp, erf
 def relu(x: Any) -> Tensor:
     """``max(x, 0)``.  dL/dx = G where x > 0, else 0."""
     x = as_tensor(x, "relu")
-    xp = x.xp
-    if not _dtypes.is_floating(x.array.dtype):  # torch keeps an integer input's dtype
-        return make_result(xp.where(x.array > 0, x.array, xp.zeros_like(x.array)), xp, (), None, "relu")
-    return _activation(x, "relu", 0.01)
+    xp, a = x.xp, x.array
+    if not _dtypes.is_floating(a.dtype):  # torch keeps an integer input's dtype
+        return make_result(xp.where(a > 0, a, xp.zeros_like(a)), xp, (), None, "relu")
+    return _node(x, a, "relu", 0.01, "relu")
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
@@ -43,14 +43,19 @@ def sigmoid(x: Any) -> Tensor:
 def _activation(x: Tensor, name: str, negative_slope: float, op: str | None = None) -> Tensor:
     """The node (named ``op``, default ``name``) of ``xp.activation(name)`` on ``x`` (an
     integer input: the default float dtype, as torch)."""
+    return _node(x, floating_array(x.xp, x.array), name, negative_slope, op or name)
+
+
+def _node(x: Tensor, a: Any, name: str, negative_slope: float, op: str) -> Tensor:
+    """The node of ``xp.activation(name)`` on ``a``: ``x``'s floating array (or its cast,
+    which the backend may then overwrite)."""
     xp = x.xp
-    a = floating_array(xp, x.array)
-    out, act_grad = xp.activation(a, name, negative_slope, overwrite=a is not x.array)
+    out, act_grad = xp.activation(a, name, negative_slope, a is not x.array)  # overwrite: a cast
 
     def backward(g: Any) -> tuple[Any]:
         return (act_grad(g),)
 
-    return make_result(out, xp, (x,), backward, op or name)
+    return make_result(out, xp, (x,), backward, op)
 
 
 def tanh(x: Any) -> Tensor:
