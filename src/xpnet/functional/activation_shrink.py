@@ -201,7 +201,8 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
 
     Args:
         input: a floating Tensor of any shape, on any device; the result has its shape.
-        lower, upper: the range of the negative slope.
+        lower: the range of the negative slope.
+        upper: as ``lower``.
         training: draw random slopes (True) or use their mean (False).
         inplace: accepted for torch programs and ignored: the result is a new tensor.
     """

@@ -43,7 +43,8 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     clamps outside the graph; a norm below eps is the only case whose gradient differs).
 
     Args:
-        x1, x2: floating Tensors that broadcast, on one device.
+        x1: floating Tensors that broadcast, on one device.
+        x2: as ``x1``.
         dim: the vectors' axis.
         eps: the smallest norm divided by.
     """
@@ -59,7 +60,8 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepd
     Input: ``(N, D)`` or ``(D,)``; output: ``(N,)`` or ``()`` (``keepdim`` keeps a size-1 dim).
 
     Args:
-        x1, x2: floating Tensors that broadcast, on one device.
+        x1: floating Tensors that broadcast, on one device.
+        x2: as ``x1``.
         p: the norm's exponent.
         eps: added to the difference (torch's, keeps the norm differentiable at 0).
         keepdim: keep the reduced last dim with size 1.

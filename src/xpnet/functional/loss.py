@@ -232,7 +232,8 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
         target: ``y``, probabilities (0/1 labels or soft), a Tensor of the same shape,
             library and device (cast to ``x``'s dtype when it needs no gradient).
         weight: optional rescaling of each element's loss (broadcasts to the input).
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
             or ``"none"`` (the elementwise losses, of the input's shape).
         pos_weight: optional weight of the positive term, one per class (last dim); with

@@ -72,10 +72,12 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     Input: ``(N, D)`` or ``(D,)``; target: ``(N,)`` or ``()`` of 1 / -1.
 
     Args:
-        input1, input2: floating Tensors ``(N, D)`` or ``(D,)``.
+        input1: floating Tensors ``(N, D)`` or ``(D,)``.
+        input2: as ``input1``.
         target: 1 (similar) or -1 (dissimilar) per pair.
         margin: for dissimilar pairs (between -1 and 1; 0 to 0.5 advised).
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     name = "cosine_embedding_loss"
@@ -102,7 +104,8 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, size_aver
         input: distances, a floating Tensor of any shape.
         target: 1 or -1, the input's shape.
         margin: for y = -1.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .arithmetic import where
@@ -122,7 +125,8 @@ def soft_margin_loss(input: Any, target: Any, size_average: Any = None, reduce: 
     Args:
         input: scores, a floating Tensor of any shape.
         target: 1 or -1, the input's shape.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .activation_shrink import logsigmoid
@@ -142,7 +146,8 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None, siz
         input: scores ``(N, C)``.
         target: 0/1 labels ``(N, C)``.
         weight: optional per-class weights ``(C,)``.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .activation_shrink import logsigmoid
@@ -176,7 +181,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
         p: 1 or 2.
         margin: the required gap.
         weight: optional per-class weights ``(C,)``.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .gathering import gather
@@ -215,7 +221,8 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None, re
     Args:
         input: scores ``(N, C)`` or ``(C,)``.
         target: class indices padded with -1 (integer Tensor, the input's shape).
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .gathering import gather
@@ -253,12 +260,15 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     ``swap``: ``d(a, n)`` becomes ``min(d(a, n), d(p, n))``. Inputs: ``(N, D)`` or ``(D,)``.
 
     Args:
-        anchor, positive, negative: floating Tensors ``(N, D)`` or ``(D,)``.
+        anchor: floating Tensors ``(N, D)`` or ``(D,)``.
+        positive: as ``anchor``.
+        negative: as ``anchor``.
         margin: the required gap between the distances.
         p: the norm's exponent.
         eps: added to the differences.
         swap: use the distance swap (Balntas et al.).
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"`` (per sample or element).
     """
     from .distance import pairwise_distance

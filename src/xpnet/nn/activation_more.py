@@ -144,7 +144,8 @@ class RReLU(Module):
     ``[lower, upper]`` per element while training, the mean slope after ``model.eval()``.
 
     Args:
-        lower, upper: the range of the random negative slope.
+        lower: the range of the random negative slope.
+        upper: as ``lower``.
         inplace: accepted for torch programs and ignored: the result is a new tensor.
     """
 

@@ -21,10 +21,12 @@ class Bilinear(Module):
     both ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))`` as torch.
 
     Args:
-        in1_features, in2_features: the sizes of the two inputs' last dims.
+        in1_features: the sizes of the two inputs' last dims.
+        in2_features: as ``in1_features``.
         out_features: the output's last dim.
         bias: learn ``b`` (True) or not.
-        device, dtype: where and how the parameters are made (None: the defaults).
+        device: where and how the parameters are made (None: the defaults).
+        dtype: as ``device``.
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,

@@ -28,7 +28,8 @@ class CosineEmbeddingLoss(_Loss):
 
     Args:
         margin: for dissimilar pairs.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
     """
 
@@ -46,7 +47,8 @@ class HingeEmbeddingLoss(_Loss):
 
     Args:
         margin: for y = -1.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
     """
 
@@ -63,7 +65,8 @@ class SoftMarginLoss(_Loss):
     """``log(1 + e**(-y x))``.
 
     Args:
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
     """
 
@@ -76,7 +79,8 @@ class MultiLabelSoftMarginLoss(_Loss):
 
     Args:
         weight: optional per-class weights ``(C,)``.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
     """
 
@@ -93,7 +97,8 @@ class MultiLabelMarginLoss(_Loss):
     """Multi-class hinge loss against a list of target classes (ended by -1).
 
     Args:
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
     """
 
@@ -108,7 +113,8 @@ class MultiMarginLoss(_Loss):
         p: 1 or 2 (else ValueError).
         margin: the required gap.
         weight: optional per-class weights ``(C,)``.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
     """
 
@@ -134,7 +140,8 @@ class TripletMarginLoss(_Loss):
         p: the norm's exponent.
         eps: added to the differences.
         swap: use the distance swap.
-        size_average, reduce: torch's deprecated arguments, accepted and ignored.
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default), ``"sum"`` or ``"none"``; another raises ValueError.
     """
 

@@ -30,7 +30,8 @@ class GroupNorm(Module):
         eps: added to the variance.
         affine: learn ``weight`` and ``bias``.
         bias: learn ``bias`` (with affine).
-        device, dtype: where and how the parameters are made (None: the defaults).
+        device: where and how the parameters are made (None: the defaults).
+        dtype: as ``device``.
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
@@ -73,7 +74,8 @@ class RMSNorm(Module):
         normalized_shape: the trailing shape normalised over (an int or a tuple).
         eps: added to the mean square (None: the dtype's epsilon).
         elementwise_affine: learn ``weight``.
-        device, dtype: where and how the parameters are made (None: the defaults).
+        device: where and how the parameters are made (None: the defaults).
+        dtype: as ``device``.
     """
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,

@@ -28,7 +28,8 @@ class LBFGS(Optimizer):
         lr: the step length (default 1).
         max_iter: iterations per ``step`` (default 20).
         max_eval: closure calls per ``step`` (default ``max_iter * 5 // 4``).
-        tolerance_grad, tolerance_change: the stopping thresholds above.
+        tolerance_grad: the stopping thresholds above.
+        tolerance_change: as ``tolerance_grad``.
         history_size: how many (s, y) pairs are kept (default 100).
         line_search_fn: None; ``"strong_wolfe"`` is torch's option that xpnet does not have yet
             (NotImplementedError), anything else raises torch's RuntimeError (here at once).
