@@ -12,21 +12,10 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ._core import Tensor, as_tensor, make_result, require_floating
+from ._core import Tensor, make_result
+from .activation_smooth import _input, _number
 
 _SIXTH32 = 0.16666667163372040  # float32(1/6): torch's hardsigmoid_backward constant
-
-
-def _input(x: Any, op: str) -> Tensor:
-    x = as_tensor(x, op)
-    require_floating(x, op)
-    return x
-
-
-def _number(value: Any, name: str, op: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{op}: {name} must be a number, got {value!r}")
-    return float(value)
 
 
 def _pointwise(x: Tensor, op: str, f: Callable[[Any, Any], tuple[Any, Any]]) -> Tensor:
