@@ -87,11 +87,10 @@ def _constant(x: Tensor, pairs: dict[int, tuple[int, int]], value: float) -> Ten
         shape.append(size)
     s_idx, d_idx = tuple(src), tuple(dst)
     out = xp.full(tuple(shape), value, dtype=v.dtype, device=v.device)
-    out[d_idx] = v[s_idx]
+    out = xp.set_at(out, d_idx, v[s_idx])  # in place, or a new array where immutable (JAX)
 
     def backward(g: Any) -> tuple[Any]:
         gx = xp.zeros(v.shape, dtype=g.dtype, device=g.device)
-        gx[s_idx] = g[d_idx]
-        return (gx,)
+        return (xp.set_at(gx, s_idx, g[d_idx]),)
 
     return make_result(out, xp, (x,), backward, "pad", saves=False)
