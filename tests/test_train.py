@@ -142,6 +142,20 @@ def test_progress_bar_shows_the_live_loss_on_a_terminal(monkeypatch, capsys):
     assert "epoch 2/2" in err and "loss=" in err and "fit: 100%" in err and "accuracy" in err
 
 
+def test_progress_bar_is_drawn_on_a_terminal_that_reports_no_width(monkeypatch, capsys):
+    """A pseudo-terminal of size 0 x 0 (``script``, some containers): 80 columns, not a hidden bar."""
+    monkeypatch.setattr(train_loop, "_isatty", lambda stream: True)
+    import tqdm.std
+
+    monkeypatch.setattr(tqdm.std, "_screen_shape_wrapper", lambda: lambda fp: (0, 0))  # tqdm's view
+    monkeypatch.setattr(train_loop, "_size", lambda stream: (0, 0))  # and ours
+    x, y = xn.data.moons(40)
+    model = nn.Sequential(nn.Linear(2, 2))
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (x, y), epochs=2)
+    lines = [line for line in capsys.readouterr().err.replace("\r", "\n").splitlines() if "fit:" in line]
+    assert lines and "fit: 100%" in lines[-1] and "|" in lines[-1] and len(lines[-1]) <= 80
+
+
 def test_silent_when_stderr_is_not_a_terminal_or_verbose_0(capsys):
     x, y = xn.data.moons(40)
     model = nn.Sequential(nn.Linear(2, 2))

@@ -14,6 +14,7 @@ the first non-finite one stops training (:class:`NonFiniteLossError`).
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -40,10 +41,24 @@ def _isatty(stream: Any) -> bool:
     return bool(isatty and isatty())
 
 
+def _size(stream: Any) -> tuple[int, int]:
+    """The terminal's (columns, lines); zeros where it reports none (the pseudo-terminal of
+    ``script``, some containers' consoles)."""
+    try:
+        return tuple(os.get_terminal_size(stream.fileno()))  # type: ignore[return-value]
+    except (AttributeError, OSError, ValueError):
+        return 0, 0
+
+
 def _bar(total: int, desc: str, verbose: int, **options: Any) -> tqdm:
-    """A tqdm bar on stderr, disabled unless ``verbose == 1`` and stderr is a terminal."""
+    """A tqdm bar on stderr, disabled unless ``verbose == 1`` and stderr is a terminal. It
+    follows the terminal's size; 80 x 24 where the terminal reports 0 x 0 (tqdm would hide
+    every bar below row 0)."""
+    columns, lines = _size(sys.stderr)
+    sized = columns > 0 and lines > 0
     return tqdm(total=total, desc=desc, disable=not (verbose == 1 and _isatty(sys.stderr)),
-                dynamic_ncols=True, file=sys.stderr, **options)
+                dynamic_ncols=sized, ncols=None if sized else 80, nrows=None if sized else 24,
+                file=sys.stderr, **options)
 
 
 def _to_host(values: Sequence[Any]) -> list[float]:
