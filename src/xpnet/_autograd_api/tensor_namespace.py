@@ -162,7 +162,7 @@ class TensorBackend(_backend.Backend):
     def matmul(x1: Tensor, x2: Tensor, /) -> Tensor:
         return F.matmul(x1, x2)
 
-    class linalg:  # noqa: N801  (the standard's extension is spelled xp.linalg)
+    class linalg:  # the standard spells its extension xp.linalg
         """The ``linalg`` extension on Tensors: xpnet's differentiable ``inv`` and ``solve``."""
 
         inv = staticmethod(linalg_solve.inv)
