@@ -346,7 +346,8 @@ CASES.update({
                          [((3, 3), "invertible"), ((2, 3), "any")]),
     # det(a * a): det(A + t 11^T) is linear in t, so the repeated derivatives of det(A) itself
     # (along ones) vanish from the third on
-    "det": (lambda a: xn.linalg.det(a * a), lambda t: lambda a: t.linalg.det(a * a), [((3, 3), "invertible")]),
+    "det": (lambda a: xn.linalg.det(a * a), lambda t: lambda a: t.linalg.det(a * a),
+            [((3, 3), "invertible")]),
     "det batched": _same(lambda a: a.det() ** 2, [((2, 3, 3), "invertible")]),
     "slogdet": (lambda a: xn.linalg.slogdet(a).logabsdet, lambda t: lambda a: t.linalg.slogdet(a).logabsdet,
                 [((2, 3, 3), "invertible")]),
