@@ -334,6 +334,33 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
                       [((5, 2), "any"), ((5, 2), "any")]),
 }
 
+# linalg (inputs "invertible": A + 3 I; "spd": A A^T + I, whose log-determinant is real)
+CASES.update({
+    "inv": (lambda a: xn.linalg.inv(a), lambda t: t.linalg.inv, [((3, 3), "invertible")]),
+    "inv batched method": _same(lambda a: a.inverse() * a, [((2, 3, 3), "invertible")]),
+    "solve": (xn.linalg.solve, lambda t: t.linalg.solve, [((3, 3), "invertible"), ((3, 2), "any")]),
+    "solve vector broadcast": (xn.linalg.solve, lambda t: t.linalg.solve,
+                               [((2, 3, 3), "invertible"), ((3,), "any")]),
+    "solve left=False": (lambda a, b: xn.linalg.solve(a, b * b, left=False),
+                         lambda t: lambda a, b: t.linalg.solve(a, b * b, left=False),
+                         [((3, 3), "invertible"), ((2, 3), "any")]),
+    # det(a * a): det(A + t 11^T) is linear in t, so the repeated derivatives of det(A) itself
+    # (along ones) vanish from the third on
+    "det": (lambda a: xn.linalg.det(a * a), lambda t: lambda a: t.linalg.det(a * a),
+            [((3, 3), "invertible")]),
+    "det batched": _same(lambda a: a.det() ** 2, [((2, 3, 3), "invertible")]),
+    "slogdet": (lambda a: xn.linalg.slogdet(a).logabsdet, lambda t: lambda a: t.linalg.slogdet(a).logabsdet,
+                [((2, 3, 3), "invertible")]),
+    "logdet": _same(lambda a: a.logdet(), [((3, 3), "spd")]),
+    "matrix_norm nuc": (lambda a: xn.linalg.matrix_norm(a, "nuc"),
+                        lambda t: lambda a: t.linalg.matrix_norm(a, "nuc"), [((2, 3, 4), "any")]),
+    "matrix_norm 2": (lambda a: xn.linalg.matrix_norm(a, 2), lambda t: lambda a: t.linalg.matrix_norm(a, 2),
+                      [((4, 3), "any")]),
+    "matrix_norm -2 dims keepdim": (lambda a: xn.linalg.matrix_norm(a, -2, (2, 0), True),
+                                    lambda t: lambda a: t.linalg.matrix_norm(a, -2, (2, 0), True),
+                                    [((3, 2, 4), "any")]),
+})
+
 
 def _classes(a: Any) -> Any:
     """Class indices 0..3 for the rows of ``a``, in ``a``'s library and device (int64)."""
@@ -376,6 +403,10 @@ def _values(name: str, specs: list[tuple[tuple[int, ...], str]]) -> list[np.ndar
             v = 0.05 + 0.9 / (1 + np.exp(-v))
         elif kind == "gt1":
             v = 1.2 + np.abs(v)
+        elif kind == "invertible":  # well conditioned
+            v = v + 3 * np.eye(shape[-1])
+        elif kind == "spd":  # symmetric positive definite
+            v = v @ np.swapaxes(v, -1, -2) + np.eye(shape[-1])
         out.append(v)
     return out
 
@@ -417,7 +448,9 @@ def test_second_derivatives_match_torch(xp, torch, name):
                                   "gelu", "gelu tanh", "elu", "silu", "mish", "softsign",
                                   "softplus", "logsumexp",
                                   "std dim", "binary_cross_entropy", "bce_with_logits",
-                                  "layer_norm vs formula", "batch_norm cubed vs formula"])
+                                  "layer_norm vs formula", "batch_norm cubed vs formula",
+                                  "inv", "solve", "solve vector broadcast", "det",
+                                  "slogdet", "logdet", "matrix_norm nuc", "matrix_norm 2"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)
@@ -550,7 +583,8 @@ def test_dropout_second_derivatives_match_torch_with_the_same_mask(xp, torch):
 @pytest.mark.parametrize("name", ["getitem column exp", "cat tanh", "gelu", "leaky_relu negative slope",
                                   "softplus beta threshold", "logsumexp keepdim", "std dim",
                                   "layer_norm", "batch_norm", "bce_with_logits", "smooth_l1_loss",
-                                  "index_add", "erfinv", "norm p=3", "kl_div log_target sum"])
+                                  "index_add", "erfinv", "norm p=3", "kl_div log_target sum",
+                                  "solve left=False", "det batched", "matrix_norm -2 dims keepdim"])
 def test_gradgradcheck_finite_differences(xp, name):
     op, _, specs = CASES[name]
     inputs = tuple(xp.tensor(a, "float64", requires_grad=True) for a in _values(name, specs))

@@ -19,6 +19,7 @@ from typing import Any
 
 from .. import _backend
 from .. import functional as F
+from ..functional import linalg_solve
 from ..tensor import Tensor, make_result
 from . import index_adjoints
 
@@ -148,6 +149,11 @@ class TensorBackend(_backend.Backend):
         return cls.moveaxis(moved, 0, axis)
 
     @staticmethod
+    def take_along_axis(x: Tensor, indices: Any, /, *, axis: int = -1) -> Tensor:
+        """The values of ``x`` at the integer ``indices`` (a constant) along ``axis``."""
+        return F.take_along_dim(x, indices, axis)
+
+    @staticmethod
     def scatter_add(index: Any, values: Tensor, size: int) -> Tensor:
         """Rows of ``values`` (n, k) summed into ``size`` rows by ``index`` (n,), a constant."""
         return index_adjoints.scatter_add(index, values, size)
@@ -155,6 +161,12 @@ class TensorBackend(_backend.Backend):
     @staticmethod
     def matmul(x1: Tensor, x2: Tensor, /) -> Tensor:
         return F.matmul(x1, x2)
+
+    class linalg:  # the standard spells its extension xp.linalg
+        """The ``linalg`` extension on Tensors: xpnet's differentiable ``inv`` and ``solve``."""
+
+        inv = staticmethod(linalg_solve.inv)
+        solve = staticmethod(linalg_solve.solve)
 
     # -- xpnet's operations (the rest is the generic code of Ops) ------------------------------
     def bias_act(self, z: Tensor, bias: Any, activation: str, negative_slope: float = 0.01) -> Any:

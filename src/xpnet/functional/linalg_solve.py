@@ -16,6 +16,7 @@ import math
 from typing import Any, NamedTuple
 
 from .. import _backend, _dtypes
+from .._double_backward import double_backward_ready
 from ._core import Tensor, as_tensor, check_same_place, make_result, needs_grad, unbroadcast
 
 __all__ = ["LinAlgError", "det", "inv", "logdet", "slogdet", "solve"]
@@ -154,11 +155,11 @@ def det(A: Any) -> Tensor:
     """
     a = as_tensor(A, "linalg.det")
     _square(a, "linalg.det")
-    xp = a.xp
-    out = linalg_of(xp).det(a.array)
+    xp, av = a.xp, a.array
+    out = linalg_of(xp).det(av)
 
     def backward(g: Any) -> tuple[Any]:
-        inv_t = _t(xp, _call("linalg.det", xp, linalg_of(xp).inv, a.array))
+        inv_t = _t(xp, _call("linalg.det", xp, linalg_of(xp).inv, av))
         return (xp.expand_dims(xp.expand_dims(g * out, axis=-1), axis=-1) * inv_t,)
 
     return make_result(out, xp, (a,), backward, "det")
@@ -174,11 +175,11 @@ def slogdet(A: Any) -> slogdet_result:
     """
     a = as_tensor(A, "linalg.slogdet")
     _square(a, "linalg.slogdet")
-    xp = a.xp
-    sign, logabs = linalg_of(xp).slogdet(a.array)
+    xp, av = a.xp, a.array
+    sign, logabs = linalg_of(xp).slogdet(av)
 
     def backward(g: Any) -> tuple[Any]:
-        inv_t = _t(xp, _call("linalg.slogdet", xp, linalg_of(xp).inv, a.array))
+        inv_t = _t(xp, _call("linalg.slogdet", xp, linalg_of(xp).inv, av))
         return (xp.expand_dims(xp.expand_dims(g, axis=-1), axis=-1) * inv_t,)
 
     return slogdet_result(make_result(sign, xp, (), None, "slogdet"),
@@ -203,3 +204,9 @@ def logdet(A: Any) -> Tensor:
     zero = xp.zeros_like(sv)
     shift = xp.where(sv > zero, zero, xp.where(sv < zero, zero + math.nan, zero - math.inf))  # log(sign)
     return logabs + make_result(shift, xp, (), None, "logdet")
+
+
+# The rules of inv, det and slogdet read only xp (its linalg.inv: xpnet's inv on Tensors), their
+# node's input and output arrays and g: they run on Tensors as they are (xpnet._double_backward).
+# solve's keeps derived arrays (the broadcast A, X before squeezing): _autograd_api.double_linalg.
+double_backward_ready(inv, det, slogdet)
