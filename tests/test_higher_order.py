@@ -325,6 +325,30 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "logit eps": (lambda a: xn.logit(a, 0.2), lambda t: lambda a: t.logit(a, 0.2), [((3, 4), "prob")]),
     "atan2": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((3, 4), "any")]),
     "atan2 broadcast": (xn.atan2, lambda t: t.atan2, [((3, 4), "any"), ((4,), "pos")]),
+    "prod": _same(lambda a: a.prod(1) * a[:, 0], [((3, 4), "any")]),
+    "prod all": _same(lambda a: a.prod(), [((2, 3), "any")]),
+    # zeros pinned where _ZEROS is 1 (row 0: two, row 1: one, row 2: none): torch's prod is
+    # exact there to every order (its rule under grad mode), so must ours be
+    "prod at zeros": _same(lambda a: _pinned(a).prod(1), [((3, 4), "any")]),
+    "prod all at a zero": _same(lambda a: _pinned(a)[1:].prod(), [((3, 4), "any")]),
+    "prod keepdim at zeros": _same(lambda a: _pinned(a).prod(0, keepdim=True) * a, [((3, 4), "any")]),
+    "cumprod": _same(lambda a: a.cumprod(1) * a, [((3, 4), "any")]),
+    "cumprod at zeros": _same(lambda a: _pinned(a).cumprod(1), [((3, 4), "any")]),
+    "cumprod dim 0 at zeros": _same(lambda a: _pinned(a).cumprod(0) * a, [((3, 4), "any")]),
+    "scatter_reduce prod at a zero": _same(
+        lambda s, a: a.scatter_reduce(1, _idx(a, [[0, 0, 2], [1, 1, 1]]), _pinned(s, [[1, 0, 0], [0, 0, 1]]),
+                                      "prod"), [((2, 3), "any"), ((2, 3), "any")]),
+    "scatter_reduce prod include_self=False": _same(
+        lambda s, a: a.scatter_reduce(0, _idx(a, [[0, 1], [0, 0], [2, 1]]), s * s, "prod",
+                                      include_self=False),
+        [((3, 2), "any"), ((3, 2), "any")]),
+    "scatter_reduce mean": _same(
+        lambda s, a: a.scatter_reduce(0, _idx(a, [[0, 1], [0, 0], [2, 1]]), s * s, "mean") ** 2,
+        [((3, 2), "any"), ((3, 2), "any")]),
+    "scatter_reduce amax": _same(
+        lambda s, a: a.scatter_reduce(0, _idx(a, [[0, 1], [0, 0], [2, 1]]), s * s, "amax") ** 2,
+        [((3, 2), "any"), ((3, 2), "any")]),
+    "median": _same(lambda a: a.median() * a, [((3, 5), "any")]),
     "mse_loss": (F.mse_loss, lambda t: _tf(t).mse_loss, [((5, 2), "any"), ((5, 2), "any")]),
     "mse_loss sum": (lambda x, y: F.mse_loss(x, y, reduction="sum"),
                      lambda t: lambda x, y: _tf(t).mse_loss(x, y, reduction="sum"),
@@ -379,6 +403,15 @@ def _idx(a: Any, rows: list[Any]) -> Any:
     import torch
 
     return torch.tensor(rows)
+
+
+_ZEROS = [[1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+
+
+def _pinned(a: Any, where: list[Any] = _ZEROS) -> Any:
+    """``a`` less its own values (a constant) where ``where`` is 1: exact zeros there, of
+    derivative 1 (``a``'s kind, dtype and device)."""
+    return a - a.detach() * _like(a, where)
 
 
 def _like(a: Any, values: list[float]) -> Any:
@@ -450,7 +483,10 @@ def test_second_derivatives_match_torch(xp, torch, name):
                                   "std dim", "binary_cross_entropy", "bce_with_logits",
                                   "layer_norm vs formula", "batch_norm cubed vs formula",
                                   "inv", "solve", "solve vector broadcast", "det",
-                                  "slogdet", "logdet", "matrix_norm nuc", "matrix_norm 2"])
+                                  "slogdet", "logdet", "matrix_norm nuc", "matrix_norm 2",
+                                  "prod", "prod at zeros", "prod all at a zero", "prod keepdim at zeros",
+                                  "cumprod", "cumprod at zeros", "cumprod dim 0 at zeros",
+                                  "scatter_reduce prod at a zero", "scatter_reduce prod include_self=False"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)
@@ -510,8 +546,7 @@ def test_unconverted_op_refuses_and_changes_no_grad(xp):
 def test_unconverted_ops_refuse_under_create_graph(xp):
     x = xp.tensor([1.0, -2.0], "float64", requires_grad=True)
     w = xp.tensor([1.0, -1.0], "float64", requires_grad=True)
-    for out in (xn.prod(x * x), xn.cumprod(x * x, 0),
-                F.margin_ranking_loss(x, x * 2, w * 1.0)):
+    for out in (F.margin_ranking_loss(x, x * 2, w * 1.0),):
         with pytest.raises(NotImplementedError, match="is not supported yet"):
             xn.autograd.grad(out.sum(), [x], create_graph=True)
 
@@ -584,8 +619,29 @@ def test_dropout_second_derivatives_match_torch_with_the_same_mask(xp, torch):
                                   "softplus beta threshold", "logsumexp keepdim", "std dim",
                                   "layer_norm", "batch_norm", "bce_with_logits", "smooth_l1_loss",
                                   "index_add", "erfinv", "norm p=3", "kl_div log_target sum",
-                                  "solve left=False", "det batched", "matrix_norm -2 dims keepdim"])
+                                  "solve left=False", "det batched", "matrix_norm -2 dims keepdim",
+                                  "scatter_reduce mean"])
 def test_gradgradcheck_finite_differences(xp, name):
     op, _, specs = CASES[name]
     inputs = tuple(xp.tensor(a, "float64", requires_grad=True) for a in _values(name, specs))
+    assert xn.autograd.gradgradcheck(op, inputs)
+
+
+_AT_ZEROS = np.array([[0.0, 1.5, 0.0, -0.7], [0.8, 0.0, 1.2, 2.0], [0.3, -1.1, 0.9, 1.4]])
+_SLOTS = [[0, 1, 0, 1], [1, 1, 1, 0], [2, 0, 0, 0]]  # slot (0, 0) gets two zeros (torch refuses there)
+
+
+@pytest.mark.parametrize("name", ["prod", "prod all", "cumprod", "cumprod dim 0", "scatter_reduce prod",
+                                  "scatter_reduce prod include_self=False"])
+def test_gradgradcheck_at_zeros(xp, name):
+    """prod, cumprod, scatter_reduce prod at inputs with one and two zeros in a row (or slot):
+    second derivatives against finite differences of the first (exact: polynomials)."""
+    ops = {"prod": lambda a: a.prod(1), "prod all": lambda a: a[:, :3].prod(),
+           "cumprod": lambda a: a.cumprod(1), "cumprod dim 0": lambda a: a.cumprod(0),
+           "scatter_reduce prod": lambda a, s: a.scatter_reduce(1, _idx(a, _SLOTS), s, "prod"),
+           "scatter_reduce prod include_self=False":
+               lambda a, s: a.scatter_reduce(1, _idx(a, _SLOTS), s, "prod", include_self=False)}
+    op = ops[name]
+    values = [_AT_ZEROS] if "scatter" not in name else [_AT_ZEROS[::-1] + 0.5, _AT_ZEROS]
+    inputs = tuple(xp.tensor(v, "float64", requires_grad=True) for v in values)
     assert xn.autograd.gradgradcheck(op, inputs)

@@ -12,6 +12,7 @@ import builtins
 from typing import TYPE_CHECKING, Any
 
 from . import _dtypes
+from ._double_backward import double_backward_ready
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -59,6 +60,9 @@ def clone(t: Tensor) -> Tensor:
 
 def _route(g: Any) -> tuple[Any]:
     return (g,)
+
+
+double_backward_ready(_route)  # clone's rule reads only G
 
 
 class ConversionMethods:

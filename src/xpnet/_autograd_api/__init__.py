@@ -7,6 +7,7 @@ from . import double_activations as double_activations
 from . import double_linalg as double_linalg
 from . import double_losses as double_losses
 from . import double_more as double_more
+from . import double_products as double_products
 from . import double_reductions as double_reductions
 from . import double_rules as double_rules
 from .function import Function, FunctionCtx

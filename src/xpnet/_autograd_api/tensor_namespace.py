@@ -84,6 +84,23 @@ class TensorBackend(_backend.Backend):
         return make_result(x.xp.sign(x.array), x.xp, (), None, "")
 
     @staticmethod
+    def isnan(x: Tensor) -> Tensor:
+        """True where ``x`` is NaN: a constant (a boolean Tensor)."""
+        return make_result(x.xp.isnan(x.array), x.xp, (), None, "")
+
+    @staticmethod
+    def astype(x: Tensor, dtype: Any, /, *, copy: bool = True) -> Tensor:
+        """``x`` cast to ``dtype`` (``x.to(dtype)``: the gradient is cast back)."""
+        return F.to(x, dtype=dtype)
+
+    def arange(self, start: Any, /, stop: Any = None, step: Any = 1, *, dtype: Any = None,
+               device: Any = None) -> Tensor:
+        """``xp.arange`` as a constant Tensor (``device``: a native one, or a Tensor's)."""
+        _, native = _backend.resolve(device) if device is not None else (None, None)
+        raw = self.raw.arange(start, stop, step, dtype=dtype, device=native)
+        return make_result(raw, self.raw, (), None, "")
+
+    @staticmethod
     def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
         """Zeros of ``x``'s shape: a constant (no graph)."""
         return make_result(x.xp.zeros_like(x.array, dtype=dtype, device=device), x.xp, (), None, "")
@@ -127,6 +144,18 @@ class TensorBackend(_backend.Backend):
         if axis is None:
             raise NotImplementedError("cumulative_sum without an axis is not available on Tensors")
         return F.cumsum(x, axis)
+
+    @staticmethod
+    def cumulative_prod(x: Tensor, /, *, axis: int | None = None) -> Tensor:
+        if axis is None:
+            raise NotImplementedError("cumulative_prod without an axis is not available on Tensors")
+        return F.cumprod(x, axis)
+
+    @staticmethod
+    def concat(arrays: Any, /, *, axis: int | None = 0) -> Tensor:
+        if axis is None:
+            raise NotImplementedError("concat without an axis is not available on Tensors")
+        return F.cat(list(arrays), axis)
 
     @staticmethod
     def flip(x: Tensor, /, *, axis: Any = None) -> Tensor:
