@@ -9,6 +9,7 @@ from . import double_losses as double_losses
 from . import double_more as double_more
 from . import double_reductions as double_reductions
 from . import double_rules as double_rules
+from . import double_shrink as double_shrink
 from .function import Function, FunctionCtx
 from .grad import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
