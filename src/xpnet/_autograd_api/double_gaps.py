@@ -51,8 +51,8 @@ def _cdist_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
             zero = zero & (xp.reshape(idx, (n, 1)) != xp.reshape(idx, (1, n)))
         if bool(xp.any(zero)):
             raise unsupported(node, f"a distance between two different points is 0, where the "
-                                    f"second derivative of the {p}-norm does not exist (torch has no "
-                                    f"double backward for cdist at all)")
+                                    f"second derivative of the {p}-norm does not exist; torch has no "
+                                    f"double backward for cdist at all; cdist(x, x)'s own pairs are fine")
     diff = F.unsqueeze(a, -2) - F.unsqueeze(b, -3)
     ad = F.abs(diff)
     if p != math.inf:  # read only as sign(D) |D|**(p - 1), 0 where D = 0 whatever |D| is
