@@ -51,6 +51,8 @@ def _pointwise_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 
 
 def _celu_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    """celu: ``G slope`` with ``slope = e**(x / alpha') alpha' alpha`` where x < 0 (alpha: the
+    rule's default argument), the saved slope (1, or its value at 0) elsewhere."""
     (x,) = node._parents
     (alpha,) = getattr(node._backward, "__defaults__", None) or (None,)
     if alpha is None:
