@@ -168,6 +168,55 @@ CASES: dict[str, tuple[Callable[..., Any], Callable[..., Any], list[tuple[tuple[
     "softplus": (F.softplus, lambda t: _tf(t).softplus, [((3, 4), "any")]),
     "softplus beta threshold": (lambda a: F.softplus(a * 3, 0.5, 1.0),
                                 lambda t: lambda a: _tf(t).softplus(a * 3, 0.5, 1.0), [((3, 4), "any")]),
+    "logsigmoid": (F.logsigmoid, lambda t: _tf(t).logsigmoid, [((3, 4), "any")]),
+    "tanhshrink": (F.tanhshrink, lambda t: _tf(t).tanhshrink, [((3, 4), "any")]),
+    "celu": (lambda a: F.celu(a * 2, 0.7), lambda t: lambda a: _tf(t).celu(a * 2, 0.7), [((3, 4), "any")]),
+    "hardswish": (lambda a: F.hardswish(a * 3), lambda t: lambda a: _tf(t).hardswish(a * 3),
+                  [((3, 4), "any")]),
+    "softshrink": (lambda a: F.softshrink(a * a * a, 0.3),
+                   lambda t: lambda a: _tf(t).softshrink(a * a * a, 0.3), [((3, 4), "any")]),
+    "hardshrink": (lambda a: F.hardshrink(a, 0.3) * a, lambda t: lambda a: _tf(t).hardshrink(a, 0.3) * a,
+                   [((3, 4), "any")]),
+    "threshold": (lambda a: F.threshold(a * a * a, 0.2, -1.5),
+                  lambda t: lambda a: _tf(t).threshold(a * a * a, 0.2, -1.5), [((3, 4), "any")]),
+    "rrelu eval": (lambda a: F.rrelu(a * a * a, 0.1, 0.3),
+                   lambda t: lambda a: _tf(t).rrelu(a * a * a, 0.1, 0.3), [((3, 4), "any")]),
+    "soft_margin_loss": (lambda x: F.soft_margin_loss(x * x, (x.detach() > 0) * 2.0 - 1),
+                         lambda t: lambda x: _tf(t).soft_margin_loss(x * x, (x.detach() > 0) * 2.0 - 1),
+                         [((3, 4), "any")]),
+    "bce_with_logits pos_weight": (
+        lambda x, y: F.binary_cross_entropy_with_logits(x, y, pos_weight=_like(x, [0.5, 2.0, 1.0, 3.0])),
+        lambda t: lambda x, y: _tf(t).binary_cross_entropy_with_logits(
+            x, y, pos_weight=_like(x, [0.5, 2.0, 1.0, 3.0])), [((3, 4), "any"), ((3, 4), "prob")]),
+    "pad constant": (lambda a: F.pad(a.exp(), (1, 2, -1, 1), value=0.5),
+                     lambda t: lambda a: _tf(t).pad(a.exp(), (1, 2, -1, 1), value=0.5), [((2, 3, 4), "any")]),
+    "pad reflect": (lambda a: F.pad(a * a * a, (2, 1), mode="reflect"),
+                    lambda t: lambda a: _tf(t).pad(a * a * a, (2, 1), mode="reflect"), [((2, 3, 4), "any")]),
+    "tril": _same(lambda a: (a * a * a).tril(-1), [((3, 4), "any")]),
+    "triu_ in place": _same(lambda a: (a * a * a).triu_(1) * a, [((3, 4), "any")]),
+    "nan_to_num": _same(lambda a: (a * a * a).nan_to_num() * a, [((3, 4), "any")]),
+    "fmod": _same(lambda a, b: (a * a).fmod(b) * a, [((3, 4), "any"), ((4,), "pos")]),
+    "fmod number": _same(lambda a: (a * a).fmod(-0.7) * a.exp(), [((3, 4), "any")]),
+    # torch has no double backward of cdist: its formula in torch primitives (no zero distance)
+    "cdist vs formula": (lambda a, b: xn.cdist(a, b),
+                         lambda t: lambda a, b: ((a[:, None] - b[None]) ** 2).sum(-1).sqrt(),
+                         [((3, 4), "any"), ((2, 4), "any")]),
+    "cdist batched vs formula": (
+        lambda a, b: xn.cdist(a, b),
+        lambda t: lambda a, b: ((a[..., None, :] - b[..., None, :, :]) ** 2).sum(-1).sqrt(),
+        [((2, 3, 2), "any"), ((1, 4, 2), "any")]),
+    "cdist p=3 vs formula": (lambda a, b: xn.cdist(a, b, 3.0),
+                             lambda t: lambda a, b: ((a[:, None] - b[None]).abs() ** 3).sum(-1) ** (1 / 3),
+                             [((3, 4), "any"), ((2, 4), "any")]),
+    "cdist p=0.5 vs formula": (lambda a, b: xn.cdist(a, b, 0.5),
+                               lambda t: lambda a, b: ((a[:, None] - b[None]).abs() ** 0.5).sum(-1) ** 2,
+                               [((3, 4), "any"), ((2, 4), "any")]),
+    "cdist p=1 vs formula": (lambda a, b: xn.cdist(a * a, b, 1.0),
+                             lambda t: lambda a, b: (a[:, None] * a[:, None] - b[None]).abs().sum(-1),
+                             [((3, 4), "any"), ((2, 4), "any")]),
+    "cdist p=inf vs formula": (lambda a, b: xn.cdist(a * a, b, float("inf")),
+                               lambda t: lambda a, b: (a[:, None] * a[:, None] - b[None]).abs().amax(-1),
+                               [((3, 4), "any"), ((2, 4), "any")]),
     "floor": _same(lambda a: a.floor() * a + a.round() + a.sign() * a * a, [((3, 4), "any")]),
     "softsign": (F.softsign, lambda t: _tf(t).softsign, [((3, 4), "any")]),
     "hardtanh": (lambda a: F.hardtanh(a * 2, -1.5, 1.0) * a,
@@ -486,7 +535,9 @@ def test_second_derivatives_match_torch(xp, torch, name):
                                   "slogdet", "logdet", "matrix_norm nuc", "matrix_norm 2",
                                   "prod", "prod at zeros", "prod all at a zero", "prod keepdim at zeros",
                                   "cumprod", "cumprod at zeros", "cumprod dim 0 at zeros",
-                                  "scatter_reduce prod at a zero", "scatter_reduce prod include_self=False"])
+                                  "scatter_reduce prod at a zero", "scatter_reduce prod include_self=False",
+                                  "logsigmoid", "tanhshrink", "celu", "pad constant",
+                                  "fmod number", "cdist vs formula", "cdist p=3 vs formula"])
 def test_third_and_fourth_derivatives_match_torch(xp, torch, name):
     op, torch_op, specs = CASES[name]
     values = _values(name, specs)
@@ -620,7 +671,8 @@ def test_dropout_second_derivatives_match_torch_with_the_same_mask(xp, torch):
                                   "layer_norm", "batch_norm", "bce_with_logits", "smooth_l1_loss",
                                   "index_add", "erfinv", "norm p=3", "kl_div log_target sum",
                                   "solve left=False", "det batched", "matrix_norm -2 dims keepdim",
-                                  "scatter_reduce mean"])
+                                  "scatter_reduce mean",
+                                  "celu", "logsigmoid", "pad constant", "cdist vs formula", "fmod"])
 def test_gradgradcheck_finite_differences(xp, name):
     op, _, specs = CASES[name]
     inputs = tuple(xp.tensor(a, "float64", requires_grad=True) for a in _values(name, specs))

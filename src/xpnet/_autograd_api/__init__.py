@@ -5,11 +5,13 @@ grad-mode switches. Reached as ``xn.autograd.<name>`` (and ``xn.set_grad_enabled
 # double_rules registers the double-backward rules of fused nodes and composites on import
 from . import double_activations as double_activations
 from . import double_linalg as double_linalg
+from . import double_gaps as double_gaps
 from . import double_losses as double_losses
 from . import double_more as double_more
 from . import double_products as double_products
 from . import double_reductions as double_reductions
 from . import double_rules as double_rules
+from . import double_shrink as double_shrink
 from .function import Function, FunctionCtx
 from .grad import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

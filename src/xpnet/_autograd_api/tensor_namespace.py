@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _backend
+from .. import _backend, _dtypes
 from .. import functional as F
 from ..functional import linalg_solve
 from ..tensor import Tensor, make_result
@@ -99,6 +99,29 @@ class TensorBackend(_backend.Backend):
         _, native = _backend.resolve(device) if device is not None else (None, None)
         raw = self.raw.arange(start, stop, step, dtype=dtype, device=native)
         return make_result(raw, self.raw, (), None, "")
+
+    @staticmethod
+    def round(x: Tensor) -> Tensor:
+        """``x`` rounded to integers: a constant (its derivative is 0 almost everywhere)."""
+        return make_result(x.xp.round(x.array), x.xp, (), None, "")
+
+    def zeros(self, shape: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
+        """Zeros of ``shape``: a constant (no graph); ``dtype``, ``device`` as a Tensor's (``g.dtype``)."""
+        raw = self.raw
+        native = None if device is None else _backend.resolve(device)[1]
+        zeros = raw.zeros(shape, dtype=_dtypes.resolve(dtype, raw), device=native)
+        return make_result(zeros, raw, (), None, "")
+
+    def set_at(self, array: Tensor, index: Any, value: Any) -> Tensor:
+        """``array`` with ``value`` (a Tensor or number) written at ``index`` (a constant), as
+        a new Tensor: ``where(written, put_zeros(value), array)``; dL/dvalue = H[index],
+        dL/darray = H where nothing was written."""
+        raw, a = self.raw, array.array
+        written = raw.set_at(raw.zeros(a.shape, dtype=raw.bool, device=_backend.device(a)), index, True)
+        if isinstance(value, Tensor):
+            target = tuple(a[index].shape)
+            value = index_adjoints.put_zeros(self.broadcast_to(value, target), tuple(a.shape), index, None)
+        return F.where(written, value, array)
 
     @staticmethod
     def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:

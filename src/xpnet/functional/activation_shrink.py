@@ -136,7 +136,13 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         de = xp.exp(xp.where(positive, 0.0, v) * ginv) * (ginv * a)
         return xp.where(positive, v, (e - 1) * a), xp.where(positive, xp.ones_like(v), de)
 
-    return _pointwise(_input(input, "celu"), "celu", f)
+    x = _input(input, "celu")
+    out, slope = f(x.xp, x.array)
+
+    def backward(g: Any, alpha: float = a) -> tuple[Any]:  # alpha: read by its double backward
+        return (g * slope,)
+
+    return make_result(out, x.xp, (x,), backward, "celu")
 
 
 def _lambd(lambd: Any, op: str) -> float:

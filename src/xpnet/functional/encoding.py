@@ -3,7 +3,8 @@
 * ``one_hot``: out[..., c] = 1 where the index is c (int64, no gradient: indices are integers)
 * ``cdist``: out[..., i, j] = ||x1_i - x2_j||_p;  with D = x1_i - x2_j and r = out[i, j],
   dL/dx1_i = sum_j G_ij sign(D) |D|**(p-1) / r**(p-1),  dL/dx2_j = -sum_i (the same)
-  (p = 2: G D / r), 0 where r = 0 (torch's rule); p = inf: G sign(D) on the largest |D|
+  (p = 2: G D / r), 0 where r = 0 (torch's rule), and for p < 1 also 0 where D = 0
+  (torch's); p = inf: G sign(D) on the largest |D|
 """
 
 from __future__ import annotations
@@ -115,7 +116,12 @@ def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: str = "use_mm_for_eucl
             share = xp.where(ad == r, xp.sign(diff), zero)
         else:
             safe = xp.where(r > 0, r, xp.ones_like(r))
-            share = xp.where(r > 0, xp.sign(diff) * ad ** (p - 1) / safe ** (p - 1), zero)
+            if p < 1:  # |D|**(p - 1) is infinite where D = 0: torch's share is 0 there
+                kept = ad > 0
+                ad_safe = xp.where(kept, ad, xp.ones_like(ad))
+                share = xp.where(kept, xp.sign(diff) * ad_safe ** (p - 1) / safe ** (p - 1), zero)
+            else:
+                share = xp.where(r > 0, xp.sign(diff) * ad ** (p - 1) / safe ** (p - 1), zero)
         per_pair = xp.expand_dims(g, axis=-1) * share  # (..., P, R, M)
         ga = xp.sum(per_pair, axis=-2) if needs_grad(a) else None
         gb = -xp.sum(per_pair, axis=-3) if needs_grad(b) else None
