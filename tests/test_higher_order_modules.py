@@ -288,8 +288,9 @@ def _hvp(lib: Any, module: Any, inputs: list[Any], params: list[Any], r: Any,
 
 
 def _torch_reference(theirs: Any, hosts: list[np.ndarray], diff: list[bool], r: np.ndarray,
-                     v: list[np.ndarray]) -> tuple[str, list[np.ndarray]]:
-    """torch's Hessian-vector product, or central differences of its first-order gradient."""
+                     v: list[np.ndarray]) -> tuple[list[np.ndarray], str, list[np.ndarray]]:
+    """torch's first gradients, and its Hessian-vector product (kind "torch") or central
+    differences of its first-order gradient (kind "fd")."""
     def run(e: float, create_graph: bool) -> tuple[list[Any], list[Any]]:
         module = copy.deepcopy(theirs)
         vs = iter(v)
@@ -309,18 +310,28 @@ def _torch_reference(theirs: Any, hosts: list[np.ndarray], diff: list[bool], r: 
     def host(ts: list[Any]) -> list[np.ndarray]:
         return [np.zeros(x.shape) if t is None else t.detach().numpy() for t, x in zip(ts, v)]
 
+    first = host(run(0.0, False)[0])
     try:
-        return "torch", host(run(0.0, True)[1])
+        return first, "torch", host(run(0.0, True)[1])
     except (RuntimeError, NotImplementedError):  # "derivative for ... is not implemented"
         up, down = host(run(FD_EPS, False)[0]), host(run(-FD_EPS, False)[0])
-        return "fd", [(a - b) / (2 * FD_EPS) for a, b in zip(up, down)]
+        return first, "fd", [(a - b) / (2 * FD_EPS) for a, b in zip(up, down)]
+
+
+def _host(xp: Any, ts: list[Any], like: list[np.ndarray]) -> list[np.ndarray]:
+    """Host copies of xpnet's gradients (None: zeros), each checked to be on the backend."""
+    out = []
+    for t, x in zip(ts, like):
+        assert t is None or xp.same_place(t)
+        out.append(np.zeros(x.shape) if t is None else xp.numpy(t))
+    return out
 
 
 @pytest.mark.parametrize("case_id, make, inputs", [_params(c) for c in CASES])
 def test_module_hessian_vector_product_matches_torch(xp: Any, case_id: str, make: Any,
                                                      inputs: list[Input]) -> None:
     theirs, hosts, diff, r, v = _setup(case_id, make, inputs)
-    kind, expected = _torch_reference(theirs, hosts, diff, r, v)
+    first, kind, expected = _torch_reference(theirs, hosts, diff, r, v)
     ours = make(nn).to(xp.device, dtype=xn.float64)
     ours.train(theirs.training)
     ours.load_state_dict(theirs.state_dict())
@@ -328,11 +339,64 @@ def test_module_hessian_vector_product_matches_torch(xp: Any, case_id: str, make
     named = dict(ours.named_parameters())
     params = [named[name] for name, _ in theirs.named_parameters()]
     g, h = _hvp(xn, ours, tensors, params, xp.tensor(r, "float64"), [xp.tensor(x, "float64") for x in v])
-    assert len(h) == len(expected)
+    assert len(g) == len(h) == len(expected)
+    for i, (a, b) in enumerate(zip(_host(xp, g, v), first)):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=f"{case_id}: gradient {i}")
     rtol, atol = (FD_RTOL, FD_ATOL) if kind == "fd" else (RTOL, ATOL)
-    for i, (a, b) in enumerate(zip(h, expected)):
-        got = np.zeros(b.shape) if a is None else xp.numpy(a)
-        if a is not None:
-            assert xp.same_place(a)
-        np.testing.assert_allclose(got, b, rtol=rtol, atol=atol, err_msg=f"{case_id}: tensor {i}, against {kind}")
+    for i, (a, b) in enumerate(zip(_host(xp, h, v), expected)):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol,
+                                   err_msg=f"{case_id}: Hessian-vector product {i}, against {kind}")
 
+
+# --- a whole network trained with a gradient penalty -----------------------------------------
+
+
+def _critic(m: Any) -> Any:
+    """An MLP critic: fused Linear+activation pairs (tanh, leaky_relu, gelu_tanh, sigmoid, relu)
+    with normalization and other layers between them."""
+    return m.Sequential(
+        m.Linear(3, 12), m.Tanh(),
+        m.Linear(12, 12), m.LeakyReLU(0.1), m.LayerNorm(12),
+        m.Linear(12, 10), m.GELU(approximate="tanh"),
+        m.Linear(10, 10), m.SiLU(), m.RMSNorm(10),
+        m.Linear(10, 8), m.Sigmoid(), m.Dropout(0.0),
+        m.Linear(8, 8), m.ReLU(), m.GroupNorm(2, 8),
+        m.Linear(8, 6), m.ELU(), m.Softplus(),
+        m.Linear(6, 1))
+
+
+def _penalty_step(lib: Any, critic: Any, opt: Any, real: Any, fake: Any, alpha: Any) -> float:
+    """One WGAN-GP critic step: E[D(fake)] - E[D(real)] + 10 E[(|grad_x D(x_hat)|_2 - 1)^2]."""
+    x_hat = (alpha * real + (1 - alpha) * fake).detach().requires_grad_(True)
+    (gx,) = lib.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    penalty = ((gx.norm(2, dim=1) - 1) ** 2).mean()
+    loss = critic(fake).mean() - critic(real).mean() + 10 * penalty
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return float(loss.item())
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_mlp_trained_with_gradient_penalty_matches_torch_step_by_step(xp: Any, optimizer: str) -> None:
+    torch.manual_seed(0)
+    theirs = _critic(torch.nn).double()
+    ours = _critic(nn).to(xp.device, dtype=xn.float64)
+    with torch.no_grad():  # the norms' weights away from their initial ones
+        for p in theirs.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    ours.load_state_dict(theirs.state_dict())
+    kwargs = {"lr": 1e-2, "momentum": 0.9} if optimizer == "SGD" else {"lr": 1e-3}
+    opt = getattr(xn.optim, optimizer)(ours.parameters(), **kwargs)
+    ref_opt = getattr(torch.optim, optimizer)(theirs.parameters(), **kwargs)
+    rng = np.random.default_rng(11)
+    for step in range(4):
+        real, fake = rng.standard_normal((6, 3)) + 1.5, rng.standard_normal((6, 3))
+        alpha = rng.random((6, 1))
+        ref_loss = _penalty_step(torch, theirs, ref_opt, *(torch.from_numpy(a) for a in (real, fake, alpha)))
+        loss = _penalty_step(xn, ours, opt, *(xp.tensor(a, "float64") for a in (real, fake, alpha)))
+        np.testing.assert_allclose(loss, ref_loss, rtol=1e-10, err_msg=f"step {step}")
+        for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+            assert xp.same_place(p)
+            np.testing.assert_allclose(xp.numpy(p), q.detach().numpy(), rtol=1e-9, atol=1e-12,
+                                       err_msg=f"step {step}: {name}")
