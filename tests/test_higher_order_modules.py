@@ -40,7 +40,7 @@ Input = Callable[[np.random.Generator], tuple[np.ndarray, bool]]
 
 def X(*shape: int, scale: float = 1.0) -> Input:
     """Normal floats that require grad."""
-    return lambda rng: (rng.standard_normal(shape) * scale, True)
+    return lambda rng: (np.asarray(rng.standard_normal(shape) * scale), True)
 
 
 def C(*shape: int) -> Input:
@@ -60,7 +60,7 @@ def I(high: int, *shape: int) -> Input:  # noqa: E743 (an integer input)
 
 def S(*shape: int) -> Input:
     """Signs (+1 / -1) as floats, a constant (the targets of margin losses)."""
-    return lambda rng: (rng.choice([-1.0, 1.0], size=shape), False)
+    return lambda rng: (np.asarray(rng.choice([-1.0, 1.0], size=shape)), False)
 
 
 def B(*shape: int) -> Input:
@@ -101,19 +101,35 @@ def _ensemble_linear(m: Any) -> Any:
     return TorchEnsembleLinear(3, 4, 5)
 
 
-def _ensemble(act: str) -> Callable[[Any], Any]:
-    """A K=3 ensemble of Linear(3, 4), <act>, Linear(4, 2) (fused pairs on xpnet's side)."""
+def _ensemble(act: Callable[[Any], Any], *tail: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A K=3 ensemble of Linear(3, 4), act, Linear(4, 2), *tail (fused pairs on xpnet's side)."""
     def make(m: Any) -> Any:
         if m is nn:
-            return nn.Ensemble(3, lambda: nn.Sequential(nn.Linear(3, 4), getattr(nn, act)(),
-                                                        nn.Linear(4, 2)))
-        return torch.nn.Sequential(TorchEnsembleLinear(3, 4, 3), getattr(torch.nn, act)(),
-                                   TorchEnsembleLinear(4, 2, 3))
+            return nn.Ensemble(3, lambda: nn.Sequential(nn.Linear(3, 4), act(nn), nn.Linear(4, 2),
+                                                        *(t(nn) for t in tail)))
+        return torch.nn.Sequential(TorchEnsembleLinear(3, 4, 3), act(torch.nn),
+                                   TorchEnsembleLinear(4, 2, 3), *(t(torch.nn) for t in tail))
     return make
 
 
-# (id, module maker (of the nn namespace: xpnet.nn or torch.nn), inputs)
+def _pair(act: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``Sequential(Linear(5, 3), act)``: xpnet runs a Linear and the activation after it as one
+    fused node where the activation declares ``fused_as``."""
+    return lambda m: m.Sequential(m.Linear(5, 3), act(m))
+
+
 N, D = 4, 5
+WC = np.array([0.5, 1.0, 2.0, 0.3, 1.5])  # class weights
+PW = np.array([0.5, 2.0, 1.0, 3.0, 0.7])  # BCEWithLogits' positive weights
+
+
+def W(m: Any, values: np.ndarray) -> Any:
+    """A loss's weight: a torch tensor for torch, NumPy for xpnet (moved to the backend by the
+    test: xpnet's losses keep weights as attributes, not buffers)."""
+    return torch.from_numpy(values) if m is torch.nn else values
+
+
+# (id, module maker (of the nn namespace: xpnet.nn or torch.nn), inputs)
 CASES: list[tuple[str, Callable[[Any], Any], list[Input]]] = [
     # activations
     ("ReLU", lambda m: m.ReLU(), [X(N, D)]),
@@ -156,15 +172,31 @@ CASES: list[tuple[str, Callable[[Any], Any], list[Input]]] = [
     ("Embedding-padding", lambda m: m.Embedding(7, 3, padding_idx=1), [I(7, N, 3)]),
     ("EnsembleLinear", _ensemble_linear, [X(5, N, 3)]),
     ("EnsembleLinear-shared", _ensemble_linear, [X(N, 3)]),
-    ("Ensemble-tanh", _ensemble("Tanh"), [X(N, 3)]),
-    ("Ensemble-relu", _ensemble("ReLU"), [X(3, N, 3)]),
-    ("Ensemble-sigmoid", _ensemble("Sigmoid"), [X(N, 3)]),
+    ("Ensemble-tanh", _ensemble(lambda m: m.Tanh()), [X(N, 3)]),
+    ("Ensemble-relu", _ensemble(lambda m: m.ReLU()), [X(3, N, 3)]),
+    ("Ensemble-sigmoid", _ensemble(lambda m: m.Sigmoid(), lambda m: m.LogSoftmax(dim=-1)), [X(N, 3)]),
+    ("Ensemble-leaky_relu", _ensemble(lambda m: m.LeakyReLU(0.3), lambda m: m.Softmax(dim=-1)),
+     [X(3, N, 3)]),
+    ("Ensemble-gelu_tanh", _ensemble(lambda m: m.GELU(approximate="tanh"), lambda m: m.Identity()),
+     [X(N, 3)]),
+    ("Linear+ReLU", _pair(lambda m: m.ReLU()), [X(N, D)]),
+    ("Linear+LeakyReLU", _pair(lambda m: m.LeakyReLU(0.2)), [X(N, D)]),
+    ("Linear+Sigmoid", _pair(lambda m: m.Sigmoid()), [X(2, N, D)]),
+    ("Linear+Tanh", _pair(lambda m: m.Tanh()), [X(D)]),
+    ("Linear+GELU-tanh", _pair(lambda m: m.GELU(approximate="tanh")), [X(N, D)]),
+    ("Linear+GELU", _pair(lambda m: m.GELU()), [X(N, D)]),
     ("Flatten", lambda m: m.Flatten(), [X(2, 3, 4)]),
     ("Unflatten", lambda m: m.Unflatten(1, (2, 2)), [X(3, 4)]),
     ("Dropout-eval", lambda m: m.Dropout(0.4).eval(), [X(N, D)]),
     ("Dropout-p0", lambda m: m.Dropout(0.0), [X(N, D)]),
     ("AlphaDropout-eval", lambda m: m.AlphaDropout(0.4).eval(), [X(N, D)]),
+    ("Linear-1d", lambda m: m.Linear(D, 2), [X(D)]),
+    ("Bilinear-3d", lambda m: m.Bilinear(2, 3, 4), [X(2, 3, 2), X(2, 3, 3)]),
+    ("Flatten(0,1)", lambda m: m.Flatten(0, 1), [X(2, 3, 4)]),
     # normalization
+    ("BatchNorm1d-noaffine", lambda m: m.BatchNorm1d(3, affine=False, momentum=None), [X(5, 3)]),
+    ("GroupNorm-4d", lambda m: m.GroupNorm(2, 4, eps=1e-3), [X(2, 4, 2, 3)]),
+    ("LayerNorm-nobias", lambda m: m.LayerNorm(D, bias=False), [X(N, D)]),
     ("BatchNorm1d-train", lambda m: m.BatchNorm1d(3), [X(6, 3)]),
     ("BatchNorm1d-train-NCL", lambda m: m.BatchNorm1d(3), [X(4, 3, 2)]),
     ("BatchNorm1d-eval", lambda m: m.BatchNorm1d(3).eval(), [X(6, 3)]),
@@ -191,9 +223,11 @@ CASES: list[tuple[str, Callable[[Any], Any], list[Input]]] = [
     ("ZeroPad2d", lambda m: m.ZeroPad2d((1, 2, 0, 1)), [X(2, 3, 4)]),
     # distances
     ("CosineSimilarity", lambda m: m.CosineSimilarity(), [X(N, D), X(N, D)]),
+    ("CosineSimilarity-broadcast", lambda m: m.CosineSimilarity(dim=-1, eps=1e-6), [X(N, D), X(1, D)]),
     ("CosineSimilarity(0)", lambda m: m.CosineSimilarity(dim=0), [X(N, D), X(N, D)]),
     ("PairwiseDistance", lambda m: m.PairwiseDistance(), [X(N, D), X(N, D)]),
     ("PairwiseDistance-p1", lambda m: m.PairwiseDistance(p=1.0, keepdim=True), [X(N, D), X(N, D)]),
+    ("PairwiseDistance-broadcast", lambda m: m.PairwiseDistance(eps=1e-3), [X(N, D), X(D)]),
     ("PairwiseDistance-p3", lambda m: m.PairwiseDistance(p=3.0), [X(N, D), X(N, D)]),
     # losses
     ("MSELoss", lambda m: m.MSELoss(), [X(N, D), X(N, D)]),
@@ -227,6 +261,39 @@ CASES: list[tuple[str, Callable[[Any], Any], list[Input]]] = [
     ("MultiMarginLoss", lambda m: m.MultiMarginLoss(), [X(N, D), I(D, N)]),
     ("MultiMarginLoss-p2", lambda m: m.MultiMarginLoss(p=2, margin=0.7, reduction="sum"),
      [X(N, D), I(D, N)]),
+    # losses: weights, other reductions, targets that require grad
+    ("MSELoss-sum-0d", lambda m: m.MSELoss(reduction="sum"), [X(), X()]),
+    ("HuberLoss-none", lambda m: m.HuberLoss(reduction="none", delta=1.5), [X(N, D), X(N, D)]),
+    ("SmoothL1Loss-sum", lambda m: m.SmoothL1Loss(reduction="sum"), [X(N, D), X(N, D)]),
+    ("BCELoss-none", lambda m: m.BCELoss(reduction="none"),
+     [U(0.05, 0.95, N, D), U(0.0, 1.0, N, D, grad=False)]),
+    ("BCEWithLogitsLoss-target", lambda m: m.BCEWithLogitsLoss(reduction="none"),
+     [X(N, D), U(0.0, 1.0, N, D)]),
+    ("BCEWithLogitsLoss-posweight", lambda m: m.BCEWithLogitsLoss(pos_weight=W(m, PW), reduction="sum"),
+     [X(N, D), U(0.0, 1.0, N, D)]),
+    ("CrossEntropyLoss-weight", lambda m: m.CrossEntropyLoss(weight=W(m, WC), ignore_index=1),
+     [X(6, D), I(D, 6)]),
+    ("CrossEntropyLoss-none-3d", lambda m: m.CrossEntropyLoss(reduction="none", label_smoothing=0.1),
+     [X(2, D, 3), I(D, 2, 3)]),
+    ("NLLLoss-weight", lambda m: m.NLLLoss(weight=W(m, WC), reduction="sum"), [X(N, D), I(D, N)]),
+    ("PoissonNLLLoss-none", lambda m: m.PoissonNLLLoss(reduction="none", full=True),
+     [X(N, D), U(0.0, 3.0, N, D, grad=False)]),
+    ("GaussianNLLLoss-none", lambda m: m.GaussianNLLLoss(reduction="none", eps=1e-3),
+     [X(N, D), X(N, D), U(0.5, 2.0, N, D)]),
+    ("GaussianNLLLoss-1d-var", lambda m: m.GaussianNLLLoss(), [X(N, D), X(N, D), U(0.5, 2.0, N)]),
+    ("MarginRankingLoss-none", lambda m: m.MarginRankingLoss(reduction="none"), [X(N), X(N), S(N)]),
+    ("HingeEmbeddingLoss-none", lambda m: m.HingeEmbeddingLoss(reduction="none"), [X(N, D), S(N, D)]),
+    ("CosineEmbeddingLoss-none", lambda m: m.CosineEmbeddingLoss(reduction="none", margin=-0.5),
+     [X(N, D), X(N, D), S(N)]),
+    ("CosineEmbeddingLoss-1d", lambda m: m.CosineEmbeddingLoss(), [X(D), X(D), S()]),
+    ("MultiLabelMarginLoss-none", lambda m: m.MultiLabelMarginLoss(reduction="none"), [X(N, D), ML(N, D)]),
+    ("MultiLabelSoftMarginLoss-weight", lambda m: m.MultiLabelSoftMarginLoss(weight=W(m, WC)),
+     [X(N, D), B(N, D)]),
+    ("MultiMarginLoss-weight", lambda m: m.MultiMarginLoss(weight=W(m, WC), reduction="none"),
+     [X(N, D), I(D, N)]),
+    ("TripletMarginLoss-none", lambda m: m.TripletMarginLoss(reduction="none", p=3.0),
+     [X(N, D), X(N, D), X(N, D)]),
+    ("TripletMarginLoss-1d", lambda m: m.TripletMarginLoss(), [X(D), X(D), X(D)]),
     ("TripletMarginLoss", lambda m: m.TripletMarginLoss(margin=2.0), [X(N, D), X(N, D), X(N, D)]),
     ("TripletMarginLoss-swap", lambda m: m.TripletMarginLoss(margin=2.0, p=1.5, swap=True),
      [X(N, D), X(N, D), X(N, D)]),
@@ -241,6 +308,8 @@ NEEDS: dict[str, str] = {
     "LogSigmoid": _HOB.format("logsigmoid"), "Threshold": _HOB.format("threshold"),
     "RReLU-eval": _HOB.format("rrelu"), "SoftMarginLoss": _HOB.format("logsigmoid"),
     "MultiLabelSoftMarginLoss": _HOB.format("logsigmoid"),
+    "MultiLabelSoftMarginLoss-weight": _HOB.format("logsigmoid"),
+    "BCEWithLogitsLoss-posweight": _HOB.format("logsigmoid"),
     **{name: _HOB.format("pad (constant mode)") for name in
        ("ConstantPad1d", "ConstantPad2d", "ZeroPad1d", "ZeroPad2d")},
 }
@@ -334,7 +403,11 @@ def test_module_hessian_vector_product_matches_torch(xp: Any, case_id: str, make
     first, kind, expected = _torch_reference(theirs, hosts, diff, r, v)
     ours = make(nn).to(xp.device, dtype=xn.float64)
     ours.train(theirs.training)
-    ours.load_state_dict(theirs.state_dict())
+    for name in ("weight", "pos_weight"):  # a loss's weights (attributes, not buffers)
+        if isinstance(getattr(ours, name, None), np.ndarray):
+            setattr(ours, name, xp.tensor(getattr(ours, name), "float64"))
+    state = ours.state_dict()
+    ours.load_state_dict({k: v for k, v in theirs.state_dict().items() if k in state})
     tensors = [xp.tensor(h, "float64" if h.dtype.kind == "f" else "int64", d) for h, d in zip(hosts, diff)]
     named = dict(ours.named_parameters())
     params = [named[name] for name, _ in theirs.named_parameters()]
