@@ -356,34 +356,40 @@ def _hvp(lib: Any, module: Any, inputs: list[Any], params: list[Any], r: Any,
     return list(g), list(lib.autograd.grad(sum(terms), wanted, allow_unused=True))
 
 
+def _torch_at(theirs: Any, hosts: list[np.ndarray], diff: list[bool], r: np.ndarray,
+              v: list[np.ndarray], along: list[np.ndarray], e: float,
+              create_graph: bool) -> tuple[list[Any], list[Any]]:
+    """torch's first gradients (and, with ``create_graph``, its Hessian-vector product along
+    ``v``) at the inputs and parameters moved by ``e * along``."""
+    module = copy.deepcopy(theirs)
+    shifts = iter(along)
+    moved = [torch.tensor(h + e * next(shifts) if d else h, requires_grad=d) for h, d in zip(hosts, diff)]
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(e * torch.from_numpy(next(shifts)))
+    params = list(module.parameters())
+    if create_graph:
+        return _hvp(torch, module, moved, params, torch.from_numpy(r), [torch.from_numpy(x) for x in v])
+    out = module(*moved)
+    wanted = [t for t in moved if t.requires_grad] + params
+    return list(torch.autograd.grad((torch.from_numpy(r) * out * out).sum(), wanted,
+                                    allow_unused=True)), []
+
+
+def _numpy(ts: list[Any], like: list[np.ndarray]) -> list[np.ndarray]:
+    return [np.zeros(x.shape) if t is None else t.detach().numpy() for t, x in zip(ts, like)]
+
+
 def _torch_reference(theirs: Any, hosts: list[np.ndarray], diff: list[bool], r: np.ndarray,
                      v: list[np.ndarray]) -> tuple[list[np.ndarray], str, list[np.ndarray]]:
     """torch's first gradients, and its Hessian-vector product (kind "torch") or central
     differences of its first-order gradient (kind "fd")."""
-    def run(e: float, create_graph: bool) -> tuple[list[Any], list[Any]]:
-        module = copy.deepcopy(theirs)
-        vs = iter(v)
-        moved = [torch.tensor(h + e * next(vs) if d else h, requires_grad=d) for h, d in zip(hosts, diff)]
-        with torch.no_grad():
-            for p in module.parameters():
-                p.add_(e * torch.from_numpy(next(vs)))
-        params = list(module.parameters())
-        if create_graph:
-            return _hvp(torch, module, moved, params, torch.from_numpy(r),
-                        [torch.from_numpy(x) for x in v])
-        out = module(*moved)
-        wanted = [t for t in moved if t.requires_grad] + params
-        return list(torch.autograd.grad((torch.from_numpy(r) * out * out).sum(), wanted,
-                                        allow_unused=True)), []
-
-    def host(ts: list[Any]) -> list[np.ndarray]:
-        return [np.zeros(x.shape) if t is None else t.detach().numpy() for t, x in zip(ts, v)]
-
-    first = host(run(0.0, False)[0])
+    first = _numpy(_torch_at(theirs, hosts, diff, r, v, v, 0.0, False)[0], v)
     try:
-        return first, "torch", host(run(0.0, True)[1])
+        return first, "torch", _numpy(_torch_at(theirs, hosts, diff, r, v, v, 0.0, True)[1], v)
     except (RuntimeError, NotImplementedError):  # "derivative for ... is not implemented"
-        up, down = host(run(FD_EPS, False)[0]), host(run(-FD_EPS, False)[0])
+        up, down = (_numpy(_torch_at(theirs, hosts, diff, r, v, v, e, False)[0], v)
+                    for e in (FD_EPS, -FD_EPS))
         return first, "fd", [(a - b) / (2 * FD_EPS) for a, b in zip(up, down)]
 
 
@@ -401,6 +407,21 @@ def test_module_hessian_vector_product_matches_torch(xp: Any, case_id: str, make
                                                      inputs: list[Input]) -> None:
     theirs, hosts, diff, r, v = _setup(case_id, make, inputs)
     first, kind, expected = _torch_reference(theirs, hosts, diff, r, v)
+    ours, tensors, params = _ours(xp, theirs, make, hosts, diff)
+    g, h = _hvp(xn, ours, tensors, params, xp.tensor(r, "float64"), [xp.tensor(x, "float64") for x in v])
+    assert len(g) == len(h) == len(expected)
+    for i, (a, b) in enumerate(zip(_host(xp, g, v), first)):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=f"{case_id}: gradient {i}")
+    rtol, atol = (FD_RTOL, FD_ATOL) if kind == "fd" else (RTOL, ATOL)
+    for i, (a, b) in enumerate(zip(_host(xp, h, v), expected)):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol,
+                                   err_msg=f"{case_id}: Hessian-vector product {i}, against {kind}")
+
+
+def _ours(xp: Any, theirs: Any, make: Any, hosts: list[np.ndarray],
+          diff: list[bool]) -> tuple[Any, list[Any], list[Any]]:
+    """xpnet's module with torch's weights, the inputs on the backend, and the parameters in
+    torch's order."""
     ours = make(nn).to(xp.device, dtype=xn.float64)
     ours.train(theirs.training)
     for name in ("weight", "pos_weight"):  # a loss's weights (attributes, not buffers)
@@ -410,15 +431,40 @@ def test_module_hessian_vector_product_matches_torch(xp: Any, case_id: str, make
     ours.load_state_dict({k: v for k, v in theirs.state_dict().items() if k in state})
     tensors = [xp.tensor(h, "float64" if h.dtype.kind == "f" else "int64", d) for h, d in zip(hosts, diff)]
     named = dict(ours.named_parameters())
-    params = [named[name] for name, _ in theirs.named_parameters()]
-    g, h = _hvp(xn, ours, tensors, params, xp.tensor(r, "float64"), [xp.tensor(x, "float64") for x in v])
-    assert len(g) == len(h) == len(expected)
-    for i, (a, b) in enumerate(zip(_host(xp, g, v), first)):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL, err_msg=f"{case_id}: gradient {i}")
-    rtol, atol = (FD_RTOL, FD_ATOL) if kind == "fd" else (RTOL, ATOL)
-    for i, (a, b) in enumerate(zip(_host(xp, h, v), expected)):
-        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol,
-                                   err_msg=f"{case_id}: Hessian-vector product {i}, against {kind}")
+    return ours, tensors, [named[name] for name, _ in theirs.named_parameters()]
+
+
+# Third derivatives of a selection: d/d(x, params) of sum(H v . w), against central differences
+# of torch's Hessian-vector product along w (third derivatives are symmetric), so that torch's
+# own third derivatives (wrong for layer_norm and batch_norm) are not the reference.
+THIRD = ["Mish", "SELU", "Softplus", "Softmin", "GLU", "PReLU(3)", "Bilinear",
+         "Linear+Tanh", "Linear+GELU-tanh", "Ensemble-tanh", "BatchNorm1d-train", "LayerNorm",
+         "GroupNorm", "GroupNorm-NC", "RMSNorm", "CosineSimilarity", "PairwiseDistance-p3",
+         "CrossEntropyLoss-smooth", "KLDivLoss-logtarget", "GaussianNLLLoss", "CosineEmbeddingLoss",
+         "TripletMarginLoss", "PoissonNLLLoss-full", "MSELoss"]
+THIRD_EPS, THIRD_RTOL, THIRD_ATOL = 1e-5, 1e-6, 1e-7
+
+
+@pytest.mark.parametrize("case_id, make, inputs", [_params(c) for c in CASES if c[0] in THIRD])
+def test_module_third_derivatives_match_torch(xp: Any, case_id: str, make: Any,
+                                              inputs: list[Input]) -> None:
+    theirs, hosts, diff, r, v = _setup(case_id, make, inputs)
+    rng = np.random.default_rng(zlib.crc32(case_id.encode()) + 3)
+    w = [rng.uniform(-1.0, 1.0, size=x.shape) for x in v]
+    up, down = (_numpy(_torch_at(theirs, hosts, diff, r, v, w, e, True)[1], v)
+                for e in (THIRD_EPS, -THIRD_EPS))
+    expected = [(a - b) / (2 * THIRD_EPS) for a, b in zip(up, down)]
+    ours, tensors, params = _ours(xp, theirs, make, hosts, diff)
+    wanted = [t for t in tensors if t.requires_grad] + params
+    out = ours(*tensors)
+    g = xn.autograd.grad((xp.tensor(r, "float64") * out * out).sum(), wanted, create_graph=True)
+    h = xn.autograd.grad(sum((gi * xp.tensor(x, "float64")).sum() for gi, x in zip(g, v)), wanted,
+                         create_graph=True)
+    third = xn.autograd.grad(sum((hi * xp.tensor(x, "float64")).sum() for hi, x in zip(h, w)), wanted,
+                             allow_unused=True)
+    for i, (a, b) in enumerate(zip(_host(xp, list(third), v), expected)):
+        np.testing.assert_allclose(a, b, rtol=THIRD_RTOL, atol=THIRD_ATOL,
+                                   err_msg=f"{case_id}: third derivative {i}")
 
 
 # --- a whole network trained with a gradient penalty -----------------------------------------
