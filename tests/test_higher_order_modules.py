@@ -120,6 +120,7 @@ def _pair(act: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 N, D = 4, 5
 WC = np.array([0.5, 1.0, 2.0, 0.3, 1.5])  # class weights
+WE = np.linspace(0.2, 1.8, N * D).reshape(N, D)  # element weights (BCELoss)
 PW = np.array([0.5, 2.0, 1.0, 3.0, 0.7])  # BCEWithLogits' positive weights
 
 
@@ -266,6 +267,9 @@ CASES: list[tuple[str, Callable[[Any], Any], list[Input]]] = [
     ("HuberLoss-none", lambda m: m.HuberLoss(reduction="none", delta=1.5), [X(N, D), X(N, D)]),
     ("SmoothL1Loss-sum", lambda m: m.SmoothL1Loss(reduction="sum"), [X(N, D), X(N, D)]),
     ("BCELoss-none", lambda m: m.BCELoss(reduction="none"),
+     [U(0.05, 0.95, N, D), U(0.0, 1.0, N, D, grad=False)]),
+    ("BCELoss-weight", lambda m: m.BCELoss(weight=W(m, WE)), [U(0.05, 0.95, N, D), B(N, D)]),
+    ("BCELoss-weight-sum", lambda m: m.BCELoss(weight=W(m, WC), reduction="sum"),
      [U(0.05, 0.95, N, D), U(0.0, 1.0, N, D, grad=False)]),
     ("BCEWithLogitsLoss-target", lambda m: m.BCEWithLogitsLoss(reduction="none"),
      [X(N, D), U(0.0, 1.0, N, D)]),
@@ -595,3 +599,22 @@ def test_ensemble_of_critics_trained_with_gradient_penalty_matches_torch(xp: Any
         for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
             np.testing.assert_allclose(xp.numpy(p), q.detach().numpy(), rtol=1e-9, atol=1e-12,
                                        err_msg=f"step {step}: {name}")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy_weight_positional_as_torch(xp: Any, reduction: str) -> None:
+    """torch's signature: ``binary_cross_entropy(input, target, weight, ...)``; the weight
+    broadcasts and rescales each element's loss (values and gradients against torch)."""
+    rng = np.random.default_rng(14)
+    p, y, w = rng.uniform(0.05, 0.95, (3, 4)), rng.uniform(0.0, 1.0, (3, 4)), rng.uniform(0.1, 2.0, 4)
+    tp = torch.tensor(p, requires_grad=True)
+    ref = torch.nn.functional.binary_cross_entropy(tp, torch.from_numpy(y), torch.from_numpy(w),
+                                                   reduction=reduction)
+    ref.sum().backward()
+    x = xp.tensor(p, "float64", requires_grad=True)
+    out = xn.nn.functional.binary_cross_entropy(x, xp.tensor(y, "float64"), xp.tensor(w, "float64"),
+                                                reduction=reduction)
+    out.sum().backward()
+    assert tuple(out.shape) == tuple(ref.shape) and xp.same_place(out)
+    np.testing.assert_allclose(xp.numpy(out), ref.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(xp.numpy(x.grad), tp.grad.numpy(), rtol=1e-12)
