@@ -171,6 +171,8 @@ CASES: list[tuple[str, Callable[[Any], Any], list[Input]]] = [
     ("Bilinear-nobias", lambda m: m.Bilinear(3, 4, 2, bias=False), [X(N, 3), X(N, 4)]),
     ("Embedding", lambda m: m.Embedding(7, 3), [I(7, N, 2)]),
     ("Embedding-padding", lambda m: m.Embedding(7, 3, padding_idx=1), [I(7, N, 3)]),
+    ("Bilinear-1d", lambda m: m.Bilinear(3, 2, 2), [X(3), X(2)]),
+    ("Linear+PReLU", _pair(lambda m: m.PReLU(3)), [X(N, D)]),
     ("EnsembleLinear", _ensemble_linear, [X(5, N, 3)]),
     ("EnsembleLinear-shared", _ensemble_linear, [X(N, 3)]),
     ("Ensemble-tanh", _ensemble(lambda m: m.Tanh()), [X(N, 3)]),
