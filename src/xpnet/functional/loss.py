@@ -167,7 +167,8 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     return _reduce_tensor(arithmetic.where(a.array < delta, quadratic, linear), reduction)
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                         reduce: Any = None, reduction: str = "mean") -> Tensor:
     """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p`` in [0, 1].
 
     The logs are clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss.
@@ -182,6 +183,10 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
         input: ``p``, probabilities in [0, 1]: a floating Tensor of any shape, on any device.
         target: ``y``, probabilities (0/1 labels or soft), a Tensor of the same shape,
             library and device (cast to ``p``'s dtype when it needs no gradient).
+        weight: optional rescaling of each element's loss (broadcasts to the input), torch's:
+            the loss is composed as ``w * bce(p, y, "none")``, then reduced (a plain mean).
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
             or ``"none"`` (the elementwise losses, of the input's shape).
 
@@ -193,6 +198,9 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
         RuntimeError: ``input`` and ``target`` are on different devices or libraries.
     """
     _check_reduction(reduction, "binary_cross_entropy")
+    if weight is not None:
+        weighted = binary_cross_entropy(input, target, reduction="none") * weight
+        return weighted if reduction == "none" else weighted.sum() if reduction == "sum" else weighted.mean()
     p, y = loss_operands(input, target, "binary_cross_entropy")
     if y.requires_grad:
         raise ValueError("binary_cross_entropy: the target cannot require grad "

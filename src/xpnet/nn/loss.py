@@ -119,6 +119,10 @@ class BCELoss(_Loss):
     docstring gives the backward rule).
 
     Args:
+        weight: optional rescaling of each element's loss (broadcasts to the input); kept as
+            given (not a parameter or buffer: neither trained nor moved by ``.to(...)``).
+        size_average: torch's deprecated arguments, accepted and ignored.
+        reduce: as ``size_average``.
         reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
             or ``"none"`` (the elementwise losses, of the input's shape).
 
@@ -128,6 +132,14 @@ class BCELoss(_Loss):
     """
 
     _function = F.binary_cross_entropy
+
+    def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.weight = weight
+
+    def _options(self) -> dict[str, Any]:
+        return {} if self.weight is None else {"weight": self.weight}
 
 
 class BCEWithLogitsLoss(_Loss):
