@@ -285,18 +285,3 @@ CASES: list[tuple[str, Callable[[Any], Any], list[Input]]] = [
     ("TripletMarginLoss-swap", lambda m: m.TripletMarginLoss(margin=2.0, p=1.5, swap=True),
      [X(N, D), X(N, D), X(N, D)]),
 ]
-
-# Cases that need an op another helper converts (marks to drop once their branch is merged).
-_HOB = "needs the double backward of {}: helper hob"
-NEEDS: dict[str, str] = {
-    "CELU": _HOB.format("celu"), "Hardsigmoid": _HOB.format("hardsigmoid"),
-    "Hardswish": _HOB.format("hardswish"), "Hardshrink": _HOB.format("hardshrink"),
-    "Softshrink": _HOB.format("softshrink"), "Tanhshrink": _HOB.format("tanhshrink"),
-    "LogSigmoid": _HOB.format("logsigmoid"), "Threshold": _HOB.format("threshold"),
-    "RReLU-eval": _HOB.format("rrelu"), "SoftMarginLoss": _HOB.format("logsigmoid"),
-    "MultiLabelSoftMarginLoss": _HOB.format("logsigmoid"),
-    "MultiLabelSoftMarginLoss-weight": _HOB.format("logsigmoid"),
-    "BCEWithLogitsLoss-posweight": _HOB.format("logsigmoid"),
-    **{name: _HOB.format("pad (constant mode)") for name in
-       ("ConstantPad1d", "ConstantPad2d", "ZeroPad1d", "ZeroPad2d")},
-}

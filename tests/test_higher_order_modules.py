@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 import xpnet as xn
-from _module_cases import CASES, NEEDS, Input
+from _module_cases import CASES, Input
 from xpnet import nn
 
 torch = pytest.importorskip("torch")
@@ -35,9 +35,6 @@ FD_EPS, FD_RTOL, FD_ATOL = 1e-5, 1e-6, 1e-7
 
 
 def _params(case: tuple[str, Any, Any]) -> Any:
-    if case[0] in NEEDS:
-        return pytest.param(*case, id=case[0],
-                            marks=pytest.mark.xfail(strict=True, reason=NEEDS[case[0]]))
     return pytest.param(*case, id=case[0])
 
 
