@@ -320,3 +320,40 @@ def test_nll_loss_needs_class_indices(xp):
     with pytest.raises(TypeError, match=r"nll_loss: target must hold integer class indices, got "
                                         r"xpnet\.float32 \(for class probabilities use cross_entropy"):
         nn.NLLLoss()(xp.array(np.zeros((2, 3))), xp.array(np.full((2, 3), 1 / 3)))
+
+
+_WEIGHTED = [  # (loss, its weights, input shape, target maker)
+    ("CrossEntropyLoss", {"weight": [1.0, 2.0, 0.5]}, (4, 3), "classes"),
+    ("NLLLoss", {"weight": [1.0, 2.0, 0.5]}, (4, 3), "classes"),
+    ("MultiMarginLoss", {"weight": [1.0, 2.0, 0.5]}, (4, 3), "classes"),
+    ("BCELoss", {"weight": [1.0, 2.0, 0.5]}, (4, 3), "probabilities"),
+    ("BCEWithLogitsLoss", {"weight": [1.0, 2.0, 0.5], "pos_weight": [2.0, 1.0, 0.5]}, (4, 3),
+     "probabilities"),
+    ("MultiLabelSoftMarginLoss", {"weight": [1.0, 2.0, 0.5]}, (4, 3), "labels"),
+]
+
+
+@pytest.mark.parametrize("name, weights, shape, kind", _WEIGHTED, ids=[w[0] for w in _WEIGHTED])
+def test_loss_weights_are_buffers_as_in_torch(xp, name, weights, shape, kind):
+    """torch registers a loss's weights as buffers: in state_dict, cast and moved by .to()."""
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn, name)(**{k: torch.tensor(v) for k, v in weights.items()})
+    ours = getattr(nn, name)(**{k: xn.tensor(v) for k, v in weights.items()})  # on NumPy
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    ours.to(xp.device).to(xn.float64)  # moved to the inputs' library, then cast: as torch's .double()
+    theirs.double()
+    for key in weights:
+        assert getattr(ours, key).dtype == xn.float64 and xp.same_place(getattr(ours, key))
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.1, 0.9, size=shape)
+    y = {"classes": np.array([0, 2, 1, 2]), "probabilities": rng.uniform(0, 1, size=shape),
+         "labels": (rng.uniform(size=shape) < 0.5).astype(np.float64)}[kind]
+    y_ours = xp.tensor(y, y.dtype.name)
+    got = ours(xp.tensor(x, "float64"), y_ours)
+    expected = theirs(torch.tensor(x), torch.tensor(y))
+    np.testing.assert_allclose(xp.numpy(got), expected.numpy(), rtol=1e-12)
+    fresh = getattr(nn, name)(**{k: xn.zeros(3) for k in weights})
+    fresh.load_state_dict(theirs.state_dict())  # torch's state dict loads into ours
+    for key in weights:
+        np.testing.assert_array_equal(getattr(fresh, key).numpy(), getattr(theirs, key).numpy())

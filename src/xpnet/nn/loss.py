@@ -19,8 +19,11 @@ from .module import Module
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-class _Loss(Module):
-    _function: Any = None
+class _Reduced(Module):
+    """A loss module: its ``reduction``, checked, and its weights (buffers, as torch's)."""
+
+    weight: Any  # a Tensor or None, where the loss takes weights
+    pos_weight: Any
 
     def __init__(self, *, reduction: str = "mean") -> None:
         if reduction not in _REDUCTIONS:
@@ -29,6 +32,20 @@ class _Loss(Module):
                 f"{reduction!r}"
             )
         self.reduction = reduction
+
+    def _weights(self, **weights: Any) -> None:
+        """Keep each weight as a buffer, as torch's losses do: ``self.<name>``, moved and cast
+        by ``.to(...)``, saved in ``state_dict()`` (a None weight: skipped)."""
+        for name, value in weights.items():
+            if value is not None and not isinstance(value, Tensor):
+                value = as_tensor(value, type(self).__name__)
+            self.register_buffer(name, value)
+
+
+class _Loss(_Reduced):
+    """A loss of ``(input, target)`` that calls its function ``_function``."""
+
+    _function: Any = None
 
     def forward(self, input: Any, target: Any) -> Tensor:
         x = input if isinstance(input, Tensor) else loss_input(input, type(self).__name__)
@@ -119,8 +136,8 @@ class BCELoss(_Loss):
     docstring gives the backward rule).
 
     Args:
-        weight: optional rescaling of each element's loss (broadcasts to the input); kept as
-            given (not a parameter or buffer: neither trained nor moved by ``.to(...)``).
+        weight: optional rescaling of each element's loss (broadcasts to the input); a buffer,
+            as torch's: moved by ``.to(...)`` and saved in ``state_dict()``.
         size_average: torch's deprecated arguments, accepted and ignored.
         reduce: as ``size_average``.
         reduction: ``"mean"`` (default: the mean over all elements, a 0-d tensor), ``"sum"``,
@@ -136,7 +153,7 @@ class BCELoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        self.weight = weight
+        self._weights(weight=weight)
 
     def _options(self) -> dict[str, Any]:
         return {} if self.weight is None else {"weight": self.weight}
@@ -164,12 +181,12 @@ class BCEWithLogitsLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean", pos_weight: Any = None) -> None:
         """``weight``: rescales each element's loss; ``pos_weight``: weights the positive term,
-        one per class (last dim), torch's formula. Both are kept as given (not parameters).
+        one per class (last dim), torch's formula. Both are buffers, as torch's (moved by
+        ``.to(...)``, saved in ``state_dict()``).
         ``size_average``, ``reduce``: torch's deprecated arguments, accepted and ignored;
         ``reduction`` as above."""
         super().__init__(reduction=reduction)
-        self.weight = weight
-        self.pos_weight = pos_weight
+        self._weights(weight=weight, pos_weight=pos_weight)
 
     def _options(self) -> dict[str, Any]:
         if self.weight is None and self.pos_weight is None:
@@ -180,8 +197,8 @@ class BCEWithLogitsLoss(_Loss):
 class _ClassLoss(_Loss):
     """A loss over class indices: optional (C,) class ``weight`` and an ``ignore_index``.
 
-    ``weight`` is kept as given (a Tensor or array on the input's device, not a
-    parameter: it is neither trained nor moved by ``.to(...)``).
+    ``weight`` is a buffer, as torch's: moved and cast by ``.to(...)``, saved in
+    ``state_dict()`` (not trained).
     """
 
     def __init__(self, weight: Any = None, *, ignore_index: int = -100,
@@ -195,7 +212,7 @@ class _ClassLoss(_Loss):
                                  f"shape {tuple(w.shape)}")
         if isinstance(ignore_index, bool) or not isinstance(ignore_index, int):
             raise TypeError(f"{name}: ignore_index must be an int, got {ignore_index!r}")
-        self.weight = weight
+        self._weights(weight=weight)
         self.ignore_index = ignore_index
 
     def _options(self) -> dict[str, Any]:

@@ -10,17 +10,14 @@ from typing import Any
 
 from .. import functional as F
 from ..tensor import Tensor
-from .module import Module
-
-_REDUCTIONS = ("mean", "sum", "none")
+from .loss import _Reduced
 
 
-class _Loss(Module):
+class _Loss(_Reduced):
+    """torch's positional ``(size_average, reduce, reduction)``: the first two accepted and ignored."""
+
     def __init__(self, size_average: Any = None, reduce: Any = None, reduction: str = "mean") -> None:
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be 'mean', 'sum' or 'none', "
-                             f"got {reduction!r}")
-        self.reduction = reduction
+        super().__init__(reduction=reduction)
 
 
 class CosineEmbeddingLoss(_Loss):
@@ -87,7 +84,7 @@ class MultiLabelSoftMarginLoss(_Loss):
     def __init__(self, weight: Any = None, size_average: Any = None, reduce: Any = None,
                  reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        self.weight = weight
+        self._weights(weight=weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
@@ -125,7 +122,7 @@ class MultiMarginLoss(_Loss):
         super().__init__(reduction=reduction)
         self.p = p
         self.margin = margin
-        self.weight = weight
+        self._weights(weight=weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.multi_margin_loss(input, target, self.p, self.margin, self.weight,
