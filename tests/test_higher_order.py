@@ -594,12 +594,19 @@ def test_unconverted_op_refuses_and_changes_no_grad(xp):
     assert x.grad is not None and not x.grad.requires_grad
 
 
-def test_unconverted_ops_refuse_under_create_graph(xp):
-    x = xp.tensor([1.0, -2.0], "float64", requires_grad=True)
-    w = xp.tensor([1.0, -1.0], "float64", requires_grad=True)
-    for out in (F.margin_ranking_loss(x, x * 2, w * 1.0),):
-        with pytest.raises(NotImplementedError, match="is not supported yet"):
-            xn.autograd.grad(out.sum(), [x], create_graph=True)
+def test_margin_ranking_target_that_requires_grad_matches_torch(xp, torch):
+    """The target is differentiable too (torch's margin_ranking_loss is a composite)."""
+    values = [[1.0, -2.0, 0.5], [0.3, 1.5, -0.2], [1.0, -1.0, 0.8]]
+    ours = [xp.tensor(v, "float64", requires_grad=True) for v in values]
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+    found = []
+    for lib, (a, b, y) in ((xn, ours), (torch, theirs)):
+        loss = lib.nn.functional.margin_ranking_loss(a * a, b, y * y * y, margin=0.3, reduction="sum")
+        grads = lib.autograd.grad(loss, [a, b, y], create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), [a, b, y])
+        found.append([*grads, *second])
+    for got, expected in zip(*found):
+        np.testing.assert_allclose(xp.numpy(got), expected.detach().numpy(), rtol=RTOL, atol=ATOL)
 
 
 def test_first_order_gradients_have_no_graph(xp):

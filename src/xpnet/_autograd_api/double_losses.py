@@ -9,8 +9,8 @@ reduction's ``share`` (``g / count`` or ``g``, a function of G only) as it is:
 * smooth_l1_loss: ``d = x - y`` (``sign(d)`` a constant: its derivative is 0)
 * kl_div: ``e**t`` (log_target) or ``log y`` (where y > 0, else log 1)
 * poisson_nll_loss: ``e**x`` or ``log(x + eps)``; with ``full``, ``y`` where y > 1 (else 1) and its log
-* margin_ranking_loss: ``x1 - x2``; a target that requires grad is refused (the rule reads
-  its values as they are)
+* margin_ranking_loss: ``x1 - x2`` (the target, even one that requires grad, is read as ``yv``:
+  its input array, lifted to the target Tensor)
 
 (l1_loss and huber_loss are compositions of converted ops already.)
 """
@@ -23,7 +23,7 @@ from .. import functional as F
 from .._double_backward import double_backward_by
 from ..functional import loss, loss_extra
 from ..tensor import Tensor
-from .higher_order import Rule, lift_with, unsupported
+from .higher_order import Rule, lift_with
 
 
 def _bce_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
@@ -64,9 +64,7 @@ def _poisson_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 
 
 def _margin_ranking_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
-    a, b, y = node._parents
-    if y.requires_grad:
-        raise unsupported(node, "a target that requires grad")
+    a, b, _ = node._parents
     return lift_with(node, share=captured["share"], diff=a - b)
 
 

@@ -207,14 +207,15 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
     """
     a, b, y = _operands("margin_ranking_loss", input1, input2, target)
     xp = a.xp
+    yv = y.array
     diff = a.array - b.array
-    z = -y.array * diff + margin
+    z = -yv * diff + margin
     active = z > 0
     out, share = _reduction(xp, xp.where(active, z, 0.0), reduction, "margin_ranking_loss")
 
     def backward(g: Any) -> tuple[Any, Any, Any]:
         gz = xp.where(active, share(g), 0.0)
-        ga = -gz * y.array
+        ga = -gz * yv
         return ga, -ga, (-gz * diff if y.requires_grad else None)
 
     return make_result(out, xp, (a, b, y), backward, "margin_ranking_loss")
