@@ -594,16 +594,24 @@ def test_unconverted_op_refuses_and_changes_no_grad(xp):
     assert x.grad is not None and not x.grad.requires_grad
 
 
-def test_margin_ranking_target_that_requires_grad_matches_torch(xp, torch):
-    """The target is differentiable too (torch's margin_ranking_loss is a composite)."""
+_GRAD_TARGETS = {  # losses whose target is differentiable too, as in torch: (lib, a, b, y) -> loss
+    "margin_ranking_loss": lambda lib, a, b, y: lib.nn.functional.margin_ranking_loss(
+        a * a, b, y * y * y, margin=0.3, reduction="sum"),
+    "binary_cross_entropy": lambda lib, a, b, y: lib.nn.functional.binary_cross_entropy(
+        lib.sigmoid(a * b), lib.sigmoid(y)),
+}
+
+
+@pytest.mark.parametrize("name", list(_GRAD_TARGETS))
+def test_loss_target_that_requires_grad_matches_torch(xp, torch, name):
     values = [[1.0, -2.0, 0.5], [0.3, 1.5, -0.2], [1.0, -1.0, 0.8]]
     ours = [xp.tensor(v, "float64", requires_grad=True) for v in values]
     theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
     found = []
-    for lib, (a, b, y) in ((xn, ours), (torch, theirs)):
-        loss = lib.nn.functional.margin_ranking_loss(a * a, b, y * y * y, margin=0.3, reduction="sum")
-        grads = lib.autograd.grad(loss, [a, b, y], create_graph=True)
-        second = lib.autograd.grad(sum((g * g).sum() for g in grads), [a, b, y])
+    for lib, inputs in ((xn, ours), (torch, theirs)):
+        loss = _GRAD_TARGETS[name](lib, *inputs)
+        grads = lib.autograd.grad(loss, inputs, create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in grads), inputs)
         found.append([*grads, *second])
     for got, expected in zip(*found):
         np.testing.assert_allclose(xp.numpy(got), expected.detach().numpy(), rtol=RTOL, atol=ATOL)

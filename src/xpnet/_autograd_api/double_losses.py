@@ -4,7 +4,8 @@ Each rule keeps one derived array; under ``create_graph=True`` it runs on Tensor
 that array recomputed from the input Tensors (:func:`.higher_order.lift_with`), and the
 reduction's ``share`` (``g / count`` or ``g``, a function of G only) as it is:
 
-* binary_cross_entropy: ``share(G) (p - y) / max(p (1 - p), 1e-12)`` (nothing derived)
+* binary_cross_entropy: ``share(G) (p - y) / max(p (1 - p), 1e-12)``, ``share(G) (log(1 - p) - log p)``
+  (nothing derived)
 * binary_cross_entropy_with_logits: ``e = exp(-|x|)``
 * smooth_l1_loss: ``d = x - y`` (``sign(d)`` a constant: its derivative is 0)
 * kl_div: ``e**t`` (log_target) or ``log y`` (where y > 0, else log 1)

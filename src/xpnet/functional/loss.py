@@ -172,7 +172,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
     """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p`` in [0, 1].
 
     The logs are clamped at -100 as in PyTorch, so p = 0 or 1 gives a finite loss.
-    dL/dp = G (p - y) / max(p (1 - p), 1e-12)
+    dL/dp = G (p - y) / max(p (1 - p), 1e-12),  dL/dy = G (log(1 - p) - log p) (not clamped, as torch's)
 
     An input outside [0, 1] raises ValueError where reading the values is free (NumPy,
     torch on the CPU, array-api-strict) and in anomaly mode; on a GPU (CuPy, torch on
@@ -182,7 +182,8 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
     Args:
         input: ``p``, probabilities in [0, 1]: a floating Tensor of any shape, on any device.
         target: ``y``, probabilities (0/1 labels or soft), a Tensor of the same shape,
-            library and device (cast to ``p``'s dtype when it needs no gradient).
+            library and device (cast to ``p``'s dtype when it needs no gradient; one that
+            requires grad gets one, as in torch).
         weight: optional rescaling of each element's loss (broadcasts to the input), torch's:
             the loss is composed as ``w * bce(p, y, "none")``, then reduced (a plain mean).
         size_average: torch's deprecated arguments, accepted and ignored.
@@ -202,9 +203,6 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
         weighted = binary_cross_entropy(input, target, reduction="none") * weight
         return weighted if reduction == "none" else weighted.sum() if reduction == "sum" else weighted.mean()
     p, y = loss_operands(input, target, "binary_cross_entropy")
-    if y.requires_grad:
-        raise ValueError("binary_cross_entropy: the target cannot require grad "
-                         "(use binary_cross_entropy_with_logits)")
     xp, pv, yv = p.xp, p.array, y.array
     readable = _backend.on_host(xp, _backend.device(p.array)) or anomaly.is_anomaly_enabled()
     if readable and bool(xp.any((pv < 0) | (pv > 1))):
@@ -216,10 +214,17 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None, size_avera
         log_p = xp.where((pv < 0) | (pv > 1), math.nan, log_p)
     out, share = _reduce(xp, -(yv * log_p + (1 - yv) * log_q), reduction)
 
-    def backward(g: Any) -> tuple[Any, None]:
-        return (share(g) * (pv - yv) / clamp(xp, pv * (1 - pv), min=1e-12), None)
+    def backward(g: Any) -> tuple[Any, Any]:
+        gp = share(g) * (pv - yv) / clamp(xp, pv * (1 - pv), min=1e-12) if p.requires_grad else None
+        return gp, (share(g) * (_log(xp, 1 - pv) - _log(xp, pv)) if y.requires_grad else None)
 
     return make_result(out, xp, (p, y), backward, "binary_cross_entropy")
+
+
+def _log(xp: Any, v: Any) -> Any:
+    """``log v`` for v in [0, 1], -inf at 0 (without taking log(0), a NumPy warning)."""
+    positive = v > 0
+    return xp.where(positive, xp.log(xp.where(positive, v, 1.0)), -math.inf)
 
 
 def _clamped_log(xp: Any, v: Any) -> Any:
