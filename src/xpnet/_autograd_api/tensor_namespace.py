@@ -83,6 +83,11 @@ class TensorBackend(_backend.Backend):
         return make_result(x.xp.sign(x.array), x.xp, (), None, "")
 
     @staticmethod
+    def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Tensor:
+        """``x`` cast to ``dtype`` (``to``: its gradient is cast back)."""
+        return F.to(x, dtype=dtype)
+
+    @staticmethod
     def zeros_like(x: Tensor, *, dtype: Any = None, device: Any = None) -> Tensor:
         """Zeros of ``x``'s shape: a constant (no graph)."""
         return make_result(x.xp.zeros_like(x.array, dtype=dtype, device=device), x.xp, (), None, "")
