@@ -6,6 +6,7 @@ grad-mode switches. Reached as ``xn.autograd.<name>`` (and ``xn.set_grad_enabled
 from . import double_activations as double_activations
 from . import double_dtypes as double_dtypes
 from . import double_function as double_function
+from . import double_hooks as double_hooks
 from . import double_inplace as double_inplace
 from . import double_losses as double_losses
 from . import double_more as double_more

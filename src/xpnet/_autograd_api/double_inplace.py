@@ -67,6 +67,8 @@ def _arith_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     op, alpha, other = captured["op"], captured["alpha"], captured["other"]
     wants = isinstance(other, Tensor) and other.requires_grad
     o = _as_operand(node, other, captured["o"])
+    if other is node:  # ``y.mul_(y)``: the operand is y's old values (the copy the forward made)
+        o = value_of(node._parents[0], captured["o"])
     if op in ("add_", "sub_"):
         sign = alpha if op == "add_" else -alpha
         return lambda g: (g, _fit(other, g * sign) if wants else None)

@@ -196,7 +196,7 @@ def sweep(seeds: dict[Tensor, Tensor], wanted: Iterable[Tensor], *, stop: bool =
             for parent, pg in pairs:
                 if pg is None or not parent.requires_grad:
                     continue
-                if not isinstance(pg, Tensor):
+                if not isinstance(pg, Tensor) and not getattr(pg, "gradient_bundle", False):
                     raise AssertionError(f"the lifted rule of '{node._op}' gave a {type(pg).__name__}")
                 if parent._backward is None and not into_grad and id(parent) not in wanted_ids:
                     continue  # a leaf nobody asked for

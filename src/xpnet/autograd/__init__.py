@@ -165,7 +165,8 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
             nothing (add, sub, neg, sum, mean, reshape, indexing) stay usable, as in torch.
         create_graph: record the gradients' own graph, so that they can be differentiated
             again (second and higher derivatives); the ``.grad`` set are Tensors with a
-            graph, and the graph is kept (unless ``retain_graph=False`` is given). Ops not yet converted raise NotImplementedError.
+            graph, and the graph is kept (unless ``retain_graph=False`` is given). Ops not
+            yet converted raise NotImplementedError.
         inputs: a Tensor or a sequence of Tensors: accumulate into their ``.grad`` only
             (leaves or not); other leaves are left untouched.
 
