@@ -375,3 +375,17 @@ def test_retain_graph_with_create_graph_matches_torch(xp: Any, torch: Any, case:
         assert results[0] == results[1] == "Trying to backward through the graph a second time"
     else:
         np.testing.assert_allclose(results[0], results[1], rtol=RTOL)
+
+
+def test_operand_read_from_the_old_values_first_order_matches_torch(xp: Any, torch: Any) -> None:
+    """``y[0] = 2 * y[1]``: the value was computed from y before the write (a graph without
+    a cycle, so backward() ends and gives torch's gradient)."""
+    grads = []
+    for x in (xp.tensor(X, "float64", requires_grad=True),
+              torch.tensor(X, dtype=torch.float64, requires_grad=True)):
+        y = x * x
+        y[0] = 2 * y[1]
+        y.sub_(y.sum())  # (sum keeps no values: torch allows it)
+        (y * y).sum().backward()
+        grads.append(np.asarray(x.grad.tolist()))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=RTOL)

@@ -14,9 +14,11 @@ As in torch:
   bumped (:func:`xpnet.autograd.bump`) so that graphs that saved the old values
   refuse to use them.
 
-Known difference: an op that read the old value *without saving it* (``c = b + w``
-before ``b.mul_(2)``) sends its gradient through the in-place op; torch sends it to
-the old value. Ops that saved it raise at ``backward()``, as in torch.
+The operand of the in-place op itself may have been computed from the old values
+(``y[0] = 2 * y[1]``, ``y.mul_(y)``): its graph is pointed at the old values' node, as
+torch's. Known difference: another op that read the old value *without saving it*
+(``c = b + w`` before ``b.mul_(2)``) sends its gradient through the in-place op; torch
+sends it to the old value. Ops that saved it raise at ``backward()``, as in torch.
 """
 
 from __future__ import annotations
