@@ -166,6 +166,9 @@ MIXED: dict[str, tuple[Callable[..., Any], list[tuple[Any, str]], tuple[tuple[An
                                 F64, ()),
     "remainder of tensors": (lambda L, x, w: (L.remainder(x * x, w.abs() + 0.5) * x).sum(),
                              F64, ()),
+    "remainder with integer and float32 tensors": (
+        lambda L, x, w, k: (L.remainder(x * x, k) * x + L.remainder(k, x + 2.5) * w
+                            + L.remainder(x.float() * 3, x) * x).sum(), F64, (([1, -2, 3], "int64"),)),
     "int64 with float64": (lambda L, x, w, k: ((x * k + w) ** 2 / k).sum(), F64,
                            (([1, -2, 3], "int64"),)),
 }
