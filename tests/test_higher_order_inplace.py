@@ -305,6 +305,29 @@ def test_function_reading_another_output_refuses_before_any_grad(xp: Any) -> Non
     assert x.grad is None
 
 
+def test_function_reading_its_index_output_is_differentiable_again(xp: Any, torch: Any) -> None:
+    """A saved output marked non-differentiable (indices) is a constant of the second sweep."""
+    def program(L: Any, x: Any) -> Any:
+        class SortedCube(L.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, x: Any) -> Any:
+                values, order = L.sort(x)
+                ctx.mark_non_differentiable(order)
+                ctx.save_for_backward(x, order)
+                return values ** 3, order
+
+            @staticmethod
+            def backward(ctx: Any, g: Any, g_order: Any) -> Any:
+                x, order = ctx.saved_tensors
+                back = L.argsort(order)
+                return (g * 3 * L.sort(x)[0] ** 2)[back]
+
+        values, _ = SortedCube.apply(x)
+        return (values * values.sin()).sum()
+
+    _compare(xp, torch, program, [([2.0, -0.5, 1.5], "float64")])
+
+
 # -- hooks and retain_grad ----------------------------------------------------------------------
 
 def test_module_backward_hooks_under_create_graph_match_torch(xp: Any, torch: Any) -> None:

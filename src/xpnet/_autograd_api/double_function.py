@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import _backend
+from .. import _backend, _dtypes
 from .. import functional as F
 from .._double_backward import double_backward_by
 from ..autograd import enable_grad
@@ -37,7 +37,7 @@ def _function_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     for t, version in saved:
         if t is not None and t is outputs[k] and t._version == version:
             t, version = node, node._version  # the output with its graph (torch's saved output)
-        elif any(t is out for j, out in enumerate(outputs) if j != k):
+        elif any(t is out and _differentiable(ctx, out) for j, out in enumerate(outputs) if j != k):
             raise unsupported(node, f"{cls.__name__}.backward reads another of its outputs "
                                     "(saved with save_for_backward)")
         swapped.append((t, version))
@@ -60,6 +60,12 @@ def _function_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
         return tuple(_fit(cls, i, args[i], returned[i]) for i in positions)
 
     return rule
+
+
+def _differentiable(ctx: Any, out: Any) -> bool:
+    """Whether output ``out`` of the Function has a node (else: a constant, fine to read)."""
+    return (isinstance(out, Tensor) and id(out) not in ctx._non_differentiable
+            and _dtypes.is_floating(out.array.dtype))
 
 
 def _fit(cls: Any, i: int, arg: Tensor, g: Any) -> Any:
