@@ -14,9 +14,11 @@ As in torch:
   bumped (:func:`xpnet.autograd.bump`) so that graphs that saved the old values
   refuse to use them.
 
-Known difference: an op that read the old value *without saving it* (``c = b + w``
-before ``b.mul_(2)``) sends its gradient through the in-place op; torch sends it to
-the old value. Ops that saved it raise at ``backward()``, as in torch.
+The operand of the in-place op itself may have been computed from the old values
+(``y[0] = 2 * y[1]``, ``y.mul_(y)``): its graph is pointed at the old values' node, as
+torch's. Known difference: another op that read the old value *without saving it*
+(``c = b + w`` before ``b.mul_(2)``) sends its gradient through the in-place op; torch
+sends it to the old value. Ops that saved it raise at ``backward()``, as in torch.
 """
 
 from __future__ import annotations
@@ -143,12 +145,32 @@ def record(t: Tensor, old: Tensor, parents: tuple[Tensor, ...], backward: Any, o
 
     if old._saved is not None and old._op not in _OUTPUT_FREE:
         old._version = t._version  # its backward may read the values just overwritten
+    parents = tuple(old if p is t else p for p in parents)  # ``y.mul_(y)``: its old values
+    for p in parents[1:]:  # an operand computed from t (``y[0] = 2 * y[1]``) read its old values
+        if p._backward is not None and p._seq > old._seq:
+            _repoint(p, t, old)
     t._parents = parents
     t._backward = backward
     t._op = op
     t._seq = next_seq()
     t._saved = CLOCK[0] if saves else None
     t.requires_grad = True
+
+
+def _repoint(start: Tensor, t: Tensor, old: Tensor) -> None:
+    """In the graph of ``start``, inputs that are ``t`` become ``old`` (t's values before the
+    in-place op), so that ``t``'s new node does not feed itself. Only nodes made after ``t``
+    can have read it: the walk stops at older ones."""
+    seen: set[int] = set()
+    todo = [start]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen or node._seq <= old._seq:
+            continue
+        seen.add(id(node))
+        if any(p is t for p in node._parents):
+            node._parents = tuple(old if p is t else p for p in node._parents)
+        todo.extend(node._parents)
 
 
 def grad_for(other: Any, g: Any) -> Any:
@@ -183,6 +205,8 @@ def arith_(t: Tensor, other: Any, method: str, op: str, alpha: Any = 1) -> Tenso
         write(t, None, method, o)
         return t
     old = split(t)
+    if other is t and op in ("mul_", "div_"):  # ``y.mul_(y)``: o would be overwritten
+        o = t.xp.asarray(o, copy=True)
     kept = t.xp.asarray(t.array, copy=True) if op == "mul_" and needs_grad(other) else None
     write(t, None, method, o)
     new = t.array

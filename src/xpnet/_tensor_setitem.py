@@ -37,7 +37,7 @@ def _native_index(t: Tensor, index: Any) -> Any:
         native.append(part)
     masks = any(getattr(p, "dtype", None) is not None and _dtypes.wrap(p.dtype).name == "bool"
                 for p in native)
-    if not masks and Ellipsis not in native and sum(p is not None for p in native) < t.ndim:
+    if not masks and all(p is not Ellipsis for p in native) and sum(p is not None for p in native) < t.ndim:
         native.append(Ellipsis)
     return native[0] if len(native) == 1 else tuple(native)
 

@@ -4,7 +4,11 @@ grad-mode switches. Reached as ``xn.autograd.<name>`` (and ``xn.set_grad_enabled
 
 # double_rules registers the double-backward rules of fused nodes and composites on import
 from . import double_activations as double_activations
+from . import double_dtypes as double_dtypes
+from . import double_function as double_function
 from . import double_gaps as double_gaps
+from . import double_hooks as double_hooks
+from . import double_inplace as double_inplace
 from . import double_linalg as double_linalg
 from . import double_losses as double_losses
 from . import double_more as double_more

@@ -3,7 +3,8 @@
 * dropout: its own rule ``G M`` with the drawn mask ``M`` a constant Tensor.
 * sort (and topk, its first k): G taken back to its places, ``take_along_dim(G, argsort(order))``
   (the inverse permutation a constant).
-* to (a dtype cast, or a move): G cast (moved) back, by ``to`` itself.
+* to (a dtype cast, or a move): G cast (moved) back, by ``to`` itself; between array
+  libraries by :func:`move` (``to_numpy``/``from_numpy`` of the backends), any order.
 * cumsum: its rule (``flip(cumsum(flip(G)))``) runs on Tensors as it is.
 * embedding: its rule (rows of G scatter-added by the constant indices) runs as it is.
 * remainder: ``dL/da = G``, ``dL/db = -G floor(a / b)`` with ``floor(a / b)`` a constant (its
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import _backend
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
 from ..functional import arithmetic, ordering, pointwise, statistics
@@ -43,9 +45,32 @@ def _sort_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 
 def _to_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     (x,) = node._parents
-    if x.xp is not node.xp:  # ``to`` resolves a device within a library: no way back by name
-        raise unsupported(node, "a move between array libraries")
+    if x.xp is not node.xp:  # another library: a device name would be read by the wrong one
+        return lambda g: (move(g, x.xp, _backend.device(x.array), x.array.dtype),)
     return lambda g: (arithmetic.to(g, x.device, x.dtype),)
+
+
+def move(t: Tensor, xp: Any, dev: Any, dtype: Any) -> Tensor:
+    """``t`` moved to the array library ``xp`` (a backend object), device ``dev``, and cast to
+    ``dtype`` of that library: the gradient of a ``.to()`` between libraries, taken back.
+
+    dL/dt = H moved back to t's library and device, cast to t's dtype (this op again).
+    """
+    src_xp, src_dev, src_dtype = t.xp, _backend.device(t.array), t.array.dtype
+    data = _backend.move(t.array, xp, dev)
+    if data.dtype != dtype:
+        data = xp.astype(data, dtype)
+
+    def backward(h: Any) -> tuple[Any]:
+        h = _backend.move(h, src_xp, src_dev)
+        return (h if h.dtype == src_dtype else src_xp.astype(h, src_dtype),)
+
+    return make_result(data, xp, (t,), backward, "to", saves=False)
+
+
+def _move_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    (t,) = node._parents
+    return lambda h: (move(h, t.xp, _backend.device(t.array), t.array.dtype),)
 
 
 def _remainder_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
@@ -67,3 +92,4 @@ double_backward_by(pointwise.remainder, _remainder_rule)
 double_backward_by(dropout, _dropout_rule)
 double_backward_by(ordering.sort, _sort_rule)
 double_backward_by(arithmetic.to, _to_rule)
+double_backward_by(move, _move_rule)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import _backend
+from .. import _backend, _dtypes
 from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
 from ..functional import (
@@ -205,11 +205,10 @@ def _narrow_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 def _cat_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     """cat (and stack, hstack, vstack): its own rule, which cuts G into the inputs' pieces
     (``g[lo:hi]``, getitem on Tensors); ``parts`` are the node's inputs (read only for
-    requires_grad), ``bounds`` ints. Inputs of different dtypes (a cast per piece): refused."""
-    if len(set(captured["dtypes"])) > 1:
-        raise unsupported(node, "its inputs have different dtypes")
+    requires_grad), ``bounds`` ints, ``dtypes`` as xpnet dtypes (Tensor.dtype's kind): a piece
+    of another dtype is cast back by ``xp.astype`` on Tensors (``to``)."""
     return lift_with(node, parts=captured["parts"], bounds=captured["bounds"],
-                     dtypes=[node.dtype] * len(captured["dtypes"]))  # Tensor.dtype: no cast
+                     dtypes=[_dtypes.wrap(d) for d in captured["dtypes"]])
 
 
 double_backward_by(shape.getitem, _getitem_rule)

@@ -15,6 +15,9 @@
 
 ``forward`` runs with grad mode off; its output becomes one node of the graph
 whose backward rule calls ``backward`` (also with grad mode off) with Tensors.
+Under ``create_graph=True`` ``backward`` runs with grad mode on, as in torch, so that
+the xpnet ops it applies to the saved tensors record the gradient's own graph
+(``_autograd_api/double_function.py``).
 torch's newer style, ``forward(*args)`` plus ``setup_context(ctx, inputs, output)``,
 works too.
 """
@@ -146,15 +149,20 @@ def _rule(cls: Any, ctx: FunctionCtx, args: tuple[Any, ...], positions: list[int
             else:
                 grad_outputs.append(None)
         with no_grad():
-            returned = cls.backward(ctx, *grad_outputs)
-        returned = returned if isinstance(returned, tuple) else (returned,)
-        if len(returned) < len(args) or any(r is not None for r in returned[len(args):]):
-            raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of "
-                               f"gradients (expected {len(args)}, got {len(returned)}): return one "
-                               "per argument of forward, None for those without a gradient")
+            returned = counted(cls, cls.backward(ctx, *grad_outputs), len(args))
         return tuple(_fit(cls, i, args[i], returned[i]) for i in positions)
 
     return backward
+
+
+def counted(cls: Any, returned: Any, n: int) -> tuple[Any, ...]:
+    """What ``cls.backward`` returned, as a tuple of (at least) one gradient per argument."""
+    returned = returned if isinstance(returned, tuple) else (returned,)
+    if len(returned) < n or any(r is not None for r in returned[n:]):
+        raise RuntimeError(f"function {cls.__name__}Backward returned an incorrect number of "
+                           f"gradients (expected {n}, got {len(returned)}): return one "
+                           "per argument of forward, None for those without a gradient")
+    return returned
 
 
 def _fit(cls: Any, i: int, arg: Tensor, g: Any) -> Any:

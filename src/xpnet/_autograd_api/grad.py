@@ -104,8 +104,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         retain_graph: keep the graph for another backward()/grad() through it; by default
             it is freed as backward() frees it.
         create_graph: give gradients that carry their own graph, so that they can be
-            differentiated again (the graph is kept); ops not yet converted raise
-            NotImplementedError (see docs/higher-order.md).
+            differentiated again (the graph is kept unless ``retain_graph=False``); ops not
+            yet converted raise NotImplementedError (see docs/higher-order.md).
         only_inputs: accepted for torch's signature (torch ignores it too).
         is_grads_batched: not supported: True raises NotImplementedError.
         materialize_grads: give zeros instead of None for unused inputs.
@@ -141,7 +141,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             grads[out] = seed
             heappush(pending, (-out._seq, out))
     if create_graph:  # gradients with their own graph (the graph is kept)
-        found = higher_order.grad_graph(outs, given, ins)
+        found = higher_order.grad_graph(outs, given, ins, retain_graph)
     else:
         found = _sweep(grads, pending, {id(t) for t in ins}, free=not retain_graph)
     result: list[Tensor | None] = []

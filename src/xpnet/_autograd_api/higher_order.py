@@ -152,18 +152,21 @@ def through(composite: Callable[..., Tensor], node: Tensor) -> Rule:
 
 
 def sweep(seeds: dict[Tensor, Tensor], wanted: Iterable[Tensor], *, stop: bool = False,
-          into_grad: bool = False) -> dict[int, Tensor]:
+          into_grad: bool = False, free: bool = False) -> dict[int, Tensor]:
     """The gradients (Tensors with their own graph) of ``wanted``, from ``seeds`` (node: dL/dnode).
 
     ``stop``: do not go on past a wanted node (its inputs are not needed).
     ``into_grad``: accumulate into the ``.grad`` of leaves (and nodes that retain grad),
     as ``backward()``; else only the wanted nodes' gradients are collected (``grad()``).
+    ``free``: ``retain_graph=False`` asked for: once every rule ran, the nodes swept that
+    read saved values drop them, as the first-order sweep does (torch frees them too).
     """
     wanted_ids = {id(t) for t in wanted}
     grads: dict[Tensor, Tensor] = {}
     pending: list[tuple[int, Tensor]] = []
     found: dict[int, Tensor] = {}
     kept: list[Tensor] = []  # into_grad: the tensors whose .grad the sweep adds to
+    swept: list[Tensor] = []  # free: the nodes whose saved values are dropped at the end
     for out, g in seeds.items():
         if out in grads:
             grads[out] = grads[out] + g
@@ -184,13 +187,16 @@ def sweep(seeds: dict[Tensor, Tensor], wanted: Iterable[Tensor], *, stop: bool =
                 kept.append(node)
             if node._backward is None:
                 continue
-            if node._saved is not None and node._saved != now:
-                check_saved(node)
+            if node._saved is not None:
+                if node._saved != now:
+                    check_saved(node)
+                if free:
+                    swept.append(node)
             pairs = zip(node._parents, lift(node)(g))
             for parent, pg in pairs:
                 if pg is None or not parent.requires_grad:
                     continue
-                if not isinstance(pg, Tensor):
+                if not isinstance(pg, Tensor) and not getattr(pg, "gradient_bundle", False):
                     raise AssertionError(f"the lifted rule of '{node._op}' gave a {type(pg).__name__}")
                 if parent._backward is None and not into_grad and id(parent) not in wanted_ids:
                     continue  # a leaf nobody asked for
@@ -198,6 +204,8 @@ def sweep(seeds: dict[Tensor, Tensor], wanted: Iterable[Tensor], *, stop: bool =
     for t in kept:  # only once every rule ran: an error above leaves every .grad as it was
         g = found[id(t)]
         t._grad = g if t._grad is None else t._grad + g
+    for node in swept:
+        node._backward, node._parents = _freed, ()
     return found
 
 
@@ -209,14 +217,16 @@ def seed(output: Tensor, given: Any) -> Tensor:
     return make_result(data, output.xp, (), None, "")
 
 
-def backward_graph(root: Tensor, gradient: Tensor, inputs: Any) -> None:
+def backward_graph(root: Tensor, gradient: Tensor, inputs: Any, retain_graph: bool | None = None) -> None:
     """``root.backward(gradient, create_graph=True)``: ``.grad`` of the leaves (or of
-    ``inputs`` only) get Tensors that carry their own graph; the graph is kept."""
+    ``inputs`` only) get Tensors that carry their own graph; the graph is kept unless
+    ``retain_graph=False`` is given (None: kept, torch's default ``retain_graph=create_graph``)."""
+    free = retain_graph is False
     if inputs is None:
-        sweep({root: seed(root, gradient)}, (), into_grad=True)
+        sweep({root: seed(root, gradient)}, (), into_grad=True, free=free)
         return
     targets = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    found = sweep({root: seed(root, gradient)}, targets)
+    found = sweep({root: seed(root, gradient)}, targets, free=free)
     for t in targets:
         g = found.get(id(t))
         if g is not None:
@@ -224,9 +234,10 @@ def backward_graph(root: Tensor, gradient: Tensor, inputs: Any) -> None:
 
 
 def grad_graph(outputs: tuple[Tensor, ...], seeds: tuple[Any, ...],
-               inputs: tuple[Tensor, ...]) -> dict[int, Tensor]:
-    """``grad(..., create_graph=True)``: the gradients of ``inputs`` (by ``id``), with graphs."""
-    return sweep(_merge(outputs, seeds), inputs)
+               inputs: tuple[Tensor, ...], retain_graph: bool | None = None) -> dict[int, Tensor]:
+    """``grad(..., create_graph=True)``: the gradients of ``inputs`` (by ``id``), with graphs;
+    ``retain_graph=False`` frees the graph swept (see :func:`backward_graph`)."""
+    return sweep(_merge(outputs, seeds), inputs, free=retain_graph is False)
 
 
 def _merge(outputs: tuple[Tensor, ...], seeds: tuple[Any, ...]) -> dict[Tensor, Tensor]:

@@ -89,7 +89,7 @@ class TensorBackend(_backend.Backend):
         return make_result(x.xp.isnan(x.array), x.xp, (), None, "")
 
     @staticmethod
-    def astype(x: Tensor, dtype: Any, /, *, copy: bool = True) -> Tensor:
+    def astype(x: Tensor, dtype: Any, /, *, copy: bool = True, device: Any = None) -> Tensor:
         """``x`` cast to ``dtype`` (``x.to(dtype)``: the gradient is cast back)."""
         return F.to(x, dtype=dtype)
 

@@ -165,7 +165,8 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
             nothing (add, sub, neg, sum, mean, reshape, indexing) stay usable, as in torch.
         create_graph: record the gradients' own graph, so that they can be differentiated
             again (second and higher derivatives); the ``.grad`` set are Tensors with a
-            graph, and the graph is kept. Ops not yet converted raise NotImplementedError.
+            graph, and the graph is kept (unless ``retain_graph=False`` is given). Ops not
+            yet converted raise NotImplementedError.
         inputs: a Tensor or a sequence of Tensors: accumulate into their ``.grad`` only
             (leaves or not); other leaves are left untouched.
 
@@ -187,7 +188,7 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
     """
     if create_graph or inputs is not None:
         if create_graph:  # gradients that carry a graph: xpnet._autograd_api.higher_order
-            return _backward_graph(root, gradient, inputs)
+            return _backward_graph(root, gradient, inputs, retain_graph)
         return _backward_into(root, gradient, retain_graph, inputs)
     if not root.requires_grad:
         raise RuntimeError(
@@ -275,7 +276,7 @@ def tensor_backward(root: Tensor, gradient: Any = None, retain_graph: bool | Non
         ) from None
 
 
-def _backward_graph(root: Tensor, gradient: Any, inputs: Any) -> None:
+def _backward_graph(root: Tensor, gradient: Any, inputs: Any, retain_graph: bool | None) -> None:
     """``backward(create_graph=True)``: the checks of :func:`backward`, then the sweep on Tensors."""
     from .._autograd_api.higher_order import backward_graph
 
@@ -289,7 +290,7 @@ def _backward_graph(root: Tensor, gradient: Any, inputs: Any) -> None:
     if gradient is not None and not (isinstance(gradient, type(root))
                                      and gradient.array.shape == root.array.shape):
         gradient = _gradient_array(root, gradient)
-    backward_graph(root, gradient, inputs)
+    backward_graph(root, gradient, inputs, retain_graph)
 
 
 class _GraphFreed(Exception):

@@ -127,6 +127,7 @@ class _Grads:
     """
 
     __slots__ = ("by_position",)
+    gradient_bundle = True  # not a Tensor, but what a create_graph sweep may pass on (add up)
 
     def __init__(self, by_position: dict[int, Any]) -> None:
         self.by_position = by_position
@@ -166,11 +167,11 @@ class _BackwardState:
         parents = tuple(args[i] for i in positions)
         first = parents[0]
 
-        def hub_backward(g: _Grads) -> tuple[Any, ...]:
+        def backward_hub(g: _Grads) -> tuple[Any, ...]:
             grads = tuple(g.by_position.get(k) for k in range(len(parents)))
             return self._fire(grads)
 
-        hub = make_result(first.array, first.xp, parents, hub_backward,
+        hub = make_result(first.array, first.xp, parents, backward_hub,
                           "BackwardHookFunctionBackward", saves=False)
         out = list(args)
         for k, i in enumerate(positions):
@@ -188,8 +189,9 @@ class _BackwardState:
         parents = tuple(outputs[i] for i in positions)
         n_out = len(outputs)
 
-        def hub_backward(g: _Grads) -> tuple[Any, ...]:
+        def backward_hub(g: _Grads) -> tuple[Any, ...]:
             grads = [g.by_position.get(k) for k in range(len(parents))]
+            graph = any(isinstance(x, Tensor) for x in grads)  # create_graph: Tensors stay
             full: list[Any] = [None] * n_out
             for k, i in enumerate(positions):
                 full[i] = grads[k]
@@ -201,10 +203,10 @@ class _BackwardState:
             self.grad_output = grad_output
             if not self.input_positions:  # nothing will reach an input hub: fire now
                 self._fire(())
-            return tuple(_array(grad_output[i]) for i in positions)
+            return tuple(_out(grad_output[i], graph) for i in positions)
 
         first = parents[0]
-        hub = make_result(first.array, first.xp, parents, hub_backward,
+        hub = make_result(first.array, first.xp, parents, backward_hub,
                           "BackwardHookFunctionBackward", saves=False)
         wrapped = list(outputs)
         for k, i in enumerate(positions):
@@ -216,6 +218,7 @@ class _BackwardState:
 
     def _fire(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
         """Call the backward hooks with (grad_input, grad_output); the inputs' new gradients."""
+        graph = any(isinstance(x, Tensor) for x in grads)  # create_graph: Tensors stay
         full: list[Any] = [None] * self.n_inputs
         for k, i in enumerate(self.input_positions):
             full[i] = grads[k]
@@ -230,7 +233,7 @@ class _BackwardState:
                         f"{type(self.module).__name__}, which has {len(grad_input)} input(s): "
                         f"return one per input (None where there is none), or None")
                 grad_input = result
-        return tuple(_array(grad_input[i]) for i in self.input_positions)
+        return tuple(_out(grad_input[i], graph) for i in self.input_positions)
 
 
 def _route_to(k: int) -> Callable[[Any], tuple[_Grads]]:
@@ -241,8 +244,12 @@ def _route_to(k: int) -> Callable[[Any], tuple[_Grads]]:
 
 
 def _tensor(g: Any) -> Tensor | None:
-    return None if g is None else Tensor(g)
+    return g if g is None or isinstance(g, Tensor) else Tensor(g)
 
 
-def _array(g: Any) -> Any:
-    return g.array if isinstance(g, Tensor) else g
+def _out(g: Any, graph: bool) -> Any:
+    """A gradient a hook gave, as the sweep passes them on: a native array, or under
+    ``create_graph`` a Tensor (with its graph, if it has one)."""
+    if not graph:
+        return g.array if isinstance(g, Tensor) else g
+    return g if g is None or isinstance(g, Tensor) else Tensor(g)
