@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
 
 import xpnet as xn
@@ -166,3 +167,35 @@ def test_python_dash_m_xpnet():
     done = subprocess.run([sys.executable, "-m", "xpnet", "--version"], capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stdout.strip() == f"xpnet {xn.__version__}"
+
+
+# -- second derivatives: the three worked programs of docs/higher-order.md ----------------------
+def test_pinn_trains_as_torch_from_the_same_start(xp):
+    result = _example("pinn").main(device=xp.device, steps=25, points=17, dtype="float64")
+    losses = result["losses"]
+    assert losses[-1] < 0.2 * losses[0]
+    assert all(xp.same_place(p) for p in result["model"].parameters())
+    if "torch_losses" in result:
+        np.testing.assert_allclose(losses, result["torch_losses"], rtol=1e-9)
+        assert result["error"] == pytest.approx(result["torch_error"], rel=1e-8)
+
+
+def test_wgan_gp_steps_as_torch_with_the_same_draws(xp):
+    result = _example("wgan_gp").main(device=xp.device, steps=6, dtype="float64")
+    history = result["history"]
+    assert history["penalty"][-1] < history["penalty"][0]  # the critic's gradient norm nears 1
+    if "torch_history" in result:
+        for key, values in history.items():
+            np.testing.assert_allclose(values, result["torch_history"][key], rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(result["mean"], result["torch_mean"], rtol=1e-8)
+
+
+def test_hessian_vector_product_example_checks_itself_and_matches_torch(xp):
+    result = _example("hessian_vector_product").main(device=xp.device, iterations=8)
+    assert result["differences"]["vs finite differences"] < 1e-6
+    assert result["differences"]["vs autograd.functional.hvp"] < 1e-12
+    assert result["eigenvalue"] > 0  # a fitted minimum curves upwards
+    if "torch_hvp" in result:
+        for ours, theirs in zip(result["hvp"], result["torch_hvp"]):
+            np.testing.assert_allclose(xp.numpy(ours), theirs, rtol=1e-10, atol=1e-12)
+        assert result["eigenvalue"] == pytest.approx(result["torch_eigenvalue"], rel=1e-8)
