@@ -170,6 +170,29 @@ def test_embedding_init_and_from_pretrained(xp, torch):
     np.testing.assert_allclose(xp.numpy(frozen(idx)), ref(torch.tensor([4, 0])).numpy())
 
 
+@pytest.mark.parametrize("options", [
+    {"max_norm": 1.0}, {"max_norm": 0.8, "norm_type": 1.0}, {"max_norm": 0.5, "norm_type": float("inf")},
+    {"scale_grad_by_freq": True}, {"scale_grad_by_freq": True, "padding_idx": 1, "max_norm": 1.2},
+], ids=["max_norm", "max_norm p=1", "max_norm p=inf", "scale_grad_by_freq", "all three"])
+def test_embedding_max_norm_and_scale_grad_by_freq_match_torch(xp, torch, options):
+    """max_norm renormalizes the rows read, in place, before the lookup; scale_grad_by_freq
+    divides each row's gradient by its count in the batch: both as torch, over two steps."""
+    ref = torch.nn.Embedding(6, 3, dtype=torch.float64, **options)
+    ours = nn.Embedding(6, 3, dtype="float64", device=xp.device, **options)
+    ours.load_state_dict({"weight": ref.weight.detach().numpy() * 1.5})
+    with torch.no_grad():
+        ref.weight.mul_(1.5)
+    assert repr(ours) == repr(ref)
+    for idx in ([[0, 2, 2], [5, 2, 1]], [[3, 3, 3], [0, 1, 4]]):
+        out = ours(xp.tensor(idx, "int64"))
+        expected = ref(torch.tensor(idx))
+        np.testing.assert_allclose(xp.numpy(out), expected.detach().numpy(), rtol=1e-12)
+        (out * out).sum().backward()
+        (expected * expected).sum().backward()
+        np.testing.assert_allclose(xp.numpy(ours.weight.grad), ref.weight.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(xp.numpy(ours.weight), ref.weight.detach().numpy(), rtol=1e-12)
+
+
 def test_layer_errors_teach(xp):
     with pytest.raises(IndexError, match="Dimension out of range"):
         nn.Flatten()(xp.tensor([1.0, 2.0]))
@@ -181,8 +204,8 @@ def test_layer_errors_teach(xp):
         nn.BatchNorm1d(0)
     with pytest.raises(ValueError, match="padding_idx"):
         nn.Embedding(3, 2, padding_idx=3)
-    with pytest.raises(NotImplementedError, match="max_norm"):
-        nn.Embedding(3, 2, max_norm=1.0)
+    with pytest.raises(NotImplementedError, match="sparse"):
+        nn.Embedding(3, 2, sparse=True)
     with pytest.raises(TypeError, match=r"xpnet\.float64 input but its parameters are xpnet\.float32"):
         nn.LayerNorm(2, device=xp.device)(xp.tensor([[1.0, 2.0]], "float64"))
 

@@ -24,23 +24,27 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
     weight: (num_embeddings, embedding_dim). Output: ``(*, embedding_dim)``.
     ``padding_idx``: that row gets no gradient (negative counts from the end).
     Raises IndexError for an index out of range (checked where reading it is
-    free: on the CPU); TypeError for non-integer indices. ``max_norm``,
-    ``scale_grad_by_freq`` and ``sparse`` are not supported (NotImplementedError).
+    free: on the CPU); TypeError for non-integer indices. ``sparse`` is not
+    supported (NotImplementedError: xpnet's gradients are dense).
 
-    dL/dweight[r] = the sum of G over the positions whose index is r (0 for ``padding_idx``).
+    dL/dweight[r] = the sum of G over the positions whose index is r (0 for ``padding_idx``),
+    divided by how many positions read r with ``scale_grad_by_freq``.
 
     Args:
         input: integer indices, any shape, on ``weight``'s device.
         weight: the table, (num_embeddings, embedding_dim).
         padding_idx: a row that gets no gradient, or None.
-        max_norm: not supported (anything but None raises NotImplementedError).
-        norm_type: accepted for torch programs; used only with ``max_norm``.
-        scale_grad_by_freq: not supported (True raises NotImplementedError).
-        sparse: not supported (True raises NotImplementedError).
+        max_norm: as torch: before the lookup, each row that ``input`` reads whose
+            ``norm_type``-norm exceeds ``max_norm`` is rescaled *in place* (without grad) to
+            ``row * max_norm / (norm + 1e-7)``.
+        norm_type: the p of the norm for ``max_norm``.
+        scale_grad_by_freq: divide each row's gradient by how many positions of ``input``
+            read it (torch's inverse frequency in the mini-batch).
+        sparse: not supported (True raises NotImplementedError: gradients are dense).
     """
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                  "supported yet; leave them at their defaults")
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True is not supported (xpnet's gradients are "
+                                  "dense); leave it False")
     w = as_tensor(weight, "embedding")
     idx = as_tensor(input, "embedding")
     check_same_place(w, idx, "embedding")
@@ -61,15 +65,49 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None,
         if low < 0 or high >= rows:
             raise IndexError(f"embedding: index {low if low < 0 else high} is out of range for "
                              f"a table of {rows} rows: indices must lie in [0, {rows - 1}]")
+    share = None  # with scale_grad_by_freq: 1 / (how many positions read the row), per position
+    if max_norm is not None or scale_grad_by_freq:
+        reads = _reads(xp, flat, rows, w.array.dtype)
+        share = 1.0 / reads if scale_grad_by_freq else None
+        if max_norm is not None:
+            _renorm(w, flat, reads, float(max_norm), norm_type)
     out = xp.reshape(xp.take(w.array, flat, axis=0), batch + (dim,))
 
     def backward(g: Any) -> tuple[Any, None]:
         g_flat = xp.reshape(g, (math.prod(batch), dim))
         if pad is not None:
             g_flat = xp.where(xp.reshape(flat == pad, (-1, 1)), 0.0, g_flat)
+        if share is not None:
+            g_flat = g_flat * share
         return xp.scatter_add(flat, g_flat, rows), None
 
     return make_result(out, xp, (w, idx), backward, "embedding", saves=False)
+
+
+def _reads(xp: Any, flat: Any, rows: int, dtype: Any) -> Any:
+    """For each position of ``flat`` (M,), how many positions read its row: (M, 1) of ``dtype``."""
+    ones = xp.ones((flat.shape[0], 1), dtype=dtype, device=_backend.device(flat))
+    return xp.take(xp.scatter_add(flat, ones, rows), flat, axis=0)
+
+
+def _renorm(w: Tensor, flat: Any, reads: Any, max_norm: float, norm_type: float) -> None:
+    """torch's ``embedding_renorm_``: each row read whose norm exceeds ``max_norm`` becomes
+    ``row * max_norm / (norm + 1e-7)``, in place and without grad. Written as one scatter-add
+    of the change (each position adds its share of its row's change), so it needs no
+    assignment at integer indices (array-api-strict has none)."""
+    from ..autograd import no_grad
+
+    xp = w.xp
+    picked = xp.take(w.array, flat, axis=0)
+    size = xp.abs(picked)
+    if norm_type == math.inf:
+        norm = xp.max(size, axis=1, keepdims=True)
+    else:
+        norm = xp.sum(size ** norm_type, axis=1, keepdims=True) ** (1.0 / norm_type)
+    scale = xp.where(norm > max_norm, max_norm / (norm + 1e-7), 1.0)
+    change = xp.scatter_add(flat, picked * (scale - 1.0) / reads, w.array.shape[0])
+    with no_grad():
+        w.add_(make_result(change, xp, (), None, ""))
 
 
 def _padding(padding_idx: int | None, rows: int) -> int | None:

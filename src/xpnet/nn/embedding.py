@@ -20,18 +20,21 @@ class Embedding(Module):
     ``xn.manual_seed``); the ``padding_idx`` row starts at zero and gets no
     gradient. Input: integer indices of any shape ``(*)``; output: ``(*, embedding_dim)``.
     Raises IndexError for an index outside [0, num_embeddings) (checked on
-    CPUs). ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` are not supported.
+    CPUs). ``sparse`` is not supported (gradients are dense).
 
-    dL/dweight[r] = the sum of G over the positions whose index is r (0 for ``padding_idx``).
+    dL/dweight[r] = the sum of G over the positions whose index is r (0 for ``padding_idx``),
+    divided by how many positions read r with ``scale_grad_by_freq``.
 
     Args:
         num_embeddings: the number of rows (the size of the vocabulary).
         embedding_dim: the size of each row.
         padding_idx: a row that starts at zero and gets no gradient, or None.
-        max_norm: not supported (anything but None raises NotImplementedError).
-        norm_type: accepted for torch programs; used only with ``max_norm``.
-        scale_grad_by_freq: not supported (True raises NotImplementedError).
-        sparse: not supported (True raises NotImplementedError).
+        max_norm: each row a forward reads whose ``norm_type``-norm exceeds it is rescaled
+            in place to ``max_norm / (norm + 1e-7)`` times itself first, as torch.
+        norm_type: the p of the norm for ``max_norm``.
+        scale_grad_by_freq: divide each row's gradient by how many positions of the input
+            read it (torch's inverse frequency in the mini-batch).
+        sparse: not supported (True raises NotImplementedError: gradients are dense).
         device: where the weight lives (None: the default device).
         dtype: the weight's dtype (None: the default float dtype).
     """
@@ -43,9 +46,9 @@ class Embedding(Module):
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise ValueError(f"Embedding: {name} must be a positive int, got {n!r}")
-        if max_norm is not None or scale_grad_by_freq or sparse:
-            raise NotImplementedError("Embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                      "supported yet; leave them at their defaults")
+        if sparse:
+            raise NotImplementedError("Embedding: sparse=True is not supported (xpnet's gradients "
+                                      "are dense); leave it False")
         if padding_idx is not None:
             if isinstance(padding_idx, bool) or not isinstance(padding_idx, int) \
                     or not -num_embeddings <= padding_idx < num_embeddings:
@@ -84,7 +87,8 @@ class Embedding(Module):
     def forward(self, input: Any) -> Tensor:
         idx = as_tensor(input, "Embedding")
         check_same_place(self.weight, idx, "Embedding")
-        return F.embedding(idx, self.weight, self.padding_idx)
+        return F.embedding(idx, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq)
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
@@ -104,4 +108,10 @@ class Embedding(Module):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq:
+            s += ", scale_grad_by_freq=True"
         return s
