@@ -118,3 +118,23 @@ def test_floor_divide_has_no_derivative_with_or_without_create_graph_as_torch(xp
             with pytest.raises(RuntimeError, match=r"derivative (for .*|of )floor_divide is not "
                                                    r"implemented"):
                 lib.autograd.grad(lib.floor_divide(a * a, b).sum(), [a, b], create_graph=create_graph)
+
+
+def test_embedding_double_backward_with_max_norm_matches_torch_and_scale_grad_by_freq_refuses(xp, torch):
+    """max_norm renormalizes the table (no graph) and the lookup differentiates twice as torch;
+    scale_grad_by_freq's gradient is rescaled, not a derivative: refused under create_graph."""
+    table = np.linspace(-1.0, 1.0, 15).reshape(5, 3) * 1.5
+    found = []
+    for lib, w in ((xn, xp.tensor(table, "float64", requires_grad=True)),
+                   (torch, torch.tensor(table, requires_grad=True))):
+        idx = lib.tensor([0, 2, 2, 1]) if lib is torch else xp.tensor([0, 2, 2, 1], "int64")
+        out = lib.nn.functional.embedding(idx, w, padding_idx=1, max_norm=1.0)
+        (g,) = lib.autograd.grad((out ** 3).sum(), w, create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum(), w)
+        found.append(h.detach().numpy() if lib is torch else xp.numpy(h))
+    np.testing.assert_allclose(found[0], found[1], rtol=1e-12)
+    w = xp.tensor(table, "float64", requires_grad=True)
+    out = xn.nn.functional.embedding(xp.tensor([0, 2, 2], "int64"), w, scale_grad_by_freq=True)
+    with pytest.raises(NotImplementedError, match="scale_grad_by_freq"):
+        xn.autograd.grad((out ** 3).sum(), w, create_graph=True)
+    assert w.grad is None

@@ -6,7 +6,10 @@
 * to (a dtype cast, or a move): G cast (moved) back, by ``to`` itself; between array
   libraries by :func:`move` (``to_numpy``/``from_numpy`` of the backends), any order.
 * cumsum: its rule (``flip(cumsum(flip(G)))``) runs on Tensors as it is.
-* embedding: its rule (rows of G scatter-added by the constant indices) runs as it is.
+* embedding: its rule (rows of G scatter-added by the constant indices) runs as it is; with
+  ``scale_grad_by_freq`` it is refused: that gradient is rescaled, not a derivative, and
+  differentiating it again depends on a convention (torch's second derivative leaves the
+  scale out of one of its two passes), not on the math.
 * remainder: ``dL/da = G``, ``dL/db = -G floor(a / b)`` with ``floor(a / b)`` a constant (its
   derivative is 0 almost everywhere); operands cast to a common dtype are refused.
 """
@@ -26,11 +29,18 @@ from ..tensor import Tensor, make_result
 from .higher_order import Rule, lift_with, unsupported
 from .tensor_namespace import tensor_namespace
 
-double_backward_ready(statistics.cumsum, embedding)
+double_backward_ready(statistics.cumsum)
 
 
 def _constant(like: Tensor, array: Any) -> Tensor:
     return make_result(array, like.xp, (), None, "")
+
+
+def _embedding_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
+    if captured["share"] is not None:
+        raise unsupported(node, "scale_grad_by_freq=True rescales the gradient, which is then no "
+                                "derivative to differentiate again")
+    return lift_with(node)  # every captured value lifted as lift() does
 
 
 def _dropout_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
@@ -88,6 +98,7 @@ def _remainder_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     return rule
 
 
+double_backward_by(embedding, _embedding_rule)
 double_backward_by(pointwise.remainder, _remainder_rule)
 double_backward_by(dropout, _dropout_rule)
 double_backward_by(ordering.sort, _sort_rule)

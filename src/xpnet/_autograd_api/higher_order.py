@@ -103,8 +103,8 @@ def captured(rule: Any) -> dict[str, Any]:
 def _tensor_value(node: Tensor, name: str, value: Any) -> Any:
     """What the rule of ``node`` reads under ``name`` when it runs on Tensors (see :func:`lift`)."""
     for t in (node, *node._parents):  # first: NumPy's 0-d results are float subclasses
-        if t.array is value and value is not None:
-            return t
+        if t.array is value and value is not None and _dtypes.is_floating(t.array.dtype):
+            return t  # (an integer input's array stays an array: indices, a constant of the rule)
     if value is None or isinstance(value, Tensor) or type(value) in _PLAIN:
         return value
     if isinstance(value, tuple) and all(v is None or isinstance(v, (int, tuple)) for v in value):
