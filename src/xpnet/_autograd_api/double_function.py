@@ -19,14 +19,10 @@ from .. import functional as F
 from .._double_backward import double_backward_by
 from ..autograd import enable_grad
 from ..functional._core import unbroadcast
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor
 from .function import _rule, counted
-from .higher_order import Rule, unsupported
+from .higher_order import Rule, constant, unsupported
 from .tensor_namespace import tensor_namespace
-
-
-def _constant(like: Tensor, array: Any) -> Tensor:
-    return make_result(array, like.xp, (), None, "")
 
 
 def _function_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
@@ -48,7 +44,7 @@ def _function_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
             if j == k:
                 grad_outputs.append(g)
             elif isinstance(out, Tensor) and ctx.materialize_grads:
-                grad_outputs.append(_constant(out, out.xp.zeros_like(out.array)))
+                grad_outputs.append(constant(out, out.xp.zeros_like(out.array)))
             else:
                 grad_outputs.append(None)
         ctx._saved = tuple(swapped)
@@ -76,7 +72,7 @@ def _fit(cls: Any, i: int, arg: Tensor, g: Any) -> Any:
     if isinstance(g, (int, float)):
         g = arg.xp.full(shape, g, dtype=arg.array.dtype, device=_backend.device(arg.array))
     if not isinstance(g, Tensor):
-        g = _constant(arg, g)
+        g = constant(arg, g)
     if tuple(g.array.shape) != shape:
         try:
             g = unbroadcast(tensor_namespace(arg.xp), g, shape)

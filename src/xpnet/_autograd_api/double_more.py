@@ -26,14 +26,10 @@ from ..functional._core import needs_grad, unbroadcast
 from ..functional.dropout import dropout
 from ..functional.embedding import embedding
 from ..tensor import Tensor, make_result
-from .higher_order import Rule, lift_with, unsupported
+from .higher_order import Rule, constant, lift_with, unsupported
 from .tensor_namespace import tensor_namespace
 
 double_backward_ready(statistics.cumsum)
-
-
-def _constant(like: Tensor, array: Any) -> Tensor:
-    return make_result(array, like.xp, (), None, "")
 
 
 def _embedding_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
@@ -44,12 +40,12 @@ def _embedding_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
 
 
 def _dropout_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
-    return lift_with(node, mask=_constant(node, captured["mask"]))
+    return lift_with(node, mask=constant(node, captured["mask"]))
 
 
 def _sort_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     xp, order, axis = node.xp, captured["order"], captured["axis"]
-    back = _constant(node, xp.argsort(order, axis=axis))
+    back = constant(node, xp.argsort(order, axis=axis))
     return lambda g: (F.take_along_dim(g, back, axis),)
 
 
@@ -88,7 +84,7 @@ def _remainder_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     for t, v in ((a, av), (b, bv)):
         if isinstance(t, Tensor) and t.array is not v:
             raise unsupported(node, "operands of different dtypes")
-    quotient = _constant(node, av // bv)
+    quotient = constant(node, av // bv)
     T = tensor_namespace(node.xp)
 
     def rule(g: Tensor) -> tuple[Any, Any]:

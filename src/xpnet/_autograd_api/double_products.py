@@ -28,13 +28,9 @@ from .. import functional as F
 from .._double_backward import double_backward_by
 from ..functional import order_stats, statistics
 from ..functional.scatter_reduce import scatter_reduce
-from ..tensor import Tensor, make_result
+from ..tensor import Tensor
 from . import index_adjoints
-from .higher_order import Rule, lift_with, through
-
-
-def _constant(like: Tensor, array: Any) -> Tensor:
-    return make_result(array, like.xp, (), None, "")
+from .higher_order import Rule, constant, lift_with, through
 
 
 def _cast_like(x: Tensor, array: Any) -> Tensor:
@@ -50,7 +46,7 @@ def tree_prod(x: Tensor, axis: int) -> Tensor:
     n = x.shape[axis]
     if n == 0:
         shape = tuple(1 if i == axis else s for i, s in enumerate(x.shape))
-        return _constant(x, x.xp.ones(shape, dtype=x.array.dtype, device=_backend.device(x.array)))
+        return constant(x, x.xp.ones(shape, dtype=x.array.dtype, device=_backend.device(x.array)))
     while n > 1:
         pairs = x[head + (slice(0, n - 1, 2),)] * x[head + (slice(1, n, 2),)]
         x = pairs if n % 2 == 0 else F.cat([pairs, x[head + (slice(n - 1, n),)]], axis)
@@ -95,7 +91,7 @@ def segment_prod(values: Tensor, slots: Any, size: int) -> Tensor:
     order = xp.argsort(slots, stable=True)
     ranked = xp.take(slots, order, axis=0)
     y = index_adjoints.take(values, order, 0)
-    ones = _constant(values, xp.ones((n,), dtype=values.array.dtype, device=dev))
+    ones = constant(values, xp.ones((n,), dtype=values.array.dtype, device=dev))
     step = 1
     while step < n:
         same = xp.concat([xp.zeros((step,), dtype=xp.bool, device=dev), ranked[step:] == ranked[:-step]])
@@ -103,7 +99,7 @@ def segment_prod(values: Tensor, slots: Any, size: int) -> Tensor:
         y = y * F.where(same, shifted, ones)
         step *= 2
     last = xp.concat([ranked[1:] != ranked[:-1], xp.ones((min(n, 1),), dtype=xp.bool, device=dev)])
-    kept = y * _constant(values, xp.astype(last, values.array.dtype))
+    kept = y * constant(values, xp.astype(last, values.array.dtype))
     summed = index_adjoints.scatter_add(ranked, F.reshape(kept, (n, 1)), size)
     return F.reshape(summed, (size,))
 
@@ -122,14 +118,14 @@ def _scatter_reduce_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
             return F.reshape(F.where(hit, flat * product if include_self else product, flat), shape)
 
         return through(composite, node)
-    constants = {name: _constant(node, captured[name]) for name in ("hit", "counts", "vals", "flat", "out")}
+    constants = {name: constant(node, captured[name]) for name in ("hit", "counts", "vals", "flat", "out")}
     return lift_with(node, agg=None, **constants)
 
 
 def _median_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     """median of all elements: its own rule, the flattened input (read for the mask of the
     elements equal to the median) a constant."""
-    return lift_with(node, a=_constant(node, captured["a"]))
+    return lift_with(node, a=constant(node, captured["a"]))
 
 
 double_backward_by(statistics.prod, _prod_rule)

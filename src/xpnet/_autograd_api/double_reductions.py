@@ -23,7 +23,7 @@ from .. import functional as F
 from .._double_backward import double_backward_by, double_backward_ready
 from ..functional import normalization, reduction, statistics
 from ..tensor import CONSTANT, Tensor, make_result
-from .higher_order import Rule, lift_with, through, unsupported
+from .higher_order import Rule, constant, lift_with, through, unsupported
 
 double_backward_ready(reduction._values_indices)
 
@@ -97,9 +97,9 @@ def _batch_norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     stat_shape = tuple(x.shape[1] if i == 1 else 1 for i in range(x.ndim))
     if captured["training"]:
         centred = x.array - xp.mean(x.array, axis=axes, keepdims=True)
-        eps = _constant(node, 1 / (rstd * rstd) - xp.mean(centred * centred, axis=axes, keepdims=True))
+        eps = constant(node, 1 / (rstd * rstd) - xp.mean(centred * centred, axis=axes, keepdims=True))
     else:
-        xhat0, r, x0 = (_constant(node, a) for a in (captured["xhat"], rstd, x.array))
+        xhat0, r, x0 = (constant(node, a) for a in (captured["xhat"], rstd, x.array))
 
     def composite(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
         if captured["training"]:
@@ -112,10 +112,6 @@ def _batch_norm_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
         return out if b is CONSTANT else out + F.reshape(b, stat_shape)
 
     return through(composite, node)
-
-
-def _constant(like: Tensor, array: Any) -> Tensor:
-    return make_result(array, like.xp, (), None, "")
 
 
 double_backward_by(normalization.batch_norm, _batch_norm_rule)

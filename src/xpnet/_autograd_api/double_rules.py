@@ -33,9 +33,9 @@ from ..functional import (
     shape,
     statistics,
 )
-from ..tensor import CONSTANT, Tensor, make_result
+from ..tensor import CONSTANT, Tensor
 from . import index_adjoints
-from .higher_order import Rule, lift_with, through, unsupported
+from .higher_order import Rule, constant, lift_with, through, unsupported
 from .tensor_namespace import tensor_namespace
 
 # Reshape, permute and expand read only xp and shapes; softmax and log_softmax xp, the axis
@@ -55,17 +55,13 @@ _FROM_FORMULA = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "gelu": "
                  "gelu_tanh": "gelu_tanh"}
 
 
-def _constant(like: Tensor, array: Any) -> Tensor:
-    return make_result(array, like.xp, (), None, "")
-
-
 def _slopes(node: Tensor, act_grad: Any, shape: tuple[int, ...]) -> Tensor:
     """LeakyReLU's derivative act'(z) (1 where z > 0, else the slope) from the node's own
     ``act_grad`` (whatever backend made it), as a constant: it is piecewise constant, so
     ``leaky_relu(z) = z act'(z)`` and the second derivative is 0 almost everywhere."""
     xp = node.xp
     ones = xp.ones(shape, dtype=node.array.dtype, device=_backend.device(node.array))
-    return _constant(node, xp.reshape(act_grad(ones), tuple(node.shape)))
+    return constant(node, xp.reshape(act_grad(ones), tuple(node.shape)))
 
 
 def _activation_rule(node: Tensor, captured: dict[str, Any]) -> Rule:

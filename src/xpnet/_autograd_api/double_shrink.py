@@ -22,14 +22,10 @@ from typing import Any
 from .. import functional as F
 from .._double_backward import double_backward_by
 from ..functional import activation, activation_shrink
-from ..tensor import Tensor, make_result
-from .higher_order import Rule, lift_with, unsupported
+from ..tensor import Tensor
+from .higher_order import Rule, constant, lift_with, unsupported
 
 _CONSTANT_SLOPE = ("hardsigmoid", "threshold", "softshrink", "hardshrink")
-
-
-def _constant(like: Tensor, array: Any) -> Tensor:
-    return make_result(array, like.xp, (), None, "")
 
 
 def _pointwise_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
@@ -37,7 +33,7 @@ def _pointwise_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     (x,) = node._parents
     slope = captured["slope"]
     if node._op in _CONSTANT_SLOPE:
-        return lift_with(node, slope=_constant(node, slope))
+        return lift_with(node, slope=constant(node, slope))
     if node._op == "logsigmoid":
         return lift_with(node, slope=activation.sigmoid(-x))
     if node._op == "tanhshrink":
@@ -46,7 +42,7 @@ def _pointwise_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     if node._op == "hardswish":
         v = x.array
         inside = (v > -3.0) & (v < 3.0)
-        return lift_with(node, slope=F.where(inside, x / 3 + 0.5, _constant(node, slope)))
+        return lift_with(node, slope=F.where(inside, x / 3 + 0.5, constant(node, slope)))
     raise unsupported(node, "an activation of activation_shrink without a declared slope")
 
 
@@ -61,12 +57,12 @@ def _celu_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     ginv = 1.0 / float(xp.asarray(alpha, dtype=xp.float32))  # as the first-order slope
     negative = v < 0
     e = F.exp(F.where(negative, x, 0.0) * ginv) * (ginv * alpha)
-    return lift_with(node, slope=F.where(negative, e, _constant(node, captured["slope"])))
+    return lift_with(node, slope=F.where(negative, e, constant(node, captured["slope"])))
 
 
 def _rrelu_rule(node: Tensor, captured: dict[str, Any]) -> Rule:
     """rrelu: ``G a`` with ``a`` (1 where x >= 0, else the drawn or mean slope) a constant."""
-    return lift_with(node, a=_constant(node, captured["a"]))
+    return lift_with(node, a=constant(node, captured["a"]))
 
 
 double_backward_by(activation_shrink._pointwise, _pointwise_rule)

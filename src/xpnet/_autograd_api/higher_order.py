@@ -26,13 +26,19 @@ from ..autograd import CLOCK, _freed, check_saved, enable_grad
 from ..tensor import CONSTANT, Tensor, make_result
 from .tensor_namespace import tensor_namespace
 
-__all__ = ["backward_graph", "grad_graph", "lift", "lift_with", "through"]
+__all__ = ["backward_graph", "constant", "grad_graph", "lift", "lift_with", "through"]
 
 Rule = Callable[[Tensor], tuple[Any, ...]]
 # A captured function that the namespace made for the forward (``mm = xp.matmul_2d(...)``):
 # the name it is captured under, and the Tensor namespace's function that replaces it.
 _FUNCTIONS = {"mm": "matmul"}
 _PLAIN = (bool, int, float, str)  # exactly these types (not NumPy's scalars): constants
+
+
+def constant(like: Tensor, array: Any) -> Tensor:
+    """``array`` (of ``like``'s library) as a Tensor without a graph: a value a lifted rule
+    reads but does not differentiate (a mask, a count, an inverse permutation)."""
+    return make_result(array, like.xp, (), None, "")
 
 
 def unsupported(node: Tensor, why: str) -> NotImplementedError:
