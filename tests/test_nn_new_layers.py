@@ -172,8 +172,10 @@ def test_embedding_init_and_from_pretrained(xp, torch):
 
 @pytest.mark.parametrize("options", [
     {"max_norm": 1.0}, {"max_norm": 0.8, "norm_type": 1.0}, {"max_norm": 0.5, "norm_type": float("inf")},
+    {"max_norm": 0.3, "norm_type": float("-inf")}, {"max_norm": 2.5, "norm_type": 0.0},
     {"scale_grad_by_freq": True}, {"scale_grad_by_freq": True, "padding_idx": 1, "max_norm": 1.2},
-], ids=["max_norm", "max_norm p=1", "max_norm p=inf", "scale_grad_by_freq", "all three"])
+], ids=["max_norm", "max_norm p=1", "max_norm p=inf", "max_norm p=-inf", "max_norm p=0",
+        "scale_grad_by_freq", "all three"])
 def test_embedding_max_norm_and_scale_grad_by_freq_match_torch(xp, torch, options):
     """max_norm renormalizes the rows read, in place, before the lookup; scale_grad_by_freq
     divides each row's gradient by its count in the batch: both as torch, over two steps."""

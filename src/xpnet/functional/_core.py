@@ -3,6 +3,7 @@ summing a gradient back over the axes that broadcasting stretched."""
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -92,6 +93,23 @@ def node(x: Any) -> Tensor:
 
 def needs_grad(x: Any) -> bool:
     return isinstance(x, Tensor) and x.requires_grad
+
+
+def p_norm(xp: Any, a: Any, p: float, axis: Any = None, keepdims: bool = False) -> Any:
+    """The ``p``-norm of the native array ``a`` over ``axis`` (None: all elements); ``p`` may
+    be ``inf``, ``-inf`` or 0 (the count of nonzeros), as torch's ``norm``."""
+    if p == 2.0:
+        return xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdims))
+    size = xp.abs(a)
+    if p == 1.0:
+        return xp.sum(size, axis=axis, keepdims=keepdims)
+    if p == math.inf:
+        return xp.max(size, axis=axis, keepdims=keepdims)
+    if p == -math.inf:
+        return xp.min(size, axis=axis, keepdims=keepdims)
+    if p == 0.0:
+        return xp.sum(xp.astype(size != 0, a.dtype), axis=axis, keepdims=keepdims)
+    return xp.sum(size**p, axis=axis, keepdims=keepdims) ** (1.0 / p)
 
 
 def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from .. import _backend, _dtypes
-from ._core import Tensor, as_tensor, check_same_place, make_result
+from ._core import Tensor, as_tensor, check_same_place, make_result, p_norm
 
 
 def embedding(input: Any, weight: Any, padding_idx: int | None = None,
@@ -99,11 +99,7 @@ def _renorm(w: Tensor, flat: Any, reads: Any, max_norm: float, norm_type: float)
 
     xp = w.xp
     picked = xp.take(w.array, flat, axis=0)
-    size = xp.abs(picked)
-    if norm_type == math.inf:
-        norm = xp.max(size, axis=1, keepdims=True)
-    else:
-        norm = xp.sum(size ** norm_type, axis=1, keepdims=True) ** (1.0 / norm_type)
+    norm = p_norm(xp, picked, norm_type, axis=1, keepdims=True)
     scale = xp.where(norm > max_norm, max_norm / (norm + 1e-7), 1.0)
     change = xp.scatter_add(flat, picked * (scale - 1.0) / reads, w.array.shape[0])
     with no_grad():

@@ -229,8 +229,7 @@ def _log(xp: Any, v: Any) -> Any:
 
 def _clamped_log(xp: Any, v: Any) -> Any:
     """``max(log v, -100)`` for v in [0, 1], without taking log(0) (a NumPy warning)."""
-    positive = v > 0
-    return xp.where(positive, clamp(xp, xp.log(xp.where(positive, v, 1.0)), min=-100.0), -100.0)
+    return clamp(xp, _log(xp, v), min=-100.0)
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None, size_average: Any = None,

@@ -6,11 +6,11 @@ or read-only) and never wait for the device: the clip coefficient stays an array
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
 from .. import _backend
+from ..functional._core import p_norm
 from ..tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -44,18 +44,7 @@ def _grad(p: Tensor) -> Any:
 
 def _norm(xp: Any, g: Any, p: float) -> Any:
     """The ``p``-norm of all elements of ``g`` as a 0-d array (``p`` may be ``inf``, ``-inf``, 0)."""
-    if p == 2.0:
-        return xp.sqrt(xp.sum(g * g))
-    a = xp.abs(g)
-    if p == 1.0:
-        return xp.sum(a)
-    if p == math.inf:
-        return xp.max(a)
-    if p == -math.inf:
-        return xp.min(a)
-    if p == 0.0:
-        return xp.sum(xp.astype(a != 0, g.dtype))
-    return xp.sum(a**p) ** (1.0 / p)
+    return p_norm(xp, g, p)
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
